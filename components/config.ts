@@ -1,0 +1,377 @@
+/**
+ * The whole stack config of a clusterlab stack, as one zod schema.
+ *
+ * This file is the single source of truth for what a stack may say and for every
+ * default: components never read `pulumi.Config`, `index.ts` parses once with
+ * {@link parseStackConfig} and hands the typed result down.
+ *
+ * Keys live in the `clusterlab:` namespace of `Pulumi.<stack>.yaml`, e.g.
+ * `clusterlab:lab: tikv` and `clusterlab:pd: { members: 5 }`.
+ */
+import { z } from "zod";
+
+/** Project name: the config namespace (`clusterlab:<key>`) and the Pulumi project. */
+export const PROJECT = "clusterlab";
+
+/** An integer in `lo..hi` with the error wording our users see (`expected an integer 1..9`). */
+function intIn(lo: number, hi: number) {
+    const error = `expected an integer ${lo}..${hi}`;
+    return z.int({ error }).min(lo, { error }).max(hi, { error });
+}
+
+/** A TCP port the host publishes (1024..65535: no privileged ports on a laptop). */
+const hostPort = intIn(1024, 65535);
+
+/** A pinned image tag: anything but `latest` or an empty tag (DESIGN principle 7). */
+const pinnedTag = z
+    .string({ error: "expected an image tag string such as v8.5.1" })
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: "expected an image tag such as v8.5.1" })
+    .refine((t) => t !== "latest", { error: "expected a pinned tag, not latest" });
+
+/** A full image reference with a pinned tag, e.g. `registry.local/go-ycsb:1.0.0`. */
+const pinnedImage = z
+    .string({ error: "expected an image reference repo:tag" })
+    .regex(/^[a-z0-9][a-z0-9._\-/:]*:[A-Za-z0-9_][A-Za-z0-9_.-]*$/, {
+        error: "expected an image reference with a pinned tag, e.g. repo/name:1.2.3",
+    })
+    .refine((r) => !r.endsWith(":latest"), { error: "expected a pinned tag, not latest" });
+
+/** A Prometheus duration such as `15s` or `1m`. */
+const promDuration = z
+    .string({ error: "expected a duration such as 15s" })
+    .regex(/^[0-9]+(ms|s|m|h)$/, { error: "expected a duration such as 15s or 1m" });
+
+/** Data volume size in GiB (Kubernetes PVC request; Docker volumes are unbounded). */
+const volumeGiB = intIn(1, 1024);
+
+/** Where the stack runs: `docker` (a laptop's engine) or `kubernetes` (current kube context). */
+export const PlatformKind = z.enum(["docker", "kubernetes"], {
+    error: 'expected "docker" or "kubernetes"',
+});
+export type PlatformKind = z.infer<typeof PlatformKind>;
+
+/** CPU architecture of the images to pull: `amd64`, or `arm64` for Apple Silicon / OrbStack. */
+export const Arch = z.enum(["amd64", "arm64"], { error: 'expected "amd64" or "arm64"' });
+export type Arch = z.infer<typeof Arch>;
+
+/**
+ * Kubernetes settings. `renderYamlToDirectory` makes the provider write manifests to that
+ * directory instead of talking to a cluster (pulumi-kubernetes `Provider.renderYamlToDirectory`),
+ * which is how `pulumi up` runs on a machine without a cluster.
+ */
+const KubernetesSettings = z
+    .strictObject({
+        namespace: z
+            .string()
+            .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: "expected a DNS-1123 label" })
+            .default("clusterlab"),
+        context: z.string().optional(),
+        renderYamlToDirectory: z.string().min(1).optional(),
+        storageClassName: z.string().optional(),
+    })
+    .default({ namespace: "clusterlab" });
+
+/** Prometheus + Grafana switches and their pinned images and host ports. */
+const ObservabilitySettings = z
+    .strictObject({
+        enabled: z.boolean({ error: "expected true or false" }).default(true),
+        scrapeInterval: promDuration.default("15s"),
+        prometheusVersion: pinnedTag.default("v2.55.1"),
+        grafanaVersion: pinnedTag.default("11.3.1"),
+        prometheusHostPort: hostPort.default(9090),
+        grafanaHostPort: hostPort.default(3000),
+        retention: promDuration.default("7d"),
+    })
+    .default({
+        enabled: true,
+        scrapeInterval: "15s",
+        prometheusVersion: "v2.55.1",
+        grafanaVersion: "11.3.1",
+        prometheusHostPort: 9090,
+        grafanaHostPort: 3000,
+        retention: "7d",
+    });
+
+/** Settings every lab shares. */
+const common = {
+    /** Grafana admin password; set with `pulumi config set --secret grafanaAdminPassword …`, else generated. */
+    grafanaAdminPassword: z.string().min(8, { error: "expected at least 8 characters" }).optional(),
+    /** Permits changes that replace a stateful resource (see components/guard.ts). */
+    allowReplace: z.boolean().default(false),
+    platform: PlatformKind.default("docker"),
+    arch: Arch.default("amd64"),
+    kubernetes: KubernetesSettings,
+    observability: ObservabilitySettings,
+};
+
+// ---- TiKV lab --------------------------------------------------------------------------
+
+/**
+ * PD: `members` total, of which the first `bootstrapMembers` start with `--initial-cluster`
+ * and the rest with `--join` (tikv/pd `cmd/pd-server/main.go`, `server/join/join.go`).
+ */
+const PdSettings = z
+    .strictObject({
+        members: intIn(1, 9).default(3),
+        bootstrapMembers: intIn(1, 9).default(3),
+        clientHostPort: hostPort.default(2379),
+        allowScaleIn: z.boolean().default(false),
+    })
+    .refine((pd) => pd.bootstrapMembers <= pd.members, {
+        error: "bootstrapMembers must not exceed members",
+        path: ["bootstrapMembers"],
+    })
+    .default({ members: 3, bootstrapMembers: 3, clientHostPort: 2379, allowScaleIn: false });
+
+/** TiKV: `stores` instances; `statusHostPort` is the host port of store 0's status address (+1 per store). */
+const TikvSettings = z
+    .strictObject({
+        stores: intIn(1, 300).default(3),
+        statusHostPort: hostPort.default(20180),
+        storageGiB: volumeGiB.default(10),
+        allowScaleIn: z.boolean().default(false),
+    })
+    .default({ stores: 3, statusHostPort: 20180, storageGiB: 10, allowScaleIn: false });
+
+/**
+ * go-ycsb against TiKV. Guardrails: the maximums below keep a laptop responsive.
+ * Flags from pingcap/go-ycsb `README.md`, `db/tikv/db.go`.
+ */
+const YcsbSettings = z
+    .strictObject({
+        enabled: z.boolean().default(false),
+        image: pinnedImage.optional(),
+        goYcsbRef: z.string().regex(/^[A-Za-z0-9._-]+$/).default("v1.0.1"),
+        workload: z.enum(["workloada", "workloadb", "workloadc", "workloadd", "workloade", "workloadf"]).default("workloada"),
+        mode: z.enum(["raw", "txn"], { error: 'expected "raw" or "txn"' }).default("raw"),
+        recordCount: intIn(1, 10_000_000).default(100_000),
+        operationCount: intIn(1, 100_000_000).default(1_000_000),
+        threads: intIn(1, 256).default(16),
+        targetOpsPerSecond: intIn(0, 50_000).default(2_000),
+    })
+    .default({
+        enabled: false,
+        goYcsbRef: "v1.0.1",
+        workload: "workloada",
+        mode: "raw",
+        recordCount: 100_000,
+        operationCount: 1_000_000,
+        threads: 16,
+        targetOpsPerSecond: 2_000,
+    });
+
+/** The TiKV lab: 3 PD + 3 TiKV by default, with Prometheus, Grafana and go-ycsb. */
+export const TikvLabConfig = z.strictObject({
+    lab: z.literal("tikv"),
+    ...common,
+    version: pinnedTag.default("v8.5.1"),
+    pd: PdSettings,
+    tikv: TikvSettings,
+    load: YcsbSettings,
+});
+export type TikvLabConfig = z.infer<typeof TikvLabConfig>;
+
+// ---- CockroachDB lab -------------------------------------------------------------------
+
+/** The SQL and backup steps of each phase (see `sql/`). */
+export const CrdbPhase = intIn(0, 2);
+
+const CrdbSettings = z
+    .strictObject({
+        nodes: intIn(1, 9).default(1),
+        version: pinnedTag.default("v24.3.5"),
+        storageGiB: volumeGiB.default(10),
+        sqlHostPort: hostPort.default(26257),
+        httpHostPort: hostPort.default(8080),
+        secure: z.literal(false, { error: "secure mode is not built yet: set crdb.secure to false" }).default(false),
+        allowScaleIn: z.boolean().default(false),
+    })
+    .default({
+        nodes: 1,
+        version: "v24.3.5",
+        storageGiB: 10,
+        sqlHostPort: 26257,
+        httpHostPort: 8080,
+        secure: false,
+        allowScaleIn: false,
+    });
+
+/** `cockroach workload` (cockroachlabs.com/docs/stable/cockroach-workload). */
+const CrdbWorkloadSettings = z
+    .strictObject({
+        enabled: z.boolean().default(true),
+        workload: z.enum(["kv", "tpcc"]).default("kv"),
+        concurrency: intIn(1, 64).default(4),
+        maxRate: intIn(0, 10_000).default(200),
+        readPercent: intIn(0, 100).default(50),
+        warehouses: intIn(1, 100).default(1),
+        prometheusPort: intIn(1024, 65535).default(2112),
+    })
+    .default({ enabled: true, workload: "kv", concurrency: 4, maxRate: 200, readPercent: 50, warehouses: 1, prometheusPort: 2112 });
+
+/** The CockroachDB evolution lab (phase0..phase2). */
+export const CrdbLabConfig = z.strictObject({
+    lab: z.literal("crdb"),
+    ...common,
+    phase: CrdbPhase.default(0),
+    database: z.string().regex(/^[a-z_][a-z0-9_]*$/).default("lab"),
+    readerUser: z.string().regex(/^[a-z_][a-z0-9_]*$/).default("reader"),
+    crdb: CrdbSettings,
+    load: CrdbWorkloadSettings,
+});
+export type CrdbLabConfig = z.infer<typeof CrdbLabConfig>;
+
+// ---- etcd lab --------------------------------------------------------------------------
+
+/** The fault scenario of the etcd lab. */
+export const EtcdScenario = z.enum(["baseline", "fsync-delay", "defrag-delay", "compaction", "db-size-limit"]);
+export type EtcdScenario = z.infer<typeof EtcdScenario>;
+
+const EtcdSettings = z
+    .strictObject({
+        members: z.union([z.literal(1), z.literal(3), z.literal(5)], { error: "expected 1, 3 or 5" }).default(3),
+        version: pinnedTag.default("v3.5.17"),
+        /** A failpoint (gofail) build of etcd; when set, `GOFAIL_HTTP` is exported on `failpointPort`. */
+        failpointImage: pinnedImage.optional(),
+        failpointPort: intIn(1024, 65535).default(22381),
+        clientHostPort: hostPort.default(2379),
+        quotaBackendBytes: intIn(16 * 1024 * 1024, 8 * 1024 * 1024 * 1024).default(2 * 1024 * 1024 * 1024),
+        storageGiB: volumeGiB.default(5),
+    })
+    .default({
+        members: 3,
+        version: "v3.5.17",
+        failpointPort: 22381,
+        clientHostPort: 2379,
+        quotaBackendBytes: 2 * 1024 * 1024 * 1024,
+        storageGiB: 5,
+    });
+
+/**
+ * Failpoint terms per scenario, as gofail expects them (`sleep(100)`, `panic`, `off`), keyed
+ * by failpoint name. Upstream names: `walBeforeSync`, `defragBeforeCopy` (etcd `server/`).
+ */
+const EtcdFailpoints = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), z.string().min(1));
+
+const EtcdBenchSettings = z
+    .strictObject({
+        enabled: z.boolean().default(false),
+        image: pinnedImage.optional(),
+        etcdRef: pinnedTag.default("v3.5.17"),
+        clients: intIn(1, 1000).default(50),
+        conns: intIn(1, 100).default(10),
+        total: intIn(1, 10_000_000).default(100_000),
+        rate: intIn(0, 100_000).default(1_000),
+        keySize: intIn(1, 4096).default(32),
+        valueSize: intIn(1, 1_048_576).default(256),
+        consistency: z.enum(["l", "s"]).default("l"),
+        compactionInterval: z.string().regex(/^[0-9]+(s|m|h)$/).default("30s"),
+        compactionDelta: intIn(1, 10_000_000).default(1_000),
+    })
+    .default({
+        enabled: false,
+        etcdRef: "v3.5.17",
+        clients: 50,
+        conns: 10,
+        total: 100_000,
+        rate: 1_000,
+        keySize: 32,
+        valueSize: 256,
+        consistency: "l",
+        compactionInterval: "30s",
+        compactionDelta: 1_000,
+    });
+
+/** The etcd metrics lab: members, scenario, failpoints and benchmark. */
+export const EtcdLabConfig = z.strictObject({
+    lab: z.literal("etcd"),
+    ...common,
+    etcd: EtcdSettings,
+    scenario: EtcdScenario.default("baseline"),
+    failpoints: z.record(EtcdScenario, EtcdFailpoints).optional(),
+    load: EtcdBenchSettings,
+});
+export type EtcdLabConfig = z.infer<typeof EtcdLabConfig>;
+
+// ---- the stack -------------------------------------------------------------------------
+
+/** One stack's config: which lab, and that lab's settings. */
+export const StackConfig = z.discriminatedUnion("lab", [TikvLabConfig, CrdbLabConfig, EtcdLabConfig], {
+    error: 'expected lab to be "tikv", "crdb" or "etcd"',
+});
+export type StackConfig = z.infer<typeof StackConfig>;
+
+/** Thrown when a stack config does not parse; `problems` holds one line per mistake. */
+export class ConfigError extends Error {
+    constructor(public readonly problems: string[]) {
+        super(`invalid clusterlab stack config:\n  ${problems.join("\n  ")}`);
+        this.name = "ConfigError";
+    }
+}
+
+function describe(value: unknown): string {
+    if (value === undefined) return "nothing";
+    const text = JSON.stringify(value);
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+    let cur: unknown = root;
+    for (const key of path) {
+        if (cur === null || typeof cur !== "object") return undefined;
+        cur = (cur as Record<PropertyKey, unknown>)[key as string];
+    }
+    return cur;
+}
+
+/**
+ * Turns Pulumi's raw config map into plain values: drops the `clusterlab:` prefix, ignores
+ * other namespaces (`kubernetes:context`, …), and JSON-decodes object, number and boolean
+ * values (the engine passes structured config as JSON strings).
+ *
+ * @param raw keys as `pulumi.runtime.allConfig()` returns them, or as a `Pulumi.<stack>.yaml`'s `config:` holds them.
+ */
+export function stripNamespace(raw: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(raw)) {
+        const [ns, ...rest] = key.includes(":") ? key.split(":") : [PROJECT, key];
+        if (ns !== PROJECT) continue;
+        out[rest.join(":")] = decode(value);
+    }
+    return out;
+}
+
+function decode(value: unknown): unknown {
+    if (typeof value !== "string") return value;
+    const trimmed = value.trim();
+    if (/^[{[]/.test(trimmed) || /^(true|false|-?[0-9]+(\.[0-9]+)?)$/.test(trimmed)) {
+        try {
+            return JSON.parse(trimmed);
+        } catch {
+            return value;
+        }
+    }
+    return value;
+}
+
+/**
+ * Parses a whole stack config.
+ *
+ * @param raw config values, with or without the `clusterlab:` prefix (see {@link stripNamespace}).
+ * @returns the typed config with every default filled in.
+ * @throws ConfigError listing each mistake as `key.path: what is allowed, got <value>`.
+ */
+export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+    const values = stripNamespace(raw);
+    const result = StackConfig.safeParse(values);
+    if (result.success) return result.data;
+    const problems = result.error.issues.map((issue) => {
+        const path = issue.path.length ? issue.path.join(".") : "(stack)";
+        if (issue.code === "unrecognized_keys") {
+            const keys = issue.keys.map((k) => [...issue.path, k].join("."));
+            return `${keys.join(", ")}: unknown key${keys.length > 1 ? "s" : ""}; allowed keys are listed in components/config.ts`;
+        }
+        return `${path}: ${issue.message}, got ${describe(valueAt(values, issue.path))}`;
+    });
+    throw new ConfigError(problems);
+}

@@ -1,0 +1,83 @@
+/**
+ * A load generator, described as data: a one-shot run (Kubernetes Job / Docker container
+ * that runs once) or a continuous one (Deployment / restarting container), with an
+ * optional Prometheus endpoint. The per-tool plans live in `components/load/`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Platform } from "./platform";
+import { ScrapeJob } from "./prometheus-config";
+import { DashboardDefinition } from "../dashboards/presets";
+
+/** What a load plan asks for. */
+export interface LoadPlan {
+    /** Resource/member name, e.g. `go-ycsb`, `crdb-workload`. */
+    name: string;
+    /** `once`: runs to completion; `continuous`: runs until the stack changes it. */
+    mode: "once" | "continuous";
+    image: pulumi.Input<string>;
+    command?: string[];
+    args: string[];
+    env?: Record<string, string>;
+    /** A Prometheus endpoint the generator serves (port, path). */
+    metrics?: { port: number; path: string };
+    dashboards?: DashboardDefinition[];
+}
+
+/** Arguments of {@link LoadGen}. */
+export interface LoadGenArgs {
+    platform: Platform;
+    plan: LoadPlan;
+    /** Start only after these (the database being healthy/initialised). */
+    dependsOn: pulumi.Resource[];
+}
+
+/** A load generator (`clusterlab:index:LoadGen`). */
+export class LoadGen extends pulumi.ComponentResource {
+    /** Scrape job named after the plan, when it serves metrics. */
+    public readonly scrapeJobs: ScrapeJob[];
+    public readonly dashboards: DashboardDefinition[];
+
+    constructor(name: string, args: LoadGenArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("clusterlab:index:LoadGen", name, {}, opts);
+        const { platform, plan } = args;
+        let host: string | undefined;
+        if (plan.mode === "once") {
+            platform.runTask(
+                {
+                    name: plan.name,
+                    component: "load",
+                    image: plan.image,
+                    command: plan.command,
+                    args: plan.args,
+                    env: plan.env,
+                    retries: 3,
+                    dependsOn: args.dependsOn,
+                },
+                this,
+            );
+        } else {
+            const group = platform.deployGroup(
+                {
+                    name: plan.name,
+                    component: "load",
+                    replicas: 1,
+                    image: plan.image,
+                    command: plan.command,
+                    args: () => plan.args,
+                    env: plan.env,
+                    ports: plan.metrics ? [{ name: "metrics", containerPort: plan.metrics.port }] : [],
+                    dependsOn: args.dependsOn,
+                },
+                this,
+            );
+            host = platform.serviceHost(plan.name);
+            void group;
+        }
+        this.scrapeJobs =
+            plan.metrics && host
+                ? [{ job: plan.name, targets: [`${host}:${plan.metrics.port}`], metricsPath: plan.metrics.path }]
+                : [];
+        this.dashboards = plan.dashboards ?? [];
+        this.registerOutputs({ scrapeJobs: this.scrapeJobs });
+    }
+}

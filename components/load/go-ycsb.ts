@@ -1,0 +1,41 @@
+/**
+ * go-ycsb against TiKV: `load` then `run`, raw or transactional.
+ * Flags: `go-ycsb load|run tikv -P workloads/<w> -p tikv.pd=<host:port,…> -p tikv.type=raw|txn
+ * --threads N --target OPS` (pingcap/go-ycsb `README.md`, `db/tikv/db.go`; `tikv.pd` has no scheme).
+ * No official image exists: `docker/go-ycsb/Dockerfile` builds one for amd64 and arm64.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { TikvLabConfig } from "../config";
+import { LoadPlan } from "../load-gen";
+import { tikvLoad } from "../../dashboards/tikv-load";
+
+/** The `go-ycsb` command lines (load, then run) for a config. */
+export function goYcsbCommands(load: TikvLabConfig["load"], pdEndpoints: string): string[] {
+    const common = [
+        "tikv",
+        `-P /workloads/${load.workload}`,
+        `-p tikv.pd=${pdEndpoints}`,
+        `-p tikv.type=${load.mode}`,
+        `-p recordcount=${load.recordCount}`,
+        `--threads ${load.threads}`,
+    ].join(" ");
+    return [
+        `go-ycsb load ${common}`,
+        `go-ycsb run ${common} -p operationcount=${load.operationCount}${load.targetOpsPerSecond ? ` --target ${load.targetOpsPerSecond}` : ""}`,
+    ];
+}
+
+/**
+ * The go-ycsb load plan: one shell that loads then runs.
+ * @param image the configured image, or the locally built one.
+ */
+export function goYcsbPlan(load: TikvLabConfig["load"], pdEndpoints: string, image: pulumi.Input<string>): LoadPlan {
+    return {
+        name: `go-ycsb-${load.mode}`,
+        mode: "once",
+        image,
+        command: ["/bin/sh", "-c"],
+        args: [goYcsbCommands(load, pdEndpoints).join(" && ")],
+        dashboards: [tikvLoad],
+    };
+}

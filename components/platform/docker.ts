@@ -1,0 +1,214 @@
+/**
+ * Docker materialization: one bridge network per stack, a named volume per member
+ * (retained on delete), one container per member with healthcheck, restart policy and
+ * labels, and images pulled for the stack's architecture.
+ *
+ * Provider: pulumi-docker (`docker.Network`, `docker.Volume`, `docker.Container`,
+ * `docker.RemoteImage`, registry.pulumi.com/providers/docker).
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    DeployedGroup,
+    HealthProbe,
+    ImageBuildSpec,
+    MemberGroupSpec,
+    Platform,
+    TaskSpec,
+    selectorLabels,
+    standardLabels,
+} from "./types";
+
+/** Arguments of {@link DockerPlatform}. */
+export interface DockerPlatformArgs {
+    /** Lab name, for labels (`tikv`, `crdb`, `etcd`). */
+    lab: string;
+    /** Stack name: prefixes container, volume and network names so stacks do not collide on one engine. */
+    stack: string;
+    /** Image architecture: pulls `linux/<arch>`. */
+    arch: "amd64" | "arm64";
+}
+
+/** Docker healthcheck seconds → Docker's Go duration strings. */
+function seconds(n: number): string {
+    return `${n}s`;
+}
+
+/**
+ * A Docker healthcheck `test` for a neutral probe. HTTP probes try curl then wget, since
+ * vendor images ship one or the other (PingCAP's bases install curl: PingCAP-QE/artifacts
+ * `dockerfiles/bases`); exec probes run as given (distroless etcd: `etcdctl endpoint health`).
+ */
+export function dockerHealthcheck(probe: HealthProbe): docker.types.input.ContainerHealthcheck {
+    const test =
+        "http" in probe
+            ? [
+                  "CMD-SHELL",
+                  `curl -fsS http://127.0.0.1:${probe.http.port}${probe.http.path} >/dev/null || wget -q -O /dev/null http://127.0.0.1:${probe.http.port}${probe.http.path}`,
+              ]
+            : ["CMD", ...probe.exec];
+    return {
+        tests: test,
+        interval: seconds(probe.periodSeconds ?? 5),
+        timeout: seconds(3),
+        retries: probe.failureThreshold ?? 12,
+        startPeriod: seconds(probe.initialDelaySeconds ?? 5),
+    };
+}
+
+/**
+ * The Docker platform. A ComponentResource (`clusterlab:index:DockerPlatform`) that owns the
+ * stack's network and image pulls; groups and tasks are parented to the component that asks.
+ */
+export class DockerPlatform extends pulumi.ComponentResource implements Platform {
+    public readonly kind = "docker" as const;
+    /** The stack's bridge network. */
+    public readonly network: docker.Network;
+    private readonly images = new Map<string, docker.RemoteImage>();
+
+    constructor(name: string, private readonly args: DockerPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("clusterlab:index:DockerPlatform", name, {}, opts);
+        this.network = new docker.Network(
+            `${name}-network`,
+            {
+                name: `clusterlab-${args.stack}`,
+                driver: "bridge",
+                labels: this.labelList({ "app.kubernetes.io/part-of": `clusterlab-${args.lab}` }),
+            },
+            { parent: this },
+        );
+        this.registerOutputs({ network: this.network.name });
+    }
+
+    memberHost(group: string, ordinal: number): string {
+        return `${group}-${ordinal}`;
+    }
+
+    serviceHost(service: string): string {
+        return service;
+    }
+
+    userUrl(_service: string, _containerPort: number, hostPort: number, path = ""): string {
+        return `http://127.0.0.1:${hostPort}${path}`;
+    }
+
+    /** Pulls `ref` for `linux/<arch>` once per stack; returns the image ID to run. */
+    image(ref: string): pulumi.Input<string> {
+        let image = this.images.get(ref);
+        if (!image) {
+            const resourceName = `image-${ref.replace(/[^A-Za-z0-9.-]+/g, "-")}`;
+            image = new docker.RemoteImage(
+                resourceName,
+                { name: ref, platform: `linux/${this.args.arch}`, keepLocally: true },
+                { parent: this },
+            );
+            this.images.set(ref, image);
+        }
+        return image.imageId;
+    }
+
+    private labelList(labels: Record<string, string>): docker.types.input.ContainerLabel[] {
+        return Object.entries({ ...labels, "clusterlab.stack": this.args.stack }).map(([label, value]) => ({ label, value }));
+    }
+
+    private containerName(member: string): string {
+        return `clusterlab-${this.args.stack}-${member}`;
+    }
+
+    deployGroup(spec: MemberGroupSpec, parent: pulumi.Resource): DeployedGroup {
+        const first = spec.firstOrdinal ?? 0;
+        const labels = { ...standardLabels(this.args.lab, spec.component, spec.name), ...selectorLabels(this.args.lab, spec.name) };
+        const members: DeployedGroup["members"] = [];
+        const ready: pulumi.Resource[] = [];
+        for (let ordinal = first; ordinal < first + spec.replicas; ordinal++) {
+            const name = this.memberHost(spec.name, ordinal);
+            const identity = { name, host: name };
+            const volume = spec.data
+                ? new docker.Volume(
+                      `${name}-data`,
+                      { name: `${this.containerName(name)}-data`, labels: this.volumeLabels(labels) },
+                      // Data outlives the container: a destroy or scale-in leaves the volume.
+                      { parent, retainOnDelete: true },
+                  )
+                : undefined;
+            const env = { ...(spec.env ?? {}), ...(spec.secretEnv ?? {}) };
+            const container = new docker.Container(
+                name,
+                {
+                    name: this.containerName(name),
+                    hostname: name,
+                    image: pulumi.output(spec.image),
+                    entrypoints: spec.command,
+                    command: spec.args(identity),
+                    envs: Object.entries(env).map(([k, v]) => pulumi.interpolate`${k}=${v}`),
+                    restart: "unless-stopped",
+                    ulimits: spec.openFilesLimit
+                        ? [{ name: "nofile", soft: spec.openFilesLimit, hard: spec.openFilesLimit }]
+                        : undefined,
+                    labels: this.labelList({ ...labels, "clusterlab.member": name }),
+                    networksAdvanced: [
+                        {
+                            name: this.network.id,
+                            aliases: [name, spec.name, ...(spec.clientServices ?? []).map((s) => s.name)],
+                        },
+                    ],
+                    ports: spec.ports
+                        .filter((p) => p.hostPortBase !== undefined)
+                        .map((p) => ({ internal: p.containerPort, external: p.hostPortBase! + ordinal, ip: "127.0.0.1" })),
+                    volumes: volume ? [{ volumeName: volume.name, containerPath: spec.data!.mountPath }] : [],
+                    uploads: (spec.files ?? []).map((f) => ({ file: f.path, content: f.content })),
+                    healthcheck: spec.readiness ? dockerHealthcheck(spec.readiness) : undefined,
+                    wait: spec.waitHealthy && spec.readiness ? true : undefined,
+                    waitTimeout: spec.waitHealthy && spec.readiness ? 180 : undefined,
+                },
+                { parent, dependsOn: spec.dependsOn },
+            );
+            members.push({ ordinal, name, host: name });
+            ready.push(container);
+        }
+        return { members, ready };
+    }
+
+    private volumeLabels(labels: Record<string, string>): docker.types.input.VolumeLabel[] {
+        return this.labelList(labels);
+    }
+
+    /**
+     * Builds an image from a Dockerfile in this repo for `linux/<arch>` and keeps it local
+     * (`docker.Image` with `skipPush`); returns its name to run.
+     */
+    buildImage(spec: ImageBuildSpec, parent: pulumi.Resource): pulumi.Input<string> {
+        const image = new docker.Image(
+            `${spec.name}-build`,
+            {
+                imageName: `clusterlab/${spec.name}:${spec.tag}-${this.args.arch}`,
+                build: { context: spec.context, platform: `linux/${this.args.arch}`, args: spec.buildArgs },
+                skipPush: true,
+            },
+            { parent },
+        );
+        return image.imageName;
+    }
+
+    runTask(spec: TaskSpec, parent: pulumi.Resource): pulumi.Resource {
+        const labels = standardLabels(this.args.lab, spec.component, spec.name);
+        return new docker.Container(
+            spec.name,
+            {
+                name: this.containerName(spec.name),
+                image: pulumi.output(spec.image),
+                entrypoints: spec.command,
+                command: spec.args,
+                envs: Object.entries(spec.env ?? {}).map(([k, v]) => pulumi.interpolate`${k}=${v}`),
+                // Runs once; retried on failure, never restarted after success.
+                restart: "on-failure",
+                maxRetryCount: spec.retries ?? 5,
+                mustRun: false,
+                labels: this.labelList({ ...labels, "clusterlab.task": spec.name }),
+                networksAdvanced: [{ name: this.network.id }],
+                uploads: (spec.files ?? []).map((f) => ({ file: f.path, content: f.content })),
+            },
+            { parent, dependsOn: spec.dependsOn },
+        );
+    }
+}

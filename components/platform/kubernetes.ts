@@ -1,0 +1,309 @@
+/**
+ * Kubernetes materialization: per group a headless Service (peer DNS), a StatefulSet with
+ * volumeClaimTemplates (a Deployment when the group has no data), a client Service and a
+ * PodDisruptionBudget; per task a Job.
+ *
+ * Field references: Kubernetes API `apps/v1 StatefulSet` (serviceName, ordinals.start,
+ * persistentVolumeClaimRetentionPolicy), `policy/v1 PodDisruptionBudget`, `batch/v1 Job`;
+ * provider: pulumi-kubernetes (`Provider.renderYamlToDirectory` renders instead of applying).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import {
+    ConfigFile,
+    DeployedGroup,
+    HealthProbe,
+    ImageBuildSpec,
+    MemberGroupSpec,
+    Platform,
+    TaskSpec,
+    selectorLabels,
+    standardLabels,
+} from "./types";
+
+/** Arguments of {@link KubernetesPlatform}. */
+export interface KubernetesPlatformArgs {
+    lab: string;
+    /** Namespace created for the lab. */
+    namespace: string;
+    /** kubeconfig context; default: the current context. */
+    context?: string;
+    /** Render manifests to this directory instead of applying them (no cluster needed). */
+    renderYamlToDirectory?: string;
+    /** StorageClass for PVCs; default: the cluster's default class. */
+    storageClassName?: string;
+    /** Image architecture: a `kubernetes.io/arch` node selector. */
+    arch: "amd64" | "arm64";
+}
+
+const DOWNWARD_ENV: k8s.types.input.core.v1.EnvVar[] = [
+    { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+    { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+];
+
+/** A Kubernetes probe for a neutral probe. */
+export function kubernetesProbe(probe: HealthProbe): k8s.types.input.core.v1.Probe {
+    const timing = {
+        periodSeconds: probe.periodSeconds ?? 5,
+        failureThreshold: probe.failureThreshold ?? 6,
+        initialDelaySeconds: probe.initialDelaySeconds ?? 5,
+        timeoutSeconds: 3,
+    };
+    return "http" in probe
+        ? { httpGet: { port: probe.http.port, path: probe.http.path }, ...timing }
+        : { exec: { command: probe.exec }, ...timing };
+}
+
+/** ConfigMap key for a file path (`/etc/prometheus/prometheus.yml` → `etc-prometheus-prometheus.yml`). */
+function fileKey(path: string): string {
+    return path.replace(/^\/+/, "").replace(/[^A-Za-z0-9._-]+/g, "-");
+}
+
+/**
+ * The Kubernetes platform (`clusterlab:index:KubernetesPlatform`): owns the provider and the
+ * lab's Namespace; groups and tasks are parented to the component that asks.
+ */
+export class KubernetesPlatform extends pulumi.ComponentResource implements Platform {
+    public readonly kind = "kubernetes" as const;
+    public readonly provider: k8s.Provider;
+    public readonly namespace: k8s.core.v1.Namespace;
+
+    constructor(name: string, private readonly args: KubernetesPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("clusterlab:index:KubernetesPlatform", name, {}, opts);
+        this.provider = new k8s.Provider(
+            `${name}-provider`,
+            {
+                context: args.context,
+                renderYamlToDirectory: args.renderYamlToDirectory,
+                enableServerSideApply: args.renderYamlToDirectory ? undefined : true,
+            },
+            { parent: this },
+        );
+        this.namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            { metadata: { name: args.namespace, labels: { "app.kubernetes.io/part-of": `clusterlab-${args.lab}` } } },
+            { parent: this, provider: this.provider },
+        );
+        this.registerOutputs({ namespace: args.namespace });
+    }
+
+    private get ns(): string {
+        return this.args.namespace;
+    }
+
+    private opts(parent: pulumi.Resource, dependsOn?: pulumi.Resource[]): pulumi.CustomResourceOptions {
+        return { parent, provider: this.provider, dependsOn: [this.namespace, ...(dependsOn ?? [])] };
+    }
+
+    memberHost(group: string, ordinal: number): string {
+        return `${group}-${ordinal}.${group}-peer.${this.ns}.svc.cluster.local`;
+    }
+
+    serviceHost(service: string): string {
+        return `${service}.${this.ns}.svc.cluster.local`;
+    }
+
+    userUrl(service: string, containerPort: number, hostPort: number, path = ""): string {
+        return `kubectl -n ${this.ns} port-forward svc/${service} ${hostPort}:${containerPort}  # then http://127.0.0.1:${hostPort}${path}`;
+    }
+
+    /** Kubernetes pulls per node architecture; the reference is used as is. */
+    image(ref: string): pulumi.Input<string> {
+        return ref;
+    }
+
+    /**
+     * Kubernetes cannot run an image that only exists on this machine.
+     * @throws Error always: name a pushed image in config instead.
+     */
+    buildImage(spec: ImageBuildSpec): pulumi.Input<string> {
+        throw new Error(
+            `${spec.name}: no official image exists and Kubernetes cannot use a local build; build ${spec.context}/Dockerfile, push it, and set its reference in config`,
+        );
+    }
+
+    private filesConfigMap(name: string, component: string, files: ConfigFile[], parent: pulumi.Resource) {
+        return new k8s.core.v1.ConfigMap(
+            `${name}-files`,
+            {
+                metadata: { name: `${name}-files`, namespace: this.ns, labels: standardLabels(this.args.lab, component, name) },
+                data: Object.fromEntries(files.map((f) => [fileKey(f.path), f.content])),
+            },
+            this.opts(parent),
+        );
+    }
+
+    private podTemplate(spec: MemberGroupSpec, parent: pulumi.Resource) {
+        const labels = { ...standardLabels(this.args.lab, spec.component, spec.name), ...selectorLabels(this.args.lab, spec.name) };
+        const files = spec.files ?? [];
+        const configMap = files.length ? this.filesConfigMap(spec.name, spec.component, files, parent) : undefined;
+        const secret = spec.secretEnv
+            ? new k8s.core.v1.Secret(
+                  `${spec.name}-env`,
+                  {
+                      metadata: { name: `${spec.name}-env`, namespace: this.ns, labels },
+                      stringData: spec.secretEnv,
+                  },
+                  this.opts(parent),
+              )
+            : undefined;
+        const identity = { name: "$(POD_NAME)", host: `$(POD_NAME).${spec.name}-peer.${this.ns}.svc.cluster.local` };
+        // A config change rolls the pods (by hash), never the selector or claim templates.
+        const configHash = pulumi
+            .all(files.map((f) => f.content))
+            .apply((contents) => createHash("sha256").update(contents.join("\0")).digest("hex").slice(0, 16));
+        const template: k8s.types.input.core.v1.PodTemplateSpec = {
+            metadata: { labels, annotations: files.length ? { "clusterlab.dev/config-hash": configHash } : undefined },
+            spec: {
+                nodeSelector: { "kubernetes.io/arch": this.args.arch },
+                securityContext: spec.fsGroup !== undefined ? { fsGroup: spec.fsGroup } : undefined,
+                containers: [
+                    {
+                        name: spec.component,
+                        image: spec.image,
+                        command: spec.command,
+                        args: spec.args(identity),
+                        env: [
+                            ...DOWNWARD_ENV,
+                            ...Object.entries(spec.env ?? {}).map(([name, value]) => ({ name, value })),
+                            ...Object.keys(spec.secretEnv ?? {}).map((name) => ({
+                                name,
+                                valueFrom: { secretKeyRef: { name: `${spec.name}-env`, key: name } },
+                            })),
+                        ],
+                        ports: spec.ports.map((p) => ({ name: p.name, containerPort: p.containerPort })),
+                        readinessProbe: spec.readiness ? kubernetesProbe(spec.readiness) : undefined,
+                        livenessProbe: spec.liveness ? kubernetesProbe(spec.liveness) : undefined,
+                        volumeMounts: [
+                            ...(spec.data ? [{ name: "data", mountPath: spec.data.mountPath }] : []),
+                            ...files.map((f) => ({ name: "files", mountPath: f.path, subPath: fileKey(f.path) })),
+                        ],
+                    },
+                ],
+                volumes: configMap ? [{ name: "files", configMap: { name: `${spec.name}-files` } }] : undefined,
+            },
+        };
+        return { labels, template, deps: [configMap, secret].filter((r): r is NonNullable<typeof r> => !!r) };
+    }
+
+    deployGroup(spec: MemberGroupSpec, parent: pulumi.Resource): DeployedGroup {
+        const first = spec.firstOrdinal ?? 0;
+        const { labels, template, deps } = this.podTemplate(spec, parent);
+        const selector = selectorLabels(this.args.lab, spec.name);
+        const servicePorts = spec.ports.map((p) => ({ name: p.name, port: p.containerPort, targetPort: p.containerPort }));
+        const ready: pulumi.Resource[] = [];
+
+        if (spec.data) {
+            // Peer DNS for `<pod>.<group>-peer`; published before readiness so members can find each other to bootstrap.
+            const peer = new k8s.core.v1.Service(
+                `${spec.name}-peer`,
+                {
+                    metadata: { name: `${spec.name}-peer`, namespace: this.ns, labels },
+                    spec: { clusterIP: "None", publishNotReadyAddresses: true, selector, ports: servicePorts },
+                },
+                this.opts(parent),
+            );
+            const sts = new k8s.apps.v1.StatefulSet(
+                spec.name,
+                {
+                    metadata: { name: spec.name, namespace: this.ns, labels },
+                    spec: {
+                        serviceName: `${spec.name}-peer`,
+                        replicas: spec.replicas,
+                        ordinals: first ? { start: first } : undefined,
+                        podManagementPolicy: "Parallel",
+                        selector: { matchLabels: selector },
+                        template,
+                        persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+                        volumeClaimTemplates: [
+                            {
+                                metadata: { name: "data", labels: selector },
+                                spec: {
+                                    accessModes: ["ReadWriteOnce"],
+                                    storageClassName: this.args.storageClassName,
+                                    resources: { requests: { storage: `${spec.data.sizeGiB}Gi` } },
+                                },
+                            },
+                        ],
+                    },
+                },
+                { ...this.opts(parent, [...deps, peer, ...(spec.dependsOn ?? [])]) },
+            );
+            new k8s.policy.v1.PodDisruptionBudget(
+                `${spec.name}-pdb`,
+                {
+                    metadata: { name: spec.name, namespace: this.ns, labels },
+                    spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+                },
+                this.opts(parent),
+            );
+            ready.push(sts);
+        } else {
+            const deployment = new k8s.apps.v1.Deployment(
+                spec.name,
+                {
+                    metadata: { name: spec.name, namespace: this.ns, labels },
+                    spec: { replicas: spec.replicas, selector: { matchLabels: selector }, template },
+                },
+                this.opts(parent, [...deps, ...(spec.dependsOn ?? [])]),
+            );
+            ready.push(deployment);
+        }
+
+        for (const svc of [{ name: spec.name, ports: spec.ports.map((p) => p.name) }, ...(spec.clientServices ?? [])]) {
+            new k8s.core.v1.Service(
+                svc.name === spec.name ? `${spec.name}-client` : svc.name,
+                {
+                    metadata: { name: svc.name, namespace: this.ns, labels },
+                    spec: { type: "ClusterIP", selector, ports: servicePorts.filter((p) => svc.ports.includes(p.name)) },
+                },
+                this.opts(parent),
+            );
+        }
+
+        const members = Array.from({ length: spec.replicas }, (_, i) => {
+            const ordinal = first + i;
+            return { ordinal, name: `${spec.name}-${ordinal}`, host: this.memberHost(spec.name, ordinal) };
+        });
+        return { members, ready };
+    }
+
+    runTask(spec: TaskSpec, parent: pulumi.Resource): pulumi.Resource {
+        const labels = standardLabels(this.args.lab, spec.component, spec.name);
+        const files = spec.files ?? [];
+        const configMap = files.length ? this.filesConfigMap(spec.name, spec.component, files, parent) : undefined;
+        return new k8s.batch.v1.Job(
+            spec.name,
+            {
+                metadata: {
+                    name: spec.name,
+                    namespace: this.ns,
+                    labels,
+                },
+                spec: {
+                    backoffLimit: spec.retries ?? 6,
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            restartPolicy: "OnFailure",
+                            nodeSelector: { "kubernetes.io/arch": this.args.arch },
+                            containers: [
+                                {
+                                    name: spec.component,
+                                    image: spec.image,
+                                    command: spec.command,
+                                    args: spec.args,
+                                    env: Object.entries(spec.env ?? {}).map(([name, value]) => ({ name, value })),
+                                    volumeMounts: files.map((f) => ({ name: "files", mountPath: f.path, subPath: fileKey(f.path) })),
+                                },
+                            ],
+                            volumes: configMap ? [{ name: "files", configMap: { name: `${spec.name}-files` } }] : undefined,
+                        },
+                    },
+                },
+            },
+            this.opts(parent, [...(configMap ? [configMap] : []), ...(spec.dependsOn ?? [])]),
+        );
+    }
+}

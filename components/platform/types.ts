@@ -1,0 +1,161 @@
+/**
+ * The neutral description of what runs, which a platform (Docker or Kubernetes)
+ * materializes. Database components build these; they never build platform resources.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** Which backend materializes the lab. */
+export type PlatformKindName = "docker" | "kubernetes";
+
+/**
+ * Who a member is, as its own flags see it. On Docker the values are concrete
+ * (`pd-0`); on Kubernetes they are the StatefulSet pod's own name via the downward
+ * API (`$(POD_NAME)`), so one pod template serves every ordinal.
+ */
+export interface MemberIdentity {
+    /** Member name, e.g. `pd-0` or `$(POD_NAME)`. Used as PD/etcd `--name`. */
+    name: string;
+    /** Host name other members reach it by (the advertise host), e.g. `pd-0` or `$(POD_NAME).pd-peer.ns.svc.cluster.local`. */
+    host: string;
+}
+
+/** A container port; `hostPortBase` publishes it on Docker at `hostPortBase + ordinal`. */
+export interface PortSpec {
+    /** IANA-style port name (≤ 15 chars), e.g. `client`, `peer`, `status`. */
+    name: string;
+    /** Port inside the container. */
+    containerPort: number;
+    /** Docker only: host port of ordinal 0; ordinal N gets `hostPortBase + N`, so a restart never moves it. */
+    hostPortBase?: number;
+}
+
+/** A health probe: an HTTP GET on a container port, or a command run inside the container. */
+export type HealthProbe =
+    | { http: { port: number; path: string }; periodSeconds?: number; failureThreshold?: number; initialDelaySeconds?: number }
+    | { exec: string[]; periodSeconds?: number; failureThreshold?: number; initialDelaySeconds?: number };
+
+/** A file written into the container (Docker upload; Kubernetes ConfigMap mounted by subPath). */
+export interface ConfigFile {
+    /** Absolute path in the container. */
+    path: string;
+    content: pulumi.Input<string>;
+}
+
+/** An extra stable client entrypoint over a group (e.g. `crdb-writer`). */
+export interface ClientServiceSpec {
+    /** Service name (Kubernetes Service; Docker network alias). Never changes across phases. */
+    name: string;
+    /** Names of the group's ports it exposes. */
+    ports: string[];
+}
+
+/**
+ * A group of identical members: a StatefulSet on Kubernetes (a Deployment when it has no
+ * data), one container per member on Docker.
+ */
+export interface MemberGroupSpec {
+    /** Group name: StatefulSet name, member-name prefix (`<name>-<ordinal>`). DNS-1123 label. */
+    name: string;
+    /** `app.kubernetes.io/component` label and Docker label, e.g. `pd`. */
+    component: string;
+    /** Number of members. */
+    replicas: number;
+    /** Ordinal of the first member (StatefulSet `spec.ordinals.start`). Default 0. */
+    firstOrdinal?: number;
+    /** Pinned image reference. */
+    image: pulumi.Input<string>;
+    /** Entrypoint override; omit to use the image's. */
+    command?: string[];
+    /** Arguments for one member; must not depend on how many members there are (DESIGN principle 5). */
+    args: (member: MemberIdentity) => string[];
+    /** Plain environment. */
+    env?: Record<string, pulumi.Input<string>>;
+    /** Secret environment: a Kubernetes Secret + secretKeyRef; on Docker a secret container input. */
+    secretEnv?: Record<string, pulumi.Output<string>>;
+    ports: PortSpec[];
+    /** Persistent data; its volume/PVC outlives the member (retained on delete). */
+    data?: { mountPath: string; sizeGiB: number };
+    files?: ConfigFile[];
+    readiness?: HealthProbe;
+    liveness?: HealthProbe;
+    /** Docker: wait until healthy before dependents start (needs `readiness`). Kubernetes awaits readiness itself. */
+    waitHealthy?: boolean;
+    /** Docker `nofile` ulimit (TiKV refuses to start below 82920 open files: tikv `check_rlimit`); Kubernetes inherits the runtime's. */
+    openFilesLimit?: number;
+    /** Kubernetes pod `securityContext.fsGroup` (e.g. 65534 for Prometheus); Docker ignores it. */
+    fsGroup?: number;
+    /** Extra client entrypoints over this group. */
+    clientServices?: ClientServiceSpec[];
+    dependsOn?: pulumi.Resource[];
+}
+
+/** A one-shot step: a Kubernetes Job, a Docker container that runs once. */
+export interface TaskSpec {
+    /** Task name; include a phase or content hash so a changed task runs anew. */
+    name: string;
+    component: string;
+    image: pulumi.Input<string>;
+    command?: string[];
+    args: string[];
+    env?: Record<string, pulumi.Input<string>>;
+    files?: ConfigFile[];
+    /** Kubernetes Job `backoffLimit`; Docker `on-failure` retries. */
+    retries?: number;
+    dependsOn?: pulumi.Resource[];
+}
+
+/** An image built from a Dockerfile in this repository (no official image exists). */
+export interface ImageBuildSpec {
+    /** Short name: the image becomes `clusterlab/<name>:<tag>-<arch>`. */
+    name: string;
+    /** Build context directory, relative to the project root (e.g. `docker/go-ycsb`). */
+    context: string;
+    tag: string;
+    buildArgs?: Record<string, string>;
+}
+
+/** What a platform hands back for a group. */
+export interface DeployedGroup {
+    /** Members as others reach them, in ordinal order. */
+    members: { ordinal: number; name: string; host: string }[];
+    /** Resources dependents should wait on (containers, StatefulSet). */
+    ready: pulumi.Resource[];
+}
+
+/**
+ * A backend that materializes neutral descriptions. Implementations: `DockerPlatform`,
+ * `KubernetesPlatform`.
+ */
+export interface Platform {
+    readonly kind: PlatformKindName;
+    /** How other members reach member `ordinal` of `group`, e.g. `pd-0` (Docker) or `pd-0.pd-peer.ns.svc.cluster.local`. */
+    memberHost(group: string, ordinal: number): string;
+    /** How clients inside the lab reach a client service by name. */
+    serviceHost(service: string): string;
+    /** Where a user on the host reaches a published port: `http://127.0.0.1:9090` or a port-forward hint. */
+    userUrl(service: string, containerPort: number, hostPort: number, path?: string): string;
+    deployGroup(spec: MemberGroupSpec, parent: pulumi.Resource): DeployedGroup;
+    runTask(spec: TaskSpec, parent: pulumi.Resource): pulumi.Resource;
+    /**
+     * Builds an image for the stack's architecture.
+     * @throws Error on Kubernetes, which cannot run a local build.
+     */
+    buildImage(spec: ImageBuildSpec, parent: pulumi.Resource): pulumi.Input<string>;
+    /** An image reference pinned and pulled for the stack's architecture (Docker: a RemoteImage per reference). */
+    image(ref: string): pulumi.Input<string>;
+}
+
+/** Labels every resource carries (Kubernetes recommended labels; Docker labels too). */
+export function standardLabels(lab: string, component: string, group: string): Record<string, string> {
+    return {
+        "app.kubernetes.io/name": group,
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/part-of": `clusterlab-${lab}`,
+        "app.kubernetes.io/managed-by": "pulumi",
+    };
+}
+
+/** Selector labels: derived from names only, never from images or counts (a change would replace the StatefulSet). */
+export function selectorLabels(lab: string, group: string): Record<string, string> {
+    return { "app.kubernetes.io/name": group, "app.kubernetes.io/part-of": `clusterlab-${lab}` };
+}

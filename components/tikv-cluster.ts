@@ -1,0 +1,81 @@
+/**
+ * TiKV stores as a platform-neutral member group.
+ *
+ * Ports 20160 (gRPC) and 20180 (status: `/status`, `/metrics`) — tikv
+ * `src/server/status_server/mod.rs`. Flags from tikv `cmd/tikv-server/src/main.rs`:
+ * `--pd-endpoints --addr --advertise-addr --status-addr --advertise-status-addr --data-dir`.
+ * Image `pingcap/tikv` (ENTRYPOINT `/tikv-server`), multi-arch since v6.5.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Platform } from "./platform";
+import { ScrapeJob } from "./prometheus-config";
+
+/** TiKV gRPC port (`--addr`). */
+export const TIKV_PORT = 20160;
+/** TiKV status port (`--status-addr`): `/status`, `/metrics`. */
+export const TIKV_STATUS_PORT = 20180;
+
+/** Arguments of {@link TikvCluster}. */
+export interface TikvClusterArgs {
+    platform: Platform;
+    /** Number of stores, 1..300. */
+    stores: number;
+    /** Pinned image reference, e.g. `pingcap/tikv:v8.5.1`. */
+    image: string;
+    /** PD `host:port` list (PdCluster.endpoints); stable across PD scale-out. */
+    pdEndpoints: string;
+    /** Docker: host port of store 0's status address (store N: +N). */
+    statusHostPort: number;
+    /** PVC size per store (Kubernetes), GiB. */
+    storageGiB: number;
+    /** Start only once these are healthy (PD). */
+    dependsOn: pulumi.Resource[];
+}
+
+/** A set of TiKV stores (`clusterlab:index:TikvCluster`). */
+export class TikvCluster extends pulumi.ComponentResource {
+    /** Store addresses (`--advertise-addr`), e.g. `tikv-0:20160`. */
+    public readonly storeAddresses: string[];
+    /** Status URLs a user opens (`/status`). */
+    public readonly userStatusUrls: string[];
+    /** Scrape job `tikv` (`:20180/metrics`). */
+    public readonly scrapeJobs: ScrapeJob[];
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: TikvClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("clusterlab:index:TikvCluster", name, {}, opts);
+        const group = args.platform.deployGroup(
+            {
+                name: "tikv",
+                component: "tikv",
+                replicas: args.stores,
+                image: args.platform.image(args.image),
+                args: (m) => [
+                    `--pd-endpoints=${args.pdEndpoints}`,
+                    `--addr=0.0.0.0:${TIKV_PORT}`,
+                    `--advertise-addr=${m.host}:${TIKV_PORT}`,
+                    `--status-addr=0.0.0.0:${TIKV_STATUS_PORT}`,
+                    `--advertise-status-addr=${m.host}:${TIKV_STATUS_PORT}`,
+                    "--data-dir=/data",
+                ],
+                ports: [
+                    { name: "grpc", containerPort: TIKV_PORT },
+                    { name: "status", containerPort: TIKV_STATUS_PORT, hostPortBase: args.statusHostPort },
+                ],
+                data: { mountPath: "/data", sizeGiB: args.storageGiB },
+                readiness: { http: { port: TIKV_STATUS_PORT, path: "/status" } },
+                waitHealthy: true,
+                openFilesLimit: 1_048_576,
+                dependsOn: args.dependsOn,
+            },
+            this,
+        );
+        this.storeAddresses = group.members.map((m) => `${m.host}:${TIKV_PORT}`);
+        this.userStatusUrls = group.members.map((m) =>
+            args.platform.userUrl("tikv", TIKV_STATUS_PORT, args.statusHostPort + m.ordinal, "/status"),
+        );
+        this.scrapeJobs = [{ job: "tikv", targets: group.members.map((m) => `${m.host}:${TIKV_STATUS_PORT}`) }];
+        this.ready = group.ready;
+        this.registerOutputs({ storeAddresses: this.storeAddresses });
+    }
+}

@@ -1,0 +1,32 @@
+/**
+ * The clusterlab program: parse the stack config once, refuse destructive transitions,
+ * compose the lab, export where to look.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, PROJECT, parseStackConfig } from "./components/config";
+import { GUARD_OUTPUT, GuardState, checkTransition, guardState } from "./components/guard";
+import { buildLab } from "./components/lab";
+
+/** The guard state of this stack's last deployment, read through a StackReference to itself. */
+async function previousGuard(): Promise<GuardState | undefined> {
+    if (process.env.CLUSTERLAB_SKIP_GUARD === "1") return undefined;
+    const self = new pulumi.StackReference("previous-deployment", {
+        name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+    });
+    const details = await self.getOutputDetails(GUARD_OUTPUT);
+    return (details.value ?? details.secretValue) as GuardState | undefined;
+}
+
+export = async () => {
+    let config;
+    try {
+        config = parseStackConfig(pulumi.runtime.allConfig());
+        const problems = checkTransition(await previousGuard(), config);
+        if (problems.length) throw new ConfigError(problems);
+    } catch (err) {
+        // A RunError prints the message without a stack trace: the message is the help.
+        if (err instanceof ConfigError) throw new pulumi.RunError(`${err.message}\n(project ${PROJECT}, stack ${pulumi.getStack()})`);
+        throw err;
+    }
+    return { ...buildLab(config, pulumi.getStack()), [GUARD_OUTPUT]: guardState(config) };
+};

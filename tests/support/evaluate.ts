@@ -1,0 +1,164 @@
+/**
+ * Evaluates the clusterlab program under Pulumi mocks (`pulumi.runtime.setMocks`) and
+ * returns the resource graph it registers: type, name and resolved inputs of each.
+ * Used by the unit tests, the phase-diff check and `npm run bench`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { StackConfig, parseStackConfig } from "../../components/config";
+import { GUARD_OUTPUT, GuardState } from "../../components/guard";
+import { buildLab } from "../../components/lab";
+
+/** The project root. */
+export const ROOT = join(__dirname, "..", "..");
+
+/** One registered resource. */
+export interface RegisteredResource {
+    type: string;
+    name: string;
+    /** `custom` resources are provider resources; the rest are components. */
+    custom: boolean;
+    inputs: Record<string, any>;
+}
+
+/** A registered graph, keyed by `<type>::<name>` (names are unique per type in clusterlab). */
+export interface Graph {
+    resources: Map<string, RegisteredResource>;
+    outputs: Record<string, unknown>;
+}
+
+/** Key of a resource in a {@link Graph}. */
+export function keyOf(r: { type: string; name: string }): string {
+    return `${r.type}::${r.name}`;
+}
+
+/** What the mock provider returns as state: inputs plus the outputs our code reads. */
+function mockState(type: string, name: string, inputs: Record<string, any>, previousOutputs?: Record<string, unknown>) {
+    switch (type) {
+        case "docker:index/remoteImage:RemoteImage":
+            return { ...inputs, imageId: `sha256:mock-${name}`, repoDigest: `${inputs.name}@sha256:mock` };
+        case "docker:index/image:Image":
+            return { ...inputs, repoDigest: `${inputs.imageName}@sha256:mock` };
+        case "random:index/randomPassword:RandomPassword":
+            return { ...inputs, result: "mock-random-password" };
+        case "pulumi:pulumi:StackReference":
+            return { ...inputs, outputs: previousOutputs ?? {}, secretOutputNames: [] };
+        default:
+            return inputs;
+    }
+}
+
+/**
+ * Installs mocks that record every resource into a fresh graph.
+ * @param previousOutputs what a StackReference to this stack returns (the last deployment's outputs).
+ */
+export async function recordingMocks(stack: string, previousOutputs?: Record<string, unknown>): Promise<Graph> {
+    const graph: Graph = { resources: new Map(), outputs: {} };
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                if (args.type !== "pulumi:pulumi:StackReference") {
+                    graph.resources.set(keyOf(args), { type: args.type, name: args.name, custom: args.custom ?? true, inputs: args.inputs });
+                }
+                return { id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs, previousOutputs) };
+            },
+            call(args) {
+                return args.inputs;
+            },
+        },
+        "clusterlab",
+        stack,
+        false,
+        "organization",
+    );
+    return graph;
+}
+
+/**
+ * Evaluates a parsed config (the program minus its config reading).
+ * @returns the registered graph and the lab's outputs, all promises settled.
+ */
+export async function evaluate(config: StackConfig, stack = "test"): Promise<Graph> {
+    const graph = await recordingMocks(stack);
+    const outputs = buildLab(config, stack);
+    await pulumi.runtime.waitForRPCs();
+    graph.outputs = await resolveAll(outputs);
+    await pulumi.runtime.waitForRPCs();
+    return graph;
+}
+
+/** Resolves a record of Inputs to plain values. */
+export async function resolveAll(values: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return new Promise((resolve) => pulumi.output(values).apply((v) => resolve(v as Record<string, unknown>)));
+}
+
+/**
+ * Runs `index.ts` itself under mocks with a raw config (as the engine would pass it),
+ * optionally with a previous deployment's guard output.
+ * @returns the graph, or the error the program threw.
+ */
+export async function runProgram(
+    rawConfig: Record<string, unknown>,
+    stack: string,
+    previousGuard?: GuardState,
+): Promise<{ graph: Graph; error?: Error; outputs?: Record<string, unknown> }> {
+    const graph = await recordingMocks(stack, previousGuard ? { [GUARD_OUTPUT]: previousGuard } : {});
+    pulumi.runtime.setAllConfig(
+        Object.fromEntries(
+            Object.entries(rawConfig).map(([k, v]) => [k.includes(":") ? k : `clusterlab:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
+        ),
+    );
+    // index.ts exports its program as a function; require it fresh each time.
+    const modulePath = require.resolve(join(ROOT, "index.ts"));
+    delete require.cache[modulePath];
+    const program = require(modulePath) as () => Promise<Record<string, unknown>>;
+    try {
+        const outputs = await resolveAll(await program());
+        await pulumi.runtime.waitForRPCs();
+        return { graph, outputs };
+    } catch (error) {
+        await pulumi.runtime.waitForRPCs();
+        return { graph, error: error as Error };
+    } finally {
+        pulumi.runtime.setAllConfig({});
+    }
+}
+
+/** The ready-made stack files: stack name → its `config:` block. */
+export function stackFiles(): Map<string, Record<string, unknown>> {
+    const stacks = new Map<string, Record<string, unknown>>();
+    for (const file of readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).sort()) {
+        const doc = parse(readFileSync(join(ROOT, file), "utf8")) ?? {};
+        stacks.set(file.replace(/^Pulumi\.|\.yaml$/g, ""), (doc.config ?? {}) as Record<string, unknown>);
+    }
+    return stacks;
+}
+
+/** Parses a ready-made stack's config, with optional overrides of top-level keys. */
+export function stackConfig(stack: string, overrides: Record<string, unknown> = {}): StackConfig {
+    const raw = stackFiles().get(stack);
+    if (!raw) throw new Error(`no Pulumi.${stack}.yaml`);
+    const values: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(raw)) values[k.replace(/^clusterlab:/, "")] = v;
+    return parseStackConfig(deepMerge(values, overrides));
+}
+
+/** Merges `b` into `a`, objects recursively. */
+export function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...a };
+    for (const [k, v] of Object.entries(b)) {
+        const cur = out[k];
+        out[k] =
+            v && typeof v === "object" && !Array.isArray(v) && cur && typeof cur === "object" && !Array.isArray(cur)
+                ? deepMerge(cur as Record<string, unknown>, v as Record<string, unknown>)
+                : v;
+    }
+    return out;
+}
+
+/** Resources of one type in a graph. */
+export function ofType(graph: Graph, type: string): RegisteredResource[] {
+    return [...graph.resources.values()].filter((r) => r.type === type);
+}
