@@ -355,6 +355,21 @@ function decode(value: unknown): unknown {
 }
 
 /**
+ * Rules that span keys. Kubernetes cannot run a locally built image, and neither go-ycsb
+ * nor the etcd benchmark has an official one (FACTS.md "Surprises").
+ */
+function crossChecks(config: StackConfig): string[] {
+    const problems: string[] = [];
+    if (config.platform === "kubernetes" && (config.lab === "tikv" || config.lab === "etcd") && config.load.enabled && !config.load.image) {
+        const tool = config.lab === "tikv" ? "go-ycsb" : "etcd-benchmark";
+        problems.push(
+            `load.image: required on kubernetes (no official ${tool} image; build docker/${tool}/Dockerfile and push it), got nothing`,
+        );
+    }
+    return problems;
+}
+
+/**
  * Parses a whole stack config.
  *
  * @param raw config values, with or without the `clusterlab:` prefix (see {@link stripNamespace}).
@@ -364,7 +379,11 @@ function decode(value: unknown): unknown {
 export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     const values = stripNamespace(raw);
     const result = StackConfig.safeParse(values);
-    if (result.success) return result.data;
+    if (result.success) {
+        const problems = crossChecks(result.data);
+        if (problems.length) throw new ConfigError(problems);
+        return result.data;
+    }
     const problems = result.error.issues.map((issue) => {
         const path = issue.path.length ? issue.path.join(".") : "(stack)";
         if (issue.code === "unrecognized_keys") {

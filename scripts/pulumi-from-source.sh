@@ -164,7 +164,7 @@ build_from_cli_module() { # NAME MODULE VERSION PACKAGE
   w="$(prepare_cli_work)"; log="$TOOLS_DIR/logs/$name.log"
   say "building $name $ver …"
   t0=$(date +%s)
-  if ! (cd "$w" && go build -trimpath -ldflags "-s -w -X $PULUMI_VERSION_VAR=${ver#v}" -o "$BIN_DIR/$name.tmp" "$pkg") >"$log" 2>&1; then
+  if ! (cd "$w" && go build -trimpath -ldflags "-s -w -X $PULUMI_VERSION_VAR=$ver" -o "$BIN_DIR/$name.tmp" "$pkg") >"$log" 2>&1; then
     explain_failure "$log" "$name $ver"
   fi
   t1=$(date +%s)

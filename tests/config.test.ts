@@ -48,6 +48,12 @@ describe("stack config validation", () => {
         assert.match(problemsOf({ lab: "tikv", version: "latest" })[0], /^version: expected a pinned tag, not latest/);
     });
 
+    it("asks for a pushed go-ycsb image on Kubernetes", () => {
+        assert.deepEqual(problemsOf({ lab: "tikv", platform: "kubernetes", load: { enabled: true } }), [
+            "load.image: required on kubernetes (no official go-ycsb image; build docker/go-ycsb/Dockerfile and push it), got nothing",
+        ]);
+    });
+
     it("refuses a scale-in unless the allow flag is set", () => {
         const before = guardState(parseStackConfig({ lab: "tikv", tikv: { stores: 5 } }));
         const problems = checkTransition(before, parseStackConfig({ lab: "tikv", tikv: { stores: 3 } }));
