@@ -253,6 +253,16 @@ const EtcdSettings = z
  */
 const EtcdFailpoints = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), z.string().min(1));
 
+/**
+ * Default failpoint terms: a 100 ms sleep before each WAL sync; a 5 s sleep before the
+ * defrag copy. Names from etcd `server/storage/wal/wal.go` (`walBeforeSync`) and
+ * `server/storage/backend/backend.go` (`defragBeforeCopy`).
+ */
+export const DEFAULT_FAILPOINTS: Partial<Record<EtcdScenario, Record<string, string>>> = {
+    "fsync-delay": { walBeforeSync: "sleep(100)" },
+    "defrag-delay": { defragBeforeCopy: "sleep(5000)" },
+};
+
 const EtcdBenchSettings = z
     .strictObject({
         enabled: z.boolean().default(false),
@@ -288,7 +298,8 @@ export const EtcdLabConfig = z.strictObject({
     ...common,
     etcd: EtcdSettings,
     scenario: EtcdScenario.default("baseline"),
-    failpoints: z.record(EtcdScenario, EtcdFailpoints).optional(),
+    /** Failpoints each scenario sets; every name any scenario uses is turned `off` in the others. */
+    failpoints: z.partialRecord(EtcdScenario, EtcdFailpoints).default(DEFAULT_FAILPOINTS),
     load: EtcdBenchSettings,
 });
 export type EtcdLabConfig = z.infer<typeof EtcdLabConfig>;
@@ -360,6 +371,11 @@ function decode(value: unknown): unknown {
  */
 function crossChecks(config: StackConfig): string[] {
     const problems: string[] = [];
+    if (config.lab === "etcd" && Object.keys(config.failpoints[config.scenario] ?? {}).length && !config.etcd.failpointImage) {
+        problems.push(
+            `etcd.failpointImage: scenario ${config.scenario} sets failpoints, which official etcd images do not have; name a gofail build (make gofail-enable), got nothing`,
+        );
+    }
     if (config.platform === "kubernetes" && (config.lab === "tikv" || config.lab === "etcd") && config.load.enabled && !config.load.image) {
         const tool = config.lab === "tikv" ? "go-ycsb" : "etcd-benchmark";
         problems.push(

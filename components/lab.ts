@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CrdbLabConfig, EtcdLabConfig, StackConfig, TikvLabConfig } from "./config";
 import { createPlatform } from "./platform";
+import { buildEtcdLab } from "./labs/etcd-lab";
 import { buildTikvLab } from "./labs/tikv-lab";
 import { LabOutputs } from "./labs/types";
 
@@ -12,6 +13,7 @@ type Builder<C> = (config: C, platform: ReturnType<typeof createPlatform> & pulu
 
 const BUILDERS: { tikv: Builder<TikvLabConfig>; crdb?: Builder<CrdbLabConfig>; etcd?: Builder<EtcdLabConfig> } = {
     tikv: buildTikvLab,
+    etcd: buildEtcdLab,
 };
 
 /**

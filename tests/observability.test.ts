@@ -1,19 +1,26 @@
 import * as assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { parse } from "yaml";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { parse, stringify } from "yaml";
 import { renderPrometheusConfig } from "../components/prometheus-config";
 import { evaluate, ofType, stackConfig, stackFiles } from "./support/evaluate";
 import { requireTool, run, tempDir } from "./support/tools";
 
-/** The rendered prometheus.yml of a stack, as the platform would write it. */
-async function renderedPrometheusConfig(stack: string): Promise<string> {
+/** The files the platform writes into the Prometheus container: path → content. */
+export async function renderedPrometheusFiles(stack: string): Promise<Record<string, string>> {
     const graph = await evaluate(stackConfig(stack), stack);
     const prometheus = ofType(graph, "docker:index/container:Container").find((c) => c.name === "prometheus-0");
-    if (prometheus) return prometheus.inputs.uploads.find((u: { file: string }) => u.file === "/etc/prometheus/prometheus.yml").content;
+    if (prometheus) return Object.fromEntries(prometheus.inputs.uploads.map((u: { file: string; content: string }) => [u.file, u.content]));
     const configMap = ofType(graph, "kubernetes:core/v1:ConfigMap").find((c) => c.name === "prometheus-files");
     assert.ok(configMap, `${stack}: no Prometheus config rendered`);
-    return configMap.inputs.data["etc-prometheus-prometheus.yml"];
+    const sts = ofType(graph, "kubernetes:apps/v1:StatefulSet").find((c) => c.name === "prometheus")!;
+    const mounts: { mountPath: string; subPath: string }[] = sts.inputs.spec.template.spec.containers[0].volumeMounts.filter((m: any) => m.subPath);
+    return Object.fromEntries(mounts.map((m) => [m.mountPath, configMap.inputs.data[m.subPath]]));
+}
+
+/** The rendered prometheus.yml of a stack. */
+async function renderedPrometheusConfig(stack: string): Promise<string> {
+    return (await renderedPrometheusFiles(stack))["/etc/prometheus/prometheus.yml"];
 }
 
 describe("Prometheus config", () => {
@@ -34,14 +41,20 @@ describe("Prometheus config", () => {
             const promtool = requireTool("promtool");
             const dir = tempDir("promcfg");
             try {
-                const text = await renderedPrometheusConfig(stack);
-                // Rule files are checked by promtool too: write them where the config points.
-                const config = parse(text);
-                for (const ruleFile of config.rule_files ?? []) {
-                    assert.fail(`${stack}: rule file ${ruleFile} is not written by this test`);
+                const files = await renderedPrometheusFiles(stack);
+                // promtool checks the rule files too: write every rendered file under the temp dir
+                // and point rule_files there (the only rewrite).
+                const config = parse(files["/etc/prometheus/prometheus.yml"]);
+                for (const [path, content] of Object.entries(files)) {
+                    mkdirSync(dirname(join(dir.path, path)), { recursive: true });
+                    writeFileSync(join(dir.path, path), content);
                 }
+                config.rule_files = (config.rule_files ?? []).map((p: string) => {
+                    assert.ok(files[p], `${stack}: rule file ${p} is referenced but not rendered`);
+                    return join(dir.path, p);
+                });
                 const file = join(dir.path, "prometheus.yml");
-                writeFileSync(file, text);
+                writeFileSync(file, stringify(config));
                 const result = run(promtool, ["check", "config", file]);
                 assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
                 assert.match(result.stdout + result.stderr, /SUCCESS/);

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerPlatform, KubernetesPlatform, MemberGroupSpec, Platform } from "../components/platform";
-import { Graph, ofType, recordingMocks } from "./support/evaluate";
+import { Graph, ofType, recordingMocks, settle } from "./support/evaluate";
 
 const group = (platform: Platform): MemberGroupSpec => ({
     name: "db",
@@ -22,7 +22,7 @@ async function materialize(make: () => Platform & pulumi.Resource): Promise<Grap
     const platform = make();
     platform.deployGroup(group(platform), platform);
     platform.runTask({ name: "db-init-abc123", component: "db", image: "example/db:1.2.3", args: ["init"] }, platform);
-    await pulumi.runtime.waitForRPCs();
+    await settle();
     return graph;
 }
 

@@ -11,6 +11,17 @@ import { StackConfig, parseStackConfig } from "../../components/config";
 import { GUARD_OUTPUT, GuardState } from "../../components/guard";
 import { buildLab } from "../../components/lab";
 
+/**
+ * Waits until every resource registration has reached the mocks. `runtime.waitForRPCs` is
+ * marked internal in @pulumi/pulumi's typings (runtime/settings.ts), hence the cast; it is
+ * what `runtime.disconnect` awaits.
+ */
+export function settle(): Promise<void> {
+    const wait = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
+    if (!wait) throw new Error("@pulumi/pulumi no longer exports runtime.waitForRPCs: update tests/support/evaluate.ts");
+    return wait();
+}
+
 /** The project root. */
 export const ROOT = join(__dirname, "..", "..");
 
@@ -83,9 +94,9 @@ export async function recordingMocks(stack: string, previousOutputs?: Record<str
 export async function evaluate(config: StackConfig, stack = "test"): Promise<Graph> {
     const graph = await recordingMocks(stack);
     const outputs = buildLab(config, stack);
-    await pulumi.runtime.waitForRPCs();
+    await settle();
     graph.outputs = await resolveAll(outputs);
-    await pulumi.runtime.waitForRPCs();
+    await settle();
     return graph;
 }
 
@@ -116,10 +127,10 @@ export async function runProgram(
     const program = require(modulePath) as () => Promise<Record<string, unknown>>;
     try {
         const outputs = await resolveAll(await program());
-        await pulumi.runtime.waitForRPCs();
+        await settle();
         return { graph, outputs };
     } catch (error) {
-        await pulumi.runtime.waitForRPCs();
+        await settle();
         return { graph, error: error as Error };
     } finally {
         pulumi.runtime.setAllConfig({});

@@ -1,0 +1,75 @@
+/**
+ * The etcd metrics lab: 3 members, Prometheus, Grafana, the etcd benchmark and failpoint
+ * scenarios. Image `gcr.io/etcd-development/etcd` (FACTS.md "Images").
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { EtcdLabConfig } from "../config";
+import { EtcdCluster } from "../etcd-cluster";
+import { EtcdScenarioRun } from "../etcd-scenario";
+import { etcdBenchmarkPlan } from "../load/etcd-benchmark";
+import { LoadGen } from "../load-gen";
+import { Observability } from "../observability";
+import { Platform } from "../platform";
+import { etcdDashboards } from "../../dashboards/etcd";
+import { etcdAlertRules } from "../etcd-alerts";
+import { LabOutputs } from "./types";
+
+/**
+ * Builds the etcd lab on `platform`.
+ * @returns outputs: client endpoints, scenario, Prometheus/Grafana URLs, Grafana password (secret).
+ */
+export function buildEtcdLab(config: EtcdLabConfig, platform: Platform & pulumi.Resource, stack: string): LabOutputs {
+    const image = config.etcd.failpointImage ?? `gcr.io/etcd-development/etcd:${config.etcd.version}`;
+    const etcd = new EtcdCluster("etcd", {
+        platform,
+        members: config.etcd.members,
+        image,
+        clusterToken: `clusterlab-${stack}`,
+        quotaBackendBytes: config.etcd.quotaBackendBytes,
+        clientHostPort: config.etcd.clientHostPort,
+        storageGiB: config.etcd.storageGiB,
+        failpointPort: config.etcd.failpointImage ? config.etcd.failpointPort : undefined,
+    });
+    const scenario = new EtcdScenarioRun("scenario", {
+        platform,
+        scenario: config.scenario,
+        failpoints: config.failpoints,
+        failpointEndpoints: etcd.failpointEndpoints,
+        clientEndpoints: etcd.endpoints,
+        etcdImage: platform.image(image),
+        dependsOn: etcd.ready,
+    });
+    const outputs: LabOutputs = { etcdEndpoints: etcd.userEndpoints, scenario: config.scenario };
+    const loads: LoadGen[] = [];
+    if (config.load.enabled) {
+        const benchImage = config.load.image
+            ? platform.image(config.load.image)
+            : platform.buildImage({ name: "etcd-benchmark", context: "docker/etcd-benchmark", tag: config.load.etcdRef, buildArgs: { ETCD_REF: config.load.etcdRef } }, platform);
+        loads.push(
+            new LoadGen("etcd-benchmark", {
+                platform,
+                plan: etcdBenchmarkPlan(config, etcd.endpoints, benchImage),
+                dependsOn: [...etcd.ready, ...scenario.ready],
+            }),
+        );
+    }
+    if (config.observability.enabled) {
+        const obs = new Observability("observability", {
+            platform,
+            scrapeJobs: [...etcd.scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs)],
+            dashboards: etcdDashboards,
+            ruleFiles: { "/etc/prometheus/rules/etcd.yml": etcdAlertRules() },
+            scrapeInterval: config.observability.scrapeInterval,
+            retention: config.observability.retention,
+            prometheusImage: `prom/prometheus:${config.observability.prometheusVersion}`,
+            grafanaImage: `grafana/grafana:${config.observability.grafanaVersion}`,
+            prometheusHostPort: config.observability.prometheusHostPort,
+            grafanaHostPort: config.observability.grafanaHostPort,
+            grafanaAdminPassword: config.grafanaAdminPassword,
+        });
+        outputs.prometheusUrl = obs.prometheusUrl;
+        outputs.grafanaUrl = obs.grafanaUrl;
+        outputs.grafanaAdminPassword = obs.grafanaAdminPassword;
+    }
+    return outputs;
+}
