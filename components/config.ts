@@ -376,6 +376,11 @@ function crossChecks(config: StackConfig): string[] {
             `etcd.failpointImage: scenario ${config.scenario} sets failpoints, which official etcd images do not have; name a gofail build (make gofail-enable), got nothing`,
         );
     }
+    if (config.lab === "crdb" && config.crdb.nodes < config.phase + 1) {
+        problems.push(
+            `crdb.nodes: phase ${config.phase} sets replication factor ${config.phase + 1}, which needs at least ${config.phase + 1} nodes, got ${config.crdb.nodes}`,
+        );
+    }
     if (config.platform === "kubernetes" && (config.lab === "tikv" || config.lab === "etcd") && config.load.enabled && !config.load.image) {
         const tool = config.lab === "tikv" ? "go-ycsb" : "etcd-benchmark";
         problems.push(

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CrdbLabConfig, EtcdLabConfig, StackConfig, TikvLabConfig } from "./config";
 import { createPlatform } from "./platform";
+import { buildCrdbLab } from "./labs/crdb-lab";
 import { buildEtcdLab } from "./labs/etcd-lab";
 import { buildTikvLab } from "./labs/tikv-lab";
 import { LabOutputs } from "./labs/types";
@@ -14,6 +15,7 @@ type Builder<C> = (config: C, platform: ReturnType<typeof createPlatform> & pulu
 const BUILDERS: { tikv: Builder<TikvLabConfig>; crdb?: Builder<CrdbLabConfig>; etcd?: Builder<EtcdLabConfig> } = {
     tikv: buildTikvLab,
     etcd: buildEtcdLab,
+    crdb: buildCrdbLab,
 };
 
 /**

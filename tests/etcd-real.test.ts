@@ -29,7 +29,7 @@ interface MemberPorts {
  *   --data-dir=/var/lib/etcd → --data-dir=<tmp>/etcd-<self>
  */
 function substitute(flag: string, self: number, ports: MemberPorts[], dataDir: string): string {
-    const byContainerPort = (p: MemberPorts) => ({ [ETCD_CLIENT_PORT]: p.client, [ETCD_PEER_PORT]: p.peer, [ETCD_METRICS_PORT]: p.metrics });
+    const byContainerPort = (p: MemberPorts): Record<number, number> => ({ [ETCD_CLIENT_PORT]: p.client, [ETCD_PEER_PORT]: p.peer, [ETCD_METRICS_PORT]: p.metrics });
     return flag
         .replace(/etcd-(\d+):(\d+)/g, (_, j, port) => `127.0.0.1:${byContainerPort(ports[Number(j)])[Number(port)]}`)
         .replace(/0\.0\.0\.0:(\d+)/g, (_, port) => `127.0.0.1:${byContainerPort(ports[self])[Number(port)]}`)

@@ -1,0 +1,104 @@
+/**
+ * CockroachDB nodes as a platform-neutral member group (a StatefulSet on Kubernetes, as the
+ * official Helm chart does: the operator refuses fewer than 3 nodes — cockroach-operator
+ * `apis/v1alpha1/cluster_types.go`).
+ *
+ * Ports 26257 (SQL + RPC) and 8080 (HTTP: `/health`, `/health?ready=1`, `/_status/vars`);
+ * cockroach `pkg/server/server_http.go`. Flags: `start --insecure --join --advertise-addr
+ * --listen-addr --http-addr`, then `cockroach init --host=<first>` once (cockroach
+ * `monitoring/demo/docker-compose.yaml`). Image `cockroachdb/cockroach` (multi-arch manifest;
+ * entrypoint `cockroach.sh`, so the command starts with `start`).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Platform } from "./platform";
+import { ScrapeJob } from "./prometheus-config";
+
+/** SQL and inter-node RPC port. */
+export const CRDB_SQL_PORT = 26257;
+/** HTTP port: DB console, health, metrics. */
+export const CRDB_HTTP_PORT = 8080;
+/** Join list length: always the first three nodes, whatever the node count, so scaling never changes the pod template. */
+export const CRDB_JOIN_NODES = 3;
+
+/** Arguments of {@link CrdbCluster}. */
+export interface CrdbClusterArgs {
+    platform: Platform;
+    /** Nodes, 1..9. Changing this only changes the StatefulSet's replicas. */
+    nodes: number;
+    /** Pinned image reference, e.g. `cockroachdb/cockroach:v24.3.5`. */
+    image: string;
+    storageGiB: number;
+    sqlHostPort: number;
+    httpHostPort: number;
+    /** The node-count change waits on these (the phase's backup). */
+    dependsOn: pulumi.Resource[];
+}
+
+/** The flags of every node (identical but for its own advertise host). */
+export function crdbStartArgs(member: { host: string }, joinHosts: string[]): string[] {
+    return [
+        "start",
+        "--insecure",
+        `--join=${joinHosts.map((h) => `${h}:${CRDB_SQL_PORT}`).join(",")}`,
+        `--advertise-addr=${member.host}:${CRDB_SQL_PORT}`,
+        `--listen-addr=:${CRDB_SQL_PORT}`,
+        `--http-addr=:${CRDB_HTTP_PORT}`,
+        "--store=/cockroach/cockroach-data",
+        "--cache=.25",
+        "--max-sql-memory=.25",
+        "--logtostderr=INFO",
+    ];
+}
+
+/** A CockroachDB cluster (`clusterlab:index:CrdbCluster`) with `crdb-writer` and `crdb-reader` entrypoints. */
+export class CrdbCluster extends pulumi.ComponentResource {
+    /** Host of the main entrypoint (all nodes). */
+    public readonly writerHost: string;
+    /** Host of the legacy read-only entrypoint (same nodes; read-only through the reader user). */
+    public readonly readerHost: string;
+    /** Host of the first node, where `cockroach init` runs. */
+    public readonly firstNodeHost: string;
+    public readonly scrapeJobs: ScrapeJob[];
+    /** DB console URL for a user. */
+    public readonly consoleUrl: string;
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: CrdbClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("clusterlab:index:CrdbCluster", name, {}, opts);
+        const { platform } = args;
+        const joinHosts = Array.from({ length: CRDB_JOIN_NODES }, (_, i) => platform.memberHost("crdb", i));
+        const group = platform.deployGroup(
+            {
+                name: "crdb",
+                component: "cockroachdb",
+                replicas: args.nodes,
+                image: platform.image(args.image),
+                args: (m) => crdbStartArgs(m, joinHosts),
+                ports: [
+                    { name: "sql", containerPort: CRDB_SQL_PORT, hostPortBase: args.sqlHostPort },
+                    { name: "http", containerPort: CRDB_HTTP_PORT, hostPortBase: args.httpHostPort },
+                ],
+                data: { mountPath: "/cockroach/cockroach-data", sizeGiB: args.storageGiB },
+                // Not ready until `cockroach init` has run; nothing waits on readiness, or init would never start.
+                readiness: { http: { port: CRDB_HTTP_PORT, path: "/health?ready=1" }, periodSeconds: 5, failureThreshold: 3 },
+                liveness: { http: { port: CRDB_HTTP_PORT, path: "/health" }, periodSeconds: 5, failureThreshold: 6, initialDelaySeconds: 30 },
+                waitHealthy: false,
+                clientServices: [
+                    { name: "crdb-writer", ports: ["sql", "http"] },
+                    { name: "crdb-reader", ports: ["sql"] },
+                ],
+                dependsOn: args.dependsOn,
+            },
+            this,
+        );
+        this.writerHost = platform.serviceHost("crdb-writer");
+        this.readerHost = platform.serviceHost("crdb-reader");
+        this.firstNodeHost = platform.memberHost("crdb", 0);
+        this.scrapeJobs = [
+            { job: "cockroachdb", targets: group.members.map((m) => `${m.host}:${CRDB_HTTP_PORT}`), metricsPath: "/_status/vars" },
+        ];
+        this.consoleUrl = platform.userUrl("crdb-writer", CRDB_HTTP_PORT, args.httpHostPort);
+        this.ready = group.ready;
+        this.registerOutputs({ writerHost: this.writerHost, readerHost: this.readerHost });
+    }
+}

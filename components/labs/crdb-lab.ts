@@ -1,0 +1,82 @@
+/**
+ * The CockroachDB evolution lab: 1 → 2 → 3 nodes under continuous `cockroach workload`, each
+ * phase a config change. Phases are data (components/crdb-phases.ts).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { CrdbLabConfig } from "../config";
+import { CRDB_SQL_PORT, CrdbCluster } from "../crdb-cluster";
+import { CRDB_PHASES } from "../crdb-phases";
+import { CrdbSteps } from "../crdb-sql";
+import { cockroachWorkloadPlan } from "../load/cockroach-workload";
+import { LoadGen } from "../load-gen";
+import { Observability } from "../observability";
+import { Platform } from "../platform";
+import { crdbEvolution } from "../../dashboards/crdb-evolution";
+import { crdbOverview } from "../../dashboards/crdb-overview";
+import { LabOutputs } from "./types";
+
+/**
+ * Builds the CockroachDB lab on `platform`.
+ * @returns outputs: writer/reader connection strings, DB console, phase, replication factor,
+ *   Prometheus/Grafana URLs, Grafana password (secret).
+ */
+export function buildCrdbLab(config: CrdbLabConfig, platform: Platform & pulumi.Resource, stack: string): LabOutputs {
+    void stack;
+    const image = platform.image(`cockroachdb/cockroach:${config.crdb.version}`);
+    const writerHost = platform.serviceHost("crdb-writer");
+    const steps = new CrdbSteps("crdb-steps", {
+        platform,
+        image,
+        phase: config.phase,
+        database: config.database,
+        firstNodeHost: platform.memberHost("crdb", 0),
+        writerHost,
+    });
+    const crdb = new CrdbCluster("crdb", {
+        platform,
+        nodes: config.crdb.nodes,
+        image: `cockroachdb/cockroach:${config.crdb.version}`,
+        storageGiB: config.crdb.storageGiB,
+        sqlHostPort: config.crdb.sqlHostPort,
+        httpHostPort: config.crdb.httpHostPort,
+        dependsOn: steps.backup ? [steps.backup] : [],
+    });
+    steps.applySql(crdb.ready);
+    const writerUrl = `postgresql://root@${crdb.writerHost}:${CRDB_SQL_PORT}/${config.database}?sslmode=disable`;
+    const outputs: LabOutputs = {
+        phase: config.phase,
+        nodes: config.crdb.nodes,
+        replicationFactor: CRDB_PHASES[config.phase].replicationFactor,
+        writerUrl,
+        readerUrl: `postgresql://${config.readerUser}@${crdb.readerHost}:${CRDB_SQL_PORT}/${config.database}?sslmode=disable`,
+        dbConsole: crdb.consoleUrl,
+    };
+    const loads: LoadGen[] = [];
+    if (config.load.enabled) {
+        loads.push(
+            new LoadGen("crdb-workload", {
+                platform,
+                plan: cockroachWorkloadPlan(config.load, `postgresql://root@${writerHost}:${CRDB_SQL_PORT}?sslmode=disable`, image),
+                dependsOn: [steps.init],
+            }),
+        );
+    }
+    if (config.observability.enabled) {
+        const obs = new Observability("observability", {
+            platform,
+            scrapeJobs: [...crdb.scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs)],
+            dashboards: [crdbOverview, crdbEvolution],
+            scrapeInterval: config.observability.scrapeInterval,
+            retention: config.observability.retention,
+            prometheusImage: `prom/prometheus:${config.observability.prometheusVersion}`,
+            grafanaImage: `grafana/grafana:${config.observability.grafanaVersion}`,
+            prometheusHostPort: config.observability.prometheusHostPort,
+            grafanaHostPort: config.observability.grafanaHostPort,
+            grafanaAdminPassword: config.grafanaAdminPassword,
+        });
+        outputs.prometheusUrl = obs.prometheusUrl;
+        outputs.grafanaUrl = obs.grafanaUrl;
+        outputs.grafanaAdminPassword = obs.grafanaAdminPassword;
+    }
+    return outputs;
+}

@@ -1,0 +1,44 @@
+/**
+ * `cockroach workload` (kv by default, tpcc by config) running continuously against
+ * `crdb-writer`, with its Prometheus endpoint (`--prometheus-port`, default 2112).
+ * Flags: cockroachlabs.com/docs/stable/cockroach-workload.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { CrdbLabConfig } from "../config";
+import { LoadPlan } from "../load-gen";
+
+/** The init and run commands; `--tolerate-errors` keeps the load going while nodes join. */
+export function cockroachWorkloadCommands(load: CrdbLabConfig["load"], url: string): { init: string; run: string } {
+    const shape =
+        load.workload === "tpcc"
+            ? { init: [`--warehouses=${load.warehouses}`], run: [`--warehouses=${load.warehouses}`] }
+            : { init: [], run: [`--read-percent=${load.readPercent}`] };
+    return {
+        init: ["cockroach workload init", load.workload, ...shape.init, `'${url}'`].join(" "),
+        run: [
+            "cockroach workload run",
+            load.workload,
+            ...shape.run,
+            `--concurrency=${load.concurrency}`,
+            `--max-rate=${load.maxRate}`,
+            "--duration=0",
+            "--tolerate-errors",
+            `--prometheus-port=${load.prometheusPort}`,
+            `'${url}'`,
+        ].join(" "),
+    };
+}
+
+/** The continuous workload plan. Its spec depends on nothing that changes across phases. */
+export function cockroachWorkloadPlan(load: CrdbLabConfig["load"], url: string, image: pulumi.Input<string>): LoadPlan {
+    const { init, run } = cockroachWorkloadCommands(load, url);
+    return {
+        name: "crdb-workload",
+        mode: "continuous",
+        image,
+        command: ["/bin/bash", "-c"],
+        // Waits for the cluster (bounded: 120 tries × 5 s), then runs until the stack removes it.
+        args: [`for i in $(seq 1 120); do ${init} && break; sleep 5; done; exec ${run}`],
+        metrics: { port: load.prometheusPort, path: "/" },
+    };
+}

@@ -1,0 +1,2 @@
+-- CockroachDB only (PostgreSQL has no CREATE DATABASE IF NOT EXISTS).
+CREATE DATABASE IF NOT EXISTS lab;

@@ -1,0 +1,103 @@
+import * as assert from "node:assert/strict";
+import { parseStackConfig } from "../components/config";
+import { checkTransition, guardState } from "../components/guard";
+import { AllowRule, checkPhases, describeViolations } from "./support/phase-diff";
+import { evaluate, ofType, stackConfig } from "./support/evaluate";
+
+/**
+ * What may change between CockroachDB phases: the StatefulSet's replicas; Prometheus's
+ * scrape targets (ConfigMap and the hash that rolls its pod). New SQL and backup Jobs and
+ * their ConfigMaps are additions, which the check always permits.
+ */
+export const CRDB_PHASE_ALLOWED: AllowRule[] = [
+    { type: "kubernetes:apps/v1:StatefulSet", name: /^crdb$/, paths: [/^spec\.replicas$/], reason: "the node-count change" },
+    { type: "kubernetes:core/v1:ConfigMap", name: /^prometheus-files$/, paths: [/^data\./], reason: "new scrape targets" },
+    { type: "kubernetes:apps/v1:StatefulSet", name: /^prometheus$/, paths: [/annotations\.clusterlab\.dev\/config-hash$/], reason: "rolls Prometheus onto the new config" },
+    { type: "docker:index/container:Container", name: /^prometheus-0$/, paths: [/^uploads\[0\]\.content$/], reason: "new scrape targets" },
+];
+
+const RENDER = { kubernetes: { renderYamlToDirectory: "/tmp/clusterlab-render" }, grafanaAdminPassword: "phase-test-password" };
+
+describe("CockroachDB evolution phase diff", () => {
+    it("phase0 → phase1 → phase2 on one stack only adds resources or changes allowed fields", async () => {
+        const reports = await checkPhases(
+            "crdb-live",
+            [0, 1, 2].map((n) => [`phase${n}`, stackConfig(`phase${n}`, RENDER)]),
+            CRDB_PHASE_ALLOWED,
+        );
+        assert.equal(describeViolations(reports), "");
+        const added = reports.flatMap((r) => r.added);
+        assert.ok(added.includes("kubernetes:batch/v1:Job::backup-before-phase1"), added.join("\n"));
+        assert.ok(added.includes("kubernetes:batch/v1:Job::backup-before-phase2"), added.join("\n"));
+        assert.ok(added.some((k) => k.startsWith("kubernetes:batch/v1:Job::sql-20-phase2-rf3-crdb-")), added.join("\n"));
+    });
+
+    it("on Docker too", async () => {
+        const reports = await checkPhases(
+            "crdb-docker",
+            [0, 1, 2].map((n) => [`phase${n}`, stackConfig(`phase${n}`, { ...RENDER, platform: "docker" })]),
+            CRDB_PHASE_ALLOWED,
+        );
+        assert.equal(describeViolations(reports), "");
+    });
+
+    it("keeps the Services, selectors, PVC template and pod template of every phase identical", async () => {
+        // One at a time: the mocks are process-global.
+        const graphs = [];
+        for (const n of [0, 1, 2]) graphs.push(await evaluate(stackConfig(`phase${n}`, RENDER), "crdb-live"));
+        const sts = graphs.map((g) => ofType(g, "kubernetes:apps/v1:StatefulSet").find((s) => s.name === "crdb")!.inputs);
+        assert.deepEqual(sts.map((s) => s.spec.replicas), [1, 2, 3]);
+        for (const s of sts.slice(1)) {
+            assert.deepEqual(s.spec.template, sts[0].spec.template);
+            assert.deepEqual(s.spec.selector, sts[0].spec.selector);
+            assert.deepEqual(s.spec.volumeClaimTemplates, sts[0].spec.volumeClaimTemplates);
+            assert.equal(s.spec.serviceName, sts[0].spec.serviceName);
+        }
+        const join = sts[0].spec.template.spec.containers[0].args.find((a: string) => a.startsWith("--join="));
+        assert.equal(join, "--join=" + [0, 1, 2].map((i) => `crdb-${i}.crdb-peer.clusterlab.svc.cluster.local:26257`).join(","));
+        for (const name of ["crdb-writer", "crdb-reader"]) {
+            const services = graphs.map((g) => ofType(g, "kubernetes:core/v1:Service").find((s) => s.name === name)!.inputs);
+            for (const s of services) assert.deepEqual(s, services[0], `${name} changed`);
+        }
+    });
+
+    it("the node-count change waits for the phase's backup, and the workload never changes", async () => {
+        const graph = await evaluate(stackConfig("phase2", RENDER), "crdb-live");
+        const backup = ofType(graph, "kubernetes:batch/v1:Job").find((j) => j.name === "backup-before-phase2")!;
+        assert.match(backup.inputs.spec.template.spec.containers[0].args.join(" "), /--file=\/sql\/backup\.sql/);
+        const workloads = [];
+        for (const n of [0, 2]) {
+            const g = await evaluate(stackConfig(`phase${n}`, RENDER), "crdb-live");
+            workloads.push(ofType(g, "kubernetes:apps/v1:Deployment").find((d) => d.name === "crdb-workload")!.inputs);
+        }
+        assert.deepEqual(workloads[1], workloads[0]);
+        assert.match(workloads[0].spec.template.spec.containers[0].args[0], /cockroach workload run kv .*--tolerate-errors --prometheus-port=2112 'postgresql:\/\/root@crdb-writer\.clusterlab\.svc\.cluster\.local:26257\?sslmode=disable'/);
+    });
+
+    it("fails on a deliberately destructive config: a bigger disk rewrites the PVC template", async () => {
+        const reports = await checkPhases(
+            "crdb-live",
+            [
+                ["phase1", stackConfig("phase1", RENDER)],
+                ["phase2-bigger-disk", stackConfig("phase2", { ...RENDER, crdb: { storageGiB: 50 }, allowReplace: true })],
+            ],
+            CRDB_PHASE_ALLOWED,
+        );
+        assert.match(describeViolations(reports), /changed kubernetes:apps\/v1:StatefulSet::crdb \(spec\.volumeClaimTemplates\[0\]\.spec\.resources\.requests\.storage\)/);
+    });
+
+    it("config validation refuses a scale-in 3 → 2 and a StatefulSet-replacing change unless allowed", () => {
+        const deployed = guardState(stackConfig("phase2"));
+        const scaleIn = parseStackConfig({ lab: "crdb", platform: "kubernetes", phase: 1, crdb: { nodes: 2 } });
+        assert.match(checkTransition(deployed, scaleIn)[0], /^crdb\.nodes: 3 → 2 is a scale-in.*crdb\.allowScaleIn: true/);
+        const bigger = parseStackConfig({ lab: "crdb", platform: "kubernetes", phase: 2, crdb: { nodes: 3, storageGiB: 50 } });
+        assert.match(checkTransition(deployed, bigger)[0], /^crdb\.storageGiB: 10 → 50 would replace stateful resources/);
+        const moved = parseStackConfig({ lab: "crdb", platform: "kubernetes", phase: 2, crdb: { nodes: 3 }, kubernetes: { namespace: "other" } });
+        assert.match(checkTransition(deployed, moved)[0], /^kubernetes\.namespace: "clusterlab" → "other"/);
+        assert.deepEqual(checkTransition(deployed, parseStackConfig({ lab: "crdb", platform: "kubernetes", phase: 1, crdb: { nodes: 2, allowScaleIn: true } })), []);
+    });
+
+    it("config validation refuses a phase whose replication factor exceeds the nodes", () => {
+        assert.throws(() => parseStackConfig({ lab: "crdb", phase: 2, crdb: { nodes: 2 } }), /crdb\.nodes: phase 2 sets replication factor 3, which needs at least 3 nodes, got 2/);
+    });
+});
