@@ -1,0 +1,47 @@
+/**
+ * `npm run bench`: time to evaluate the program under Pulumi mocks, per ready-made stack and
+ * for 3, 30 and 300 TiKV stores. Prints a table (ms, resource count, ratio to the 3-store run).
+ * A benchmark, not a test: it asserts nothing and measures one machine.
+ */
+import { performance } from "node:perf_hooks";
+import { evaluate, stackConfig, stackFiles } from "../tests/support/evaluate";
+
+const RUNS = 3;
+
+async function time(label: string, make: () => ReturnType<typeof stackConfig>, stack: string) {
+    const samples: number[] = [];
+    let resources = 0;
+    for (let i = 0; i < RUNS; i++) {
+        const started = performance.now();
+        const graph = await evaluate(make(), stack);
+        samples.push(performance.now() - started);
+        resources = graph.resources.size;
+    }
+    samples.sort((a, b) => a - b);
+    return { label, medianMs: samples[Math.floor(RUNS / 2)], resources };
+}
+
+async function main() {
+    // Warm-up: module loading and JIT would otherwise land on the first row.
+    await evaluate(stackConfig("dev"), "warmup");
+    const rows = [];
+    for (const stack of stackFiles().keys()) {
+        rows.push(await time(`stack ${stack}`, () => stackConfig(stack, { grafanaAdminPassword: "bench-password" }), stack));
+    }
+    const scale = [];
+    for (const stores of [3, 30, 300]) {
+        scale.push(await time(`tikv ${stores} stores`, () => stackConfig("dev", { tikv: { stores } }), "bench"));
+    }
+    const base = scale[0].medianMs;
+    console.log(`median of ${RUNS} runs, ${new Date().toISOString()}, node ${process.version}`);
+    console.log("| case | ms | resources | ms per resource | × 3-store time |");
+    console.log("|---|---:|---:|---:|---:|");
+    for (const r of [...rows, ...scale]) {
+        console.log(`| ${r.label} | ${r.medianMs.toFixed(0)} | ${r.resources} | ${(r.medianMs / r.resources).toFixed(2)} | ${(r.medianMs / base).toFixed(2)} |`);
+    }
+}
+
+main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+});
