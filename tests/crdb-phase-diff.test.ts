@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { parseStackConfig } from "../components/config";
 import { checkTransition, guardState } from "../components/guard";
 import { AllowRule, checkPhases, describeViolations } from "./support/phase-diff";
-import { evaluate, ofType, stackConfig } from "./support/evaluate";
+import { Graph, evaluate, ofType, stackConfig } from "./support/evaluate";
 
 /**
  * What may change between CockroachDB phases: the StatefulSet's replicas; Prometheus's
@@ -43,7 +43,7 @@ describe("CockroachDB evolution phase diff", () => {
 
     it("keeps the Services, selectors, PVC template and pod template of every phase identical", async () => {
         // One at a time: the mocks are process-global.
-        const graphs = [];
+        const graphs: Graph[] = [];
         for (const n of [0, 1, 2]) graphs.push(await evaluate(stackConfig(`phase${n}`, RENDER), "crdb-live"));
         const sts = graphs.map((g) => ofType(g, "kubernetes:apps/v1:StatefulSet").find((s) => s.name === "crdb")!.inputs);
         assert.deepEqual(sts.map((s) => s.spec.replicas), [1, 2, 3]);
@@ -65,7 +65,7 @@ describe("CockroachDB evolution phase diff", () => {
         const graph = await evaluate(stackConfig("phase2", RENDER), "crdb-live");
         const backup = ofType(graph, "kubernetes:batch/v1:Job").find((j) => j.name === "backup-before-phase2")!;
         assert.match(backup.inputs.spec.template.spec.containers[0].args.join(" "), /--file=\/sql\/backup\.sql/);
-        const workloads = [];
+        const workloads: any[] = [];
         for (const n of [0, 2]) {
             const g = await evaluate(stackConfig(`phase${n}`, RENDER), "crdb-live");
             workloads.push(ofType(g, "kubernetes:apps/v1:Deployment").find((d) => d.name === "crdb-workload")!.inputs);
