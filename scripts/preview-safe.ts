@@ -229,7 +229,15 @@ export function findUnsafeSteps(previewJson: unknown): UnsafeStep[] {
       p = parents.length > 0 ? parentOf(parents[0]) : undefined;
     }
   }
-  return steps.filter((s) => flagged.has(s)).map((s) => flagged.get(s) as UnsafeStep);
+  const out = steps.filter((s) => flagged.has(s)).map((s) => flagged.get(s) as UnsafeStep);
+  // "delete-replaced" carries no diff; show the reasons of its "replace" sibling.
+  for (const u of out) {
+    if (u.forcedBy.length === 0) {
+      const sibling = out.find((o) => o.urn === u.urn && o.forcedBy.length > 0);
+      if (sibling) u.forcedBy = [...sibling.forcedBy];
+    }
+  }
+  return out;
 }
 
 /**
@@ -363,7 +371,11 @@ export function main(argv: readonly string[]): number {
   if (unsafe.length > 0) {
     console.log(`preview-safe: ${unsafe.length} step(s) would replace or delete stateful/protected resources:`);
     console.log(formatUnsafeTable(unsafe));
-    if (failed) console.error(`(pulumi preview also exited ${run.status}:)\n${run.stderr.trimEnd()}`);
+    if (failed) {
+      console.error(`(pulumi preview also failed, exit ${run.status})`);
+      for (const m of errorDiagnostics(doc)) console.error(m);
+      if (run.stderr.trim()) console.error(run.stderr.trimEnd());
+    }
     return 1;
   }
   if (failed) {

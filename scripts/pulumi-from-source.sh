@@ -30,7 +30,6 @@ WANTED="${CLUSTERLAB_PULUMI_BINARIES:-pulumi pulumi-language-nodejs pulumi-resou
 WANTED=" ${WANTED//,/ } "
 
 PKG_MOD=github.com/pulumi/pulumi/pkg/v3
-SDK_MOD=github.com/pulumi/pulumi/sdk/v3
 NODEJS_MOD=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
 K8S_MOD=github.com/pulumi/pulumi-kubernetes/provider/v4
 # Same -X the upstream Makefiles pass, so `pulumi version` / plugin info report the real version.
@@ -144,6 +143,7 @@ check_upstream_replaces() { # check_upstream_replaces WORKDIR MODULE VERSION
   local up
   up="$(cd "$1" && go mod download -json "$2@$3" 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{process.stdout.write(JSON.parse(s).GoMod||"")}catch{}})')" || true
   [[ -n "$up" && -f "$up" ]] || return 0
+  # shellcheck disable=SC2016 # JavaScript template literal, not shell
   node -e '
     const { execFileSync } = require("child_process");
     const rep = f => (JSON.parse(execFileSync("go", ["mod", "edit", "-json", f])).Replace || []);
@@ -229,7 +229,8 @@ if want pulumi && [[ -x "$BIN_DIR/pulumi" ]]; then
 fi
 cat <<EOF
 
-To use them (plugins on PATH are picked up as "ambient" plugins, no download):
+To use them (binaries on PATH are used as "ambient" plugins, whatever their version; nothing is downloaded):
   export PATH="$BIN_DIR:\$PATH"
   export PULUMI_SKIP_UPDATE_CHECK=1 PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+  # no account needed: pulumi login file://\$HOME/.pulumi-state; export PULUMI_CONFIG_PASSPHRASE=...
 EOF

@@ -3,9 +3,19 @@ import * as path from "node:path";
 import { readFileSync } from "node:fs";
 import { countOps, findUnsafeSteps, formatUnsafeTable, main, parseUrn } from "../scripts/preview-safe";
 
-// The fixtures are `pulumi preview --json` output captured from a throwaway
-// project (see tests/fixtures/*.json): a ConfigMap + StatefulSet rendered
-// through `new k8s.Provider("render", { renderYamlToDirectory })`.
+// The fixtures are real `pulumi preview --json` output (stackTrace and
+// sourcePosition fields dropped) from a throwaway project: a ConfigMap + a
+// StatefulSet through `new k8s.Provider("render", { renderYamlToDirectory })`,
+// safe = label add + replicas 3 -> 5 + a new ConfigMap, replace = StatefulSet
+// spec.serviceName "pd" -> "pd-peer". Provenance: engine = pulumi v3.232.0
+// built from source (v3.270.0 is refused by the Go module proxy here);
+// program run by @pulumi/pulumi 3.270.0's automation LanguageServer via
+// `--client` (no pulumi-language-nodejs binary could be built); provider = a
+// STAND-IN pulumi-resource-kubernetes (the real one is refused by the proxy)
+// that returns the real provider's Diff shape: diffs = top-level keys,
+// detailedDiff keyed by property path with inputDiff=true, replaces = the
+// *-replace keys, StatefulSet forceNew list from pulumi-kubernetes
+// provider/pkg/provider/diff.go. Step/digest structure is the engine's own.
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(path.join(__dirname, "fixtures", name), "utf8"));
 
@@ -27,7 +37,7 @@ function runMain(argv: string[]): { code: number; out: string } {
 }
 
 describe("preview-safe: findUnsafeSteps", () => {
-  it("finds nothing unsafe in the real safe preview (creates/updates only)", () => {
+  it("finds nothing unsafe in the engine-made safe preview (creates/updates only)", () => {
     const doc = fixture("preview-safe.json") as { steps: { op: string }[] };
     const ops = new Set(doc.steps.map((s) => s.op));
     assert.ok(doc.steps.length > 0, "fixture has steps");
@@ -35,7 +45,7 @@ describe("preview-safe: findUnsafeSteps", () => {
     assert.deepEqual(findUnsafeSteps(doc), []);
   });
 
-  it("flags the StatefulSet replacement forced by spec.serviceName in the real replace preview", () => {
+  it("flags the StatefulSet replacement forced by spec.serviceName in the engine-made replace preview", () => {
     const unsafe = findUnsafeSteps(fixture("preview-replace.json"));
     const sts = unsafe.filter((u) => u.type === "kubernetes:apps/v1:StatefulSet");
     assert.ok(sts.length >= 1, `no StatefulSet among ${JSON.stringify(unsafe)}`);
