@@ -141,7 +141,10 @@ const YcsbSettings = z
     .strictObject({
         enabled: z.boolean().default(false),
         image: pinnedImage.optional(),
-        goYcsbRef: z.string().regex(/^[A-Za-z0-9._-]+$/).default("v1.0.1"),
+        goYcsbRef: z
+            .string()
+            .regex(/^[A-Za-z0-9._-]+$/)
+            .default("v1.0.1"),
         workload: z.enum(["workloada", "workloadb", "workloadc", "workloadd", "workloade", "workloadf"]).default("workloada"),
         mode: z.enum(["raw", "txn"], { error: 'expected "raw" or "txn"' }).default("raw"),
         recordCount: intIn(1, 10_000_000).default(100_000),
@@ -214,8 +217,14 @@ export const CrdbLabConfig = z.strictObject({
     lab: z.literal("crdb"),
     ...common,
     phase: CrdbPhase.default(0),
-    database: z.string().regex(/^[a-z_][a-z0-9_]*$/).default("lab"),
-    readerUser: z.string().regex(/^[a-z_][a-z0-9_]*$/).default("reader"),
+    database: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]*$/)
+        .default("lab"),
+    readerUser: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]*$/)
+        .default("reader"),
     crdb: CrdbSettings,
     load: CrdbWorkloadSettings,
 });
@@ -275,7 +284,10 @@ const EtcdBenchSettings = z
         keySize: intIn(1, 4096).default(32),
         valueSize: intIn(1, 1_048_576).default(256),
         consistency: z.enum(["l", "s"]).default("l"),
-        compactionInterval: z.string().regex(/^[0-9]+(s|m|h)$/).default("30s"),
+        compactionInterval: z
+            .string()
+            .regex(/^[0-9]+(s|m|h)$/)
+            .default("30s"),
         compactionDelta: intIn(1, 10_000_000).default(1_000),
     })
     .default({

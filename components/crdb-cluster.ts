@@ -81,7 +81,12 @@ export class CrdbCluster extends pulumi.ComponentResource {
                 data: { mountPath: "/cockroach/cockroach-data", sizeGiB: args.storageGiB },
                 // Not ready until `cockroach init` has run; nothing waits on readiness, or init would never start.
                 readiness: { http: { port: CRDB_HTTP_PORT, path: "/health?ready=1" }, periodSeconds: 5, failureThreshold: 3 },
-                liveness: { http: { port: CRDB_HTTP_PORT, path: "/health" }, periodSeconds: 5, failureThreshold: 6, initialDelaySeconds: 30 },
+                liveness: {
+                    http: { port: CRDB_HTTP_PORT, path: "/health" },
+                    periodSeconds: 5,
+                    failureThreshold: 6,
+                    initialDelaySeconds: 30,
+                },
                 waitHealthy: false,
                 clientServices: [
                     { name: "crdb-writer", ports: ["sql", "http"] },

@@ -20,7 +20,12 @@ export interface CrdbPhase {
 /** Phase 0 → 1 → 2: RF 1 → 2 → 3, reader user in phase 1. */
 export const CRDB_PHASES: CrdbPhase[] = [
     { phase: 0, replicationFactor: 1, sql: ["00-database.crdb.sql", "01-bootstrap.sql", "05-phase0-rf1.crdb.sql"], backupBefore: false },
-    { phase: 1, replicationFactor: 2, sql: ["10-phase1-reader-user.crdb.sql", "11-phase1-reader-grants.sql", "15-phase1-rf2.crdb.sql"], backupBefore: true },
+    {
+        phase: 1,
+        replicationFactor: 2,
+        sql: ["10-phase1-reader-user.crdb.sql", "11-phase1-reader-grants.sql", "15-phase1-rf2.crdb.sql"],
+        backupBefore: true,
+    },
     { phase: 2, replicationFactor: 3, sql: ["20-phase2-rf3.crdb.sql"], backupBefore: true },
 ];
 

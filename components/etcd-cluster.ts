@@ -37,7 +37,11 @@ export interface EtcdClusterArgs {
 }
 
 /** The flags of one member; `host` is its advertise host, `hosts` every member's, in order. */
-export function etcdMemberFlags(member: { name: string; host: string }, hosts: string[], args: Pick<EtcdClusterArgs, "clusterToken" | "quotaBackendBytes">): string[] {
+export function etcdMemberFlags(
+    member: { name: string; host: string },
+    hosts: string[],
+    args: Pick<EtcdClusterArgs, "clusterToken" | "quotaBackendBytes">,
+): string[] {
     return [
         `--name=${member.name}`,
         "--data-dir=/var/lib/etcd",

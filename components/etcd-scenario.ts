@@ -25,7 +25,9 @@ export function failpointTerms(
 /** The shell script the task runs: one `curl -X PUT` per member and failpoint; fails on any error. */
 export function failpointScript(endpoints: string[], terms: Record<string, string>): string {
     const lines = endpoints.flatMap((endpoint) =>
-        Object.entries(terms).map(([name, term]) => `curl -fsS --retry 10 --retry-connrefused --max-time 5 -X PUT -d '${term}' ${endpoint}/${name}`),
+        Object.entries(terms).map(
+            ([name, term]) => `curl -fsS --retry 10 --retry-connrefused --max-time 5 -X PUT -d '${term}' ${endpoint}/${name}`,
+        ),
     );
     return ["set -e", ...lines, "echo failpoints applied"].join("\n");
 }

@@ -71,14 +71,18 @@ export function checkTransition(previous: GuardState | undefined, next: StackCon
         const before = previous.counts[path];
         const after = now.counts[path];
         if (before !== undefined && after < before && at(next, allow) !== true) {
-            problems.push(`${path}: ${before} → ${after} is a scale-in, which removes members holding data; set ${allow}: true to allow it`);
+            problems.push(
+                `${path}: ${before} → ${after} is a scale-in, which removes members holding data; set ${allow}: true to allow it`,
+            );
         }
     }
     for (const path of REPLACING[next.lab]) {
         const before = previous.replacing[path];
         const after = now.replacing[path];
         if (path in previous.replacing && before !== after && next.allowReplace !== true) {
-            problems.push(`${path}: ${JSON.stringify(before)} → ${JSON.stringify(after)} would replace stateful resources; set allowReplace: true to allow it`);
+            problems.push(
+                `${path}: ${JSON.stringify(before)} → ${JSON.stringify(after)} would replace stateful resources; set allowReplace: true to allow it`,
+            );
         }
     }
     return problems;

@@ -74,9 +74,7 @@ export class LoadGen extends pulumi.ComponentResource {
             void group;
         }
         this.scrapeJobs =
-            plan.metrics && host
-                ? [{ job: plan.name, targets: [`${host}:${plan.metrics.port}`], metricsPath: plan.metrics.path }]
-                : [];
+            plan.metrics && host ? [{ job: plan.name, targets: [`${host}:${plan.metrics.port}`], metricsPath: plan.metrics.path }] : [];
         this.dashboards = plan.dashboards ?? [];
         this.registerOutputs({ scrapeJobs: this.scrapeJobs });
     }

@@ -71,29 +71,33 @@ export class PdCluster extends pulumi.ComponentResource {
             `--advertise-peer-urls=http://${m.host}:${PD_PEER_PORT}`,
         ];
         const bootstrap = platform.deployGroup(
-            { ...common, name: "pd", replicas: args.bootstrapMembers, args: (m) => [...memberFlags(m), `--initial-cluster=${initialCluster}`] },
+            {
+                ...common,
+                name: "pd",
+                replicas: args.bootstrapMembers,
+                args: (m) => [...memberFlags(m), `--initial-cluster=${initialCluster}`],
+            },
             this,
         );
         const scaleOut = args.members - args.bootstrapMembers;
-        const joined = scaleOut > 0
-            ? platform.deployGroup(
-                  {
-                      ...common,
-                      name: "pd-join",
-                      replicas: scaleOut,
-                      firstOrdinal: args.bootstrapMembers,
-                      args: (m) => [...memberFlags(m), `--join=${joinUrls}`],
-                      dependsOn: bootstrap.ready,
-                  },
-                  this,
-              )
-            : { members: [], ready: [] };
+        const joined =
+            scaleOut > 0
+                ? platform.deployGroup(
+                      {
+                          ...common,
+                          name: "pd-join",
+                          replicas: scaleOut,
+                          firstOrdinal: args.bootstrapMembers,
+                          args: (m) => [...memberFlags(m), `--join=${joinUrls}`],
+                          dependsOn: bootstrap.ready,
+                      },
+                      this,
+                  )
+                : { members: [], ready: [] };
         const all = [...bootstrap.members, ...joined.members];
         this.clientUrls = all.map((m) => `http://${m.host}:${PD_CLIENT_PORT}`);
         this.endpoints = bootstrapHosts.map((h) => `${h}:${PD_CLIENT_PORT}`).join(",");
-        this.userClientUrls = all.map((m) =>
-            platform.userUrl("pd", PD_CLIENT_PORT, args.clientHostPort + m.ordinal),
-        );
+        this.userClientUrls = all.map((m) => platform.userUrl("pd", PD_CLIENT_PORT, args.clientHostPort + m.ordinal));
         this.scrapeJobs = [{ job: "pd", targets: all.map((m) => `${m.host}:${PD_CLIENT_PORT}`) }];
         this.ready = [...bootstrap.ready, ...joined.ready];
         this.registerOutputs({ clientUrls: this.clientUrls, endpoints: this.endpoints });

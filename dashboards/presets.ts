@@ -79,7 +79,13 @@ function panel(spec: PanelSpec) {
  * @param uid stable uid (≤ 40 chars).
  * @param instanceMetric a metric every member exports; the `instance` variable lists its `instance` labels.
  */
-export function dashboard(uid: string, title: string, tags: string[], instanceMetric: string, sections: SectionSpec[]): Record<string, unknown> {
+export function dashboard(
+    uid: string,
+    title: string,
+    tags: string[],
+    instanceMetric: string,
+    sections: SectionSpec[],
+): Record<string, unknown> {
     const builder = new DashboardBuilder(title)
         .uid(uid)
         .tags(["clusterlab", ...tags])

@@ -37,7 +37,9 @@ async function main() {
     console.log("| case | ms | resources | ms per resource | × 3-store time |");
     console.log("|---|---:|---:|---:|---:|");
     for (const r of [...rows, ...scale]) {
-        console.log(`| ${r.label} | ${r.medianMs.toFixed(0)} | ${r.resources} | ${(r.medianMs / r.resources).toFixed(2)} | ${(r.medianMs / base).toFixed(2)} |`);
+        console.log(
+            `| ${r.label} | ${r.medianMs.toFixed(0)} | ${r.resources} | ${(r.medianMs / r.resources).toFixed(2)} | ${(r.medianMs / base).toFixed(2)} |`,
+        );
     }
 }
 

@@ -88,10 +88,13 @@ function checkRendered(phase: number): void {
     assert.ok(sts, "no crdb StatefulSet rendered");
     assert.equal(sts.spec.replicas, phase + 1, `phase ${phase}: replicas`);
     const services = docs.filter((d) => d.kind === "Service").map((d) => d.metadata.name);
-    for (const name of ["crdb-writer", "crdb-reader", "crdb-peer", "crdb"]) assert.ok(services.includes(name), `phase ${phase}: no Service ${name} (${services.join(", ")})`);
+    for (const name of ["crdb-writer", "crdb-reader", "crdb-peer", "crdb"])
+        assert.ok(services.includes(name), `phase ${phase}: no Service ${name} (${services.join(", ")})`);
     const jobs = docs.filter((d) => d.kind === "Job").map((d) => d.metadata.name);
     for (let p = 1; p <= phase; p++) assert.ok(jobs.includes(`backup-before-phase${p}`), `phase ${phase}: no backup-before-phase${p}`);
-    log(`phase ${phase}: rendered StatefulSet crdb replicas=${sts.spec.replicas}; Services ${services.sort().join(", ")}; ${jobs.length} Jobs`);
+    log(
+        `phase ${phase}: rendered StatefulSet crdb replicas=${sts.spec.replicas}; Services ${services.sort().join(", ")}; ${jobs.length} Jobs`,
+    );
 }
 
 /** preview:safe through npm, as a reviewer would run it; returns its exit status and output. */

@@ -39,8 +39,14 @@ describe("stack config validation", () => {
     it("rejects an unknown key, nested or top-level", () => {
         const problems = problemsOf({ lab: "tikv", tikv: { store: 3 }, colour: "red" });
         assert.equal(problems.length, 2);
-        assert.ok(problems.some((p) => p.startsWith("tikv.store: unknown key")), problems.join("\n"));
-        assert.ok(problems.some((p) => p.startsWith("colour: unknown key")), problems.join("\n"));
+        assert.ok(
+            problems.some((p) => p.startsWith("tikv.store: unknown key")),
+            problems.join("\n"),
+        );
+        assert.ok(
+            problems.some((p) => p.startsWith("colour: unknown key")),
+            problems.join("\n"),
+        );
     });
 
     it("rejects an unknown lab and a latest tag", () => {

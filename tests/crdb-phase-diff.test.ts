@@ -12,7 +12,12 @@ import { Graph, evaluate, ofType, stackConfig } from "./support/evaluate";
 export const CRDB_PHASE_ALLOWED: AllowRule[] = [
     { type: "kubernetes:apps/v1:StatefulSet", name: /^crdb$/, paths: [/^spec\.replicas$/], reason: "the node-count change" },
     { type: "kubernetes:core/v1:ConfigMap", name: /^prometheus-files$/, paths: [/^data\./], reason: "new scrape targets" },
-    { type: "kubernetes:apps/v1:StatefulSet", name: /^prometheus$/, paths: [/annotations\.clusterlab\.dev\/config-hash$/], reason: "rolls Prometheus onto the new config" },
+    {
+        type: "kubernetes:apps/v1:StatefulSet",
+        name: /^prometheus$/,
+        paths: [/annotations\.clusterlab\.dev\/config-hash$/],
+        reason: "rolls Prometheus onto the new config",
+    },
     { type: "docker:index/container:Container", name: /^prometheus-0$/, paths: [/^uploads\[0\]\.content$/], reason: "new scrape targets" },
 ];
 
@@ -29,7 +34,10 @@ describe("CockroachDB evolution phase diff", () => {
         const added = reports.flatMap((r) => r.added);
         assert.ok(added.includes("kubernetes:batch/v1:Job::backup-before-phase1"), added.join("\n"));
         assert.ok(added.includes("kubernetes:batch/v1:Job::backup-before-phase2"), added.join("\n"));
-        assert.ok(added.some((k) => k.startsWith("kubernetes:batch/v1:Job::sql-20-phase2-rf3-crdb-")), added.join("\n"));
+        assert.ok(
+            added.some((k) => k.startsWith("kubernetes:batch/v1:Job::sql-20-phase2-rf3-crdb-")),
+            added.join("\n"),
+        );
     });
 
     it("on Docker too", async () => {
@@ -46,7 +54,10 @@ describe("CockroachDB evolution phase diff", () => {
         const graphs: Graph[] = [];
         for (const n of [0, 1, 2]) graphs.push(await evaluate(stackConfig(`phase${n}`, RENDER), "crdb-live"));
         const sts = graphs.map((g) => ofType(g, "kubernetes:apps/v1:StatefulSet").find((s) => s.name === "crdb")!.inputs);
-        assert.deepEqual(sts.map((s) => s.spec.replicas), [1, 2, 3]);
+        assert.deepEqual(
+            sts.map((s) => s.spec.replicas),
+            [1, 2, 3],
+        );
         for (const s of sts.slice(1)) {
             assert.deepEqual(s.spec.template, sts[0].spec.template);
             assert.deepEqual(s.spec.selector, sts[0].spec.selector);
@@ -71,7 +82,10 @@ describe("CockroachDB evolution phase diff", () => {
             workloads.push(ofType(g, "kubernetes:apps/v1:Deployment").find((d) => d.name === "crdb-workload")!.inputs);
         }
         assert.deepEqual(workloads[1], workloads[0]);
-        assert.match(workloads[0].spec.template.spec.containers[0].args[0], /cockroach workload run kv .*--tolerate-errors --prometheus-port=2112 'postgresql:\/\/root@crdb-writer\.clusterlab\.svc\.cluster\.local:26257\?sslmode=disable'/);
+        assert.match(
+            workloads[0].spec.template.spec.containers[0].args[0],
+            /cockroach workload run kv .*--tolerate-errors --prometheus-port=2112 'postgresql:\/\/root@crdb-writer\.clusterlab\.svc\.cluster\.local:26257\?sslmode=disable'/,
+        );
     });
 
     it("fails on a deliberately destructive config: a bigger disk rewrites the PVC template", async () => {
@@ -83,7 +97,10 @@ describe("CockroachDB evolution phase diff", () => {
             ],
             CRDB_PHASE_ALLOWED,
         );
-        assert.match(describeViolations(reports), /changed kubernetes:apps\/v1:StatefulSet::crdb \(spec\.volumeClaimTemplates\[0\]\.spec\.resources\.requests\.storage\)/);
+        assert.match(
+            describeViolations(reports),
+            /changed kubernetes:apps\/v1:StatefulSet::crdb \(spec\.volumeClaimTemplates\[0\]\.spec\.resources\.requests\.storage\)/,
+        );
     });
 
     it("config validation refuses a scale-in 3 → 2 and a StatefulSet-replacing change unless allowed", () => {
@@ -92,12 +109,27 @@ describe("CockroachDB evolution phase diff", () => {
         assert.match(checkTransition(deployed, scaleIn)[0], /^crdb\.nodes: 3 → 2 is a scale-in.*crdb\.allowScaleIn: true/);
         const bigger = parseStackConfig({ lab: "crdb", platform: "kubernetes", phase: 2, crdb: { nodes: 3, storageGiB: 50 } });
         assert.match(checkTransition(deployed, bigger)[0], /^crdb\.storageGiB: 10 → 50 would replace stateful resources/);
-        const moved = parseStackConfig({ lab: "crdb", platform: "kubernetes", phase: 2, crdb: { nodes: 3 }, kubernetes: { namespace: "other" } });
+        const moved = parseStackConfig({
+            lab: "crdb",
+            platform: "kubernetes",
+            phase: 2,
+            crdb: { nodes: 3 },
+            kubernetes: { namespace: "other" },
+        });
         assert.match(checkTransition(deployed, moved)[0], /^kubernetes\.namespace: "clusterlab" → "other"/);
-        assert.deepEqual(checkTransition(deployed, parseStackConfig({ lab: "crdb", platform: "kubernetes", phase: 1, crdb: { nodes: 2, allowScaleIn: true } })), []);
+        assert.deepEqual(
+            checkTransition(
+                deployed,
+                parseStackConfig({ lab: "crdb", platform: "kubernetes", phase: 1, crdb: { nodes: 2, allowScaleIn: true } }),
+            ),
+            [],
+        );
     });
 
     it("config validation refuses a phase whose replication factor exceeds the nodes", () => {
-        assert.throws(() => parseStackConfig({ lab: "crdb", phase: 2, crdb: { nodes: 2 } }), /crdb\.nodes: phase 2 sets replication factor 3, which needs at least 3 nodes, got 2/);
+        assert.throws(
+            () => parseStackConfig({ lab: "crdb", phase: 2, crdb: { nodes: 2 } }),
+            /crdb\.nodes: phase 2 sets replication factor 3, which needs at least 3 nodes, got 2/,
+        );
     });
 });

@@ -35,7 +35,11 @@ describe("CockroachDB lab SQL on a real PostgreSQL", function () {
 
     /** psql as `user` on the lab database; returns status and output. */
     const psql = (user: string, args: string[], db = "lab") =>
-        asPostgres(join(bin, "psql"), ["-X", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", db, ...args], 30_000);
+        asPostgres(
+            join(bin, "psql"),
+            ["-X", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", db, ...args],
+            30_000,
+        );
 
     before(async () => {
         bin = postgresBin();
@@ -49,9 +53,12 @@ describe("CockroachDB lab SQL on a real PostgreSQL", function () {
         assert.equal(init.status, 0, init.stderr);
         port = await freePort();
         const argv = ["-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-k", dir.path, "-c", "fsync=off"];
-        if (process.getuid?.() === 0) processes.start("postgres", "runuser", ["-u", "postgres", "--", join(bin, "postgres"), ...argv], join(dir.path, "pg.log"));
+        if (process.getuid?.() === 0)
+            processes.start("postgres", "runuser", ["-u", "postgres", "--", join(bin, "postgres"), ...argv], join(dir.path, "pg.log"));
         else processes.start("postgres", join(bin, "postgres"), argv, join(dir.path, "pg.log"));
-        await waitFor("PostgreSQL accepting connections", async () => (psql("postgres", ["-c", "select 1"], "postgres").status === 0 ? true : undefined));
+        await waitFor("PostgreSQL accepting connections", async () =>
+            psql("postgres", ["-c", "select 1"], "postgres").status === 0 ? true : undefined,
+        );
         // What the .crdb.sql files do on CockroachDB, in PostgreSQL's words.
         assert.equal(psql("postgres", ["-c", "CREATE DATABASE lab"], "postgres").status, 0);
         assert.equal(psql("postgres", ["-c", "CREATE ROLE reader LOGIN"], "postgres").status, 0);
@@ -103,13 +110,22 @@ describe("CockroachDB lab SQL on a real PostgreSQL", function () {
 
     it("the prefix search uses an index, not a sequential scan", () => {
         assert.equal(psql("postgres", ["-c", "ANALYZE search_terms"]).status, 0);
-        const query = readFileSync(join(SQL_DIR, "queries", "search-prefix.sql"), "utf8").replace(/--.*$/gm, "").trim().replace(/;$/, "");
+        const query = readFileSync(join(SQL_DIR, "queries", "search-prefix.sql"), "utf8")
+            .replace(/--.*$/gm, "")
+            .trim()
+            .replace(/;$/, "");
         const plan = psql("postgres", ["-tAc", `EXPLAIN ${query}`]);
         assert.equal(plan.status, 0, plan.stderr);
         assert.match(plan.stdout, /Index (Only )?Scan using search_terms_by_term|Bitmap Index Scan on search_terms_by_term/, plan.stdout);
         assert.doesNotMatch(plan.stdout, /Seq Scan/, plan.stdout);
         const rows = psql("reader", ["-tAc", query]);
-        assert.ok(rows.stdout.trim().split("\n").every((line) => line.startsWith("ab")), rows.stdout);
+        assert.ok(
+            rows.stdout
+                .trim()
+                .split("\n")
+                .every((line) => line.startsWith("ab")),
+            rows.stdout,
+        );
     });
 });
 

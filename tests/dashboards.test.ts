@@ -28,7 +28,17 @@ describe("dashboards", () => {
 
     it("cover the TiKV, CockroachDB and etcd labs", () => {
         const uids = dashboards.map((d) => d.uid);
-        for (const uid of ["tikv-overview", "tikv-load", "crdb-overview", "crdb-evolution", "etcd-puts", "etcd-ranges", "etcd-peers", "etcd-compaction", "etcd-defrag"]) {
+        for (const uid of [
+            "tikv-overview",
+            "tikv-load",
+            "crdb-overview",
+            "crdb-evolution",
+            "etcd-puts",
+            "etcd-ranges",
+            "etcd-peers",
+            "etcd-compaction",
+            "etcd-defrag",
+        ]) {
             assert.ok(uids.includes(uid), `missing ${uid}: ${uids.join(", ")}`);
         }
         assert.equal(new Set(uids).size, uids.length, "duplicate uid");
@@ -65,7 +75,12 @@ describe("dashboards", () => {
         const rules = dashboards.flatMap((d) =>
             (d.build().panels as any[])
                 .filter((p) => p.targets)
-                .flatMap((p) => p.targets.map((t: any, i: number) => ({ record: `dashboard:${d.uid.replace(/-/g, "_")}:${p.id}_${i}`, expr: substituteVariables(t.expr) }))),
+                .flatMap((p) =>
+                    p.targets.map((t: any, i: number) => ({
+                        record: `dashboard:${d.uid.replace(/-/g, "_")}:${p.id}_${i}`,
+                        expr: substituteVariables(t.expr),
+                    })),
+                ),
         );
         assert.ok(rules.length > 40, `only ${rules.length} queries`);
         const dir = tempDir("promql");

@@ -27,10 +27,37 @@ describe("etcd alert rules (promtool test rules)", () => {
                             { series: 'etcd_server_leader_changes_seen_total{instance="a"}', values: "0 1 2 3 4 5" },
                         ],
                         alert_rule_test: [
-                            { eval_time: "5m", alertname: "EtcdNoLeader", exp_alerts: [{ exp_labels: { severity: "critical", instance: "a" }, exp_annotations: { summary: "etcd member a has no leader" } }] },
+                            {
+                                eval_time: "5m",
+                                alertname: "EtcdNoLeader",
+                                exp_alerts: [
+                                    {
+                                        exp_labels: { severity: "critical", instance: "a" },
+                                        exp_annotations: { summary: "etcd member a has no leader" },
+                                    },
+                                ],
+                            },
                             { eval_time: "1m", alertname: "EtcdNoLeader", exp_alerts: [] },
-                            { eval_time: "3m", alertname: "EtcdDatabaseQuotaNearlyFull", exp_alerts: [{ exp_labels: { severity: "warning", instance: "a" }, exp_annotations: { summary: "etcd member a: database above 80% of its quota" } }] },
-                            { eval_time: "5m", alertname: "EtcdFrequentLeaderChanges", exp_alerts: [{ exp_labels: { severity: "warning", instance: "a" }, exp_annotations: { summary: "etcd member a saw more than 3 leader changes in 15 minutes" } }] },
+                            {
+                                eval_time: "3m",
+                                alertname: "EtcdDatabaseQuotaNearlyFull",
+                                exp_alerts: [
+                                    {
+                                        exp_labels: { severity: "warning", instance: "a" },
+                                        exp_annotations: { summary: "etcd member a: database above 80% of its quota" },
+                                    },
+                                ],
+                            },
+                            {
+                                eval_time: "5m",
+                                alertname: "EtcdFrequentLeaderChanges",
+                                exp_alerts: [
+                                    {
+                                        exp_labels: { severity: "warning", instance: "a" },
+                                        exp_annotations: { summary: "etcd member a saw more than 3 leader changes in 15 minutes" },
+                                    },
+                                ],
+                            },
                         ],
                     },
                 ],

@@ -10,17 +10,26 @@ describe("etcd lab", () => {
     it("health-checks members with etcdctl (distroless image: no shell, no curl)", async () => {
         const graph = await evaluate(stackConfig("etcd"), "etcd");
         const member = ofType(graph, "docker:index/container:Container").find((c) => c.name === "etcd-0")!;
-        assert.deepEqual(member.inputs.healthcheck.tests, ["CMD", "/usr/local/bin/etcdctl", "endpoint", "health", "--endpoints=http://127.0.0.1:2379"]);
+        assert.deepEqual(member.inputs.healthcheck.tests, [
+            "CMD",
+            "/usr/local/bin/etcdctl",
+            "endpoint",
+            "health",
+            "--endpoints=http://127.0.0.1:2379",
+        ]);
         assert.equal(member.inputs.envs.length, 0, "no GOFAIL_HTTP without a failpoint build");
         assert.ok(ofType(graph, "docker:index/volume:Volume").some((v) => v.name === "etcd-2-data"));
     });
 
     it("refuses a failpoint scenario without a failpoint build", () => {
-        assert.throws(() => stackConfig("etcd", { scenario: "fsync-delay" }), (err: unknown) => {
-            assert.ok(err instanceof ConfigError);
-            assert.match(err.problems[0], /^etcd\.failpointImage: scenario fsync-delay sets failpoints/);
-            return true;
-        });
+        assert.throws(
+            () => stackConfig("etcd", { scenario: "fsync-delay" }),
+            (err: unknown) => {
+                assert.ok(err instanceof ConfigError);
+                assert.match(err.problems[0], /^etcd\.failpointImage: scenario fsync-delay sets failpoints/);
+                return true;
+            },
+        );
     });
 
     it("fsync-delay sets the WAL sync sleep on every member and exports GOFAIL_HTTP", async () => {
@@ -35,7 +44,10 @@ describe("etcd lab", () => {
     });
 
     it("switching back to baseline reverts every failpoint", async () => {
-        const terms = failpointTerms("baseline", { "fsync-delay": { walBeforeSync: "sleep(100)" }, "defrag-delay": { defragBeforeCopy: "sleep(5000)" } });
+        const terms = failpointTerms("baseline", {
+            "fsync-delay": { walBeforeSync: "sleep(100)" },
+            "defrag-delay": { defragBeforeCopy: "sleep(5000)" },
+        });
         assert.deepEqual(terms, { walBeforeSync: "off", defragBeforeCopy: "off" });
         const graph = await evaluate(stackConfig("etcd", { etcd: { failpointImage: FAILPOINT_IMAGE } }), "etcd");
         const task = ofType(graph, "docker:index/container:Container").find((c) => c.name.startsWith("failpoints-baseline-"))!;
@@ -48,9 +60,15 @@ describe("etcd lab", () => {
         const bench = config.load;
         const endpoints = ["http://etcd-0:2379"];
         const [basePut, baseRange] = etcdBenchmarkCommands(bench, "baseline", endpoints, 2 ** 31);
-        assert.match(basePut, /^benchmark --endpoints=http:\/\/etcd-0:2379 --conns=10 --clients=50 put --key-size=32 --val-size=256 --total=100000 --rate=1000/);
+        assert.match(
+            basePut,
+            /^benchmark --endpoints=http:\/\/etcd-0:2379 --conns=10 --clients=50 put --key-size=32 --val-size=256 --total=100000 --rate=1000/,
+        );
         assert.match(baseRange, / range key --consistency=l --total=100000/);
-        assert.match(etcdBenchmarkCommands(bench, "compaction", endpoints, 2 ** 31)[0], /--compact-interval=30s --compact-index-delta=1000/);
+        assert.match(
+            etcdBenchmarkCommands(bench, "compaction", endpoints, 2 ** 31)[0],
+            /--compact-interval=30s --compact-index-delta=1000/,
+        );
         const quota = 64 * 1024 * 1024;
         const sizePut = etcdBenchmarkCommands(bench, "db-size-limit", endpoints, quota)[0];
         const total = Number(/--total=(\d+)/.exec(sizePut)![1]);

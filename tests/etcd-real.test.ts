@@ -29,7 +29,11 @@ interface MemberPorts {
  *   --data-dir=/var/lib/etcd → --data-dir=<tmp>/etcd-<self>
  */
 function substitute(flag: string, self: number, ports: MemberPorts[], dataDir: string): string {
-    const byContainerPort = (p: MemberPorts): Record<number, number> => ({ [ETCD_CLIENT_PORT]: p.client, [ETCD_PEER_PORT]: p.peer, [ETCD_METRICS_PORT]: p.metrics });
+    const byContainerPort = (p: MemberPorts): Record<number, number> => ({
+        [ETCD_CLIENT_PORT]: p.client,
+        [ETCD_PEER_PORT]: p.peer,
+        [ETCD_METRICS_PORT]: p.metrics,
+    });
     return flag
         .replace(/etcd-(\d+):(\d+)/g, (_, j, port) => `127.0.0.1:${byContainerPort(ports[Number(j)])[Number(port)]}`)
         .replace(/0\.0\.0\.0:(\d+)/g, (_, port) => `127.0.0.1:${byContainerPort(ports[self])[Number(port)]}`)
@@ -37,7 +41,9 @@ function substitute(flag: string, self: number, ports: MemberPorts[], dataDir: s
 }
 
 async function promQuery(port: number, query: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-    const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(query)}`, { signal: AbortSignal.timeout(3_000) });
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(query)}`, {
+        signal: AbortSignal.timeout(3_000),
+    });
     const body = (await res.json()) as { status: string; data: { result: any[] } };
     assert.equal(body.status, "success");
     return body.data.result;
@@ -124,7 +130,11 @@ describe("etcd lab on real binaries", function () {
         processes.start(
             "prometheus",
             prometheus,
-            [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir.path, "tsdb")}`, `--web.listen-address=127.0.0.1:${prometheusPort}`],
+            [
+                `--config.file=${configFile}`,
+                `--storage.tsdb.path=${join(dir.path, "tsdb")}`,
+                `--web.listen-address=127.0.0.1:${prometheusPort}`,
+            ],
             join(dir.path, "prometheus.log"),
         );
         await waitFor("Prometheus ready", async () => {

@@ -14,7 +14,9 @@ export async function renderedPrometheusFiles(stack: string): Promise<Record<str
     const configMap = ofType(graph, "kubernetes:core/v1:ConfigMap").find((c) => c.name === "prometheus-files");
     assert.ok(configMap, `${stack}: no Prometheus config rendered`);
     const sts = ofType(graph, "kubernetes:apps/v1:StatefulSet").find((c) => c.name === "prometheus")!;
-    const mounts: { mountPath: string; subPath: string }[] = sts.inputs.spec.template.spec.containers[0].volumeMounts.filter((m: any) => m.subPath);
+    const mounts: { mountPath: string; subPath: string }[] = sts.inputs.spec.template.spec.containers[0].volumeMounts.filter(
+        (m: any) => m.subPath,
+    );
     return Object.fromEntries(mounts.map((m) => [m.mountPath, configMap.inputs.data[m.subPath]]));
 }
 
@@ -33,7 +35,17 @@ describe("Prometheus config", () => {
     });
 
     it("refuses two jobs with one name", () => {
-        assert.throws(() => renderPrometheusConfig([{ job: "a", targets: ["x:1"] }, { job: "a", targets: ["y:1"] }], { scrapeInterval: "15s" }), /duplicate scrape job name "a"/);
+        assert.throws(
+            () =>
+                renderPrometheusConfig(
+                    [
+                        { job: "a", targets: ["x:1"] },
+                        { job: "a", targets: ["y:1"] },
+                    ],
+                    { scrapeInterval: "15s" },
+                ),
+            /duplicate scrape job name "a"/,
+        );
     });
 
     for (const stack of stackFiles().keys()) {

@@ -34,7 +34,12 @@ describe("Docker platform", () => {
 
     it("creates one network, one retained volume and one container per member", () => {
         assert.equal(ofType(graph, "docker:index/network:Network").length, 1);
-        assert.deepEqual(ofType(graph, "docker:index/volume:Volume").map((v) => v.name).sort(), ["db-0-data", "db-1-data"]);
+        assert.deepEqual(
+            ofType(graph, "docker:index/volume:Volume")
+                .map((v) => v.name)
+                .sort(),
+            ["db-0-data", "db-1-data"],
+        );
         const members = ofType(graph, "docker:index/container:Container").filter((c) => /^db-\d$/.test(c.name));
         assert.equal(members.length, 2);
     });
@@ -68,7 +73,13 @@ describe("Kubernetes platform", () => {
     let graph: Graph;
     before(async () => {
         graph = await materialize(
-            () => new KubernetesPlatform("kubernetes", { lab: "unit", namespace: "lab", arch: "amd64", renderYamlToDirectory: "/tmp/unused" }),
+            () =>
+                new KubernetesPlatform("kubernetes", {
+                    lab: "unit",
+                    namespace: "lab",
+                    arch: "amd64",
+                    renderYamlToDirectory: "/tmp/unused",
+                }),
         );
     });
     const one = (type: string, name: string) => {

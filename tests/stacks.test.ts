@@ -1,5 +1,8 @@
 import * as assert from "node:assert/strict";
-import { Graph, evaluate, ofType, stackConfig, stackFiles } from "./support/evaluate";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { Graph, ROOT, evaluate, ofType, stackConfig, stackFiles } from "./support/evaluate";
 
 const CONTAINER = "docker:index/container:Container";
 
@@ -8,6 +11,18 @@ function container(graph: Graph, name: string) {
     assert.ok(found, `no container ${name}`);
     return found;
 }
+
+describe("Pulumi.yaml", () => {
+    it("parses as YAML and declares a nodejs TypeScript project whose schema keys all have types", () => {
+        const project = parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8"), { strict: true, uniqueKeys: true });
+        assert.equal(project.name, "clusterlab");
+        assert.equal(project.runtime.name, "nodejs");
+        for (const [key, spec] of Object.entries(project.config as Record<string, { type?: string; default?: unknown }>)) {
+            assert.ok(!key.includes(":"), `${key}: project keys are declared without the namespace`);
+            assert.ok(spec.type, `${key}: no type`);
+        }
+    });
+});
 
 describe("ready-made stacks", () => {
     const stacks = [...stackFiles().keys()];

@@ -9,10 +9,10 @@ import { CRDB_PHASES } from "../crdb-phases";
 import { CrdbSteps } from "../crdb-sql";
 import { cockroachWorkloadPlan } from "../load/cockroach-workload";
 import { LoadGen } from "../load-gen";
-import { Observability } from "../observability";
 import { Platform } from "../platform";
 import { crdbEvolution } from "../../dashboards/crdb-evolution";
 import { crdbOverview } from "../../dashboards/crdb-overview";
+import { observe } from "./observe";
 import { LabOutputs } from "./types";
 
 /**
@@ -61,22 +61,12 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform & pulumi.
             }),
         );
     }
-    if (config.observability.enabled) {
-        const obs = new Observability("observability", {
-            platform,
+    Object.assign(
+        outputs,
+        observe(config, platform, {
             scrapeJobs: [...crdb.scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs)],
             dashboards: [crdbOverview, crdbEvolution],
-            scrapeInterval: config.observability.scrapeInterval,
-            retention: config.observability.retention,
-            prometheusImage: `prom/prometheus:${config.observability.prometheusVersion}`,
-            grafanaImage: `grafana/grafana:${config.observability.grafanaVersion}`,
-            prometheusHostPort: config.observability.prometheusHostPort,
-            grafanaHostPort: config.observability.grafanaHostPort,
-            grafanaAdminPassword: config.grafanaAdminPassword,
-        });
-        outputs.prometheusUrl = obs.prometheusUrl;
-        outputs.grafanaUrl = obs.grafanaUrl;
-        outputs.grafanaAdminPassword = obs.grafanaAdminPassword;
-    }
+        }),
+    );
     return outputs;
 }

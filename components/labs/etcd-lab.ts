@@ -8,10 +8,10 @@ import { EtcdCluster } from "../etcd-cluster";
 import { EtcdScenarioRun } from "../etcd-scenario";
 import { etcdBenchmarkPlan } from "../load/etcd-benchmark";
 import { LoadGen } from "../load-gen";
-import { Observability } from "../observability";
 import { Platform } from "../platform";
 import { etcdDashboards } from "../../dashboards/etcd";
 import { etcdAlertRules } from "../etcd-alerts";
+import { observe } from "./observe";
 import { LabOutputs } from "./types";
 
 /**
@@ -44,7 +44,15 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform & pulumi.
     if (config.load.enabled) {
         const benchImage = config.load.image
             ? platform.image(config.load.image)
-            : platform.buildImage({ name: "etcd-benchmark", context: "docker/etcd-benchmark", tag: config.load.etcdRef, buildArgs: { ETCD_REF: config.load.etcdRef } }, platform);
+            : platform.buildImage(
+                  {
+                      name: "etcd-benchmark",
+                      context: "docker/etcd-benchmark",
+                      tag: config.load.etcdRef,
+                      buildArgs: { ETCD_REF: config.load.etcdRef },
+                  },
+                  platform,
+              );
         loads.push(
             new LoadGen("etcd-benchmark", {
                 platform,
@@ -53,23 +61,13 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform & pulumi.
             }),
         );
     }
-    if (config.observability.enabled) {
-        const obs = new Observability("observability", {
-            platform,
+    Object.assign(
+        outputs,
+        observe(config, platform, {
             scrapeJobs: [...etcd.scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs)],
             dashboards: etcdDashboards,
             ruleFiles: { "/etc/prometheus/rules/etcd.yml": etcdAlertRules() },
-            scrapeInterval: config.observability.scrapeInterval,
-            retention: config.observability.retention,
-            prometheusImage: `prom/prometheus:${config.observability.prometheusVersion}`,
-            grafanaImage: `grafana/grafana:${config.observability.grafanaVersion}`,
-            prometheusHostPort: config.observability.prometheusHostPort,
-            grafanaHostPort: config.observability.grafanaHostPort,
-            grafanaAdminPassword: config.grafanaAdminPassword,
-        });
-        outputs.prometheusUrl = obs.prometheusUrl;
-        outputs.grafanaUrl = obs.grafanaUrl;
-        outputs.grafanaAdminPassword = obs.grafanaAdminPassword;
-    }
+        }),
+    );
     return outputs;
 }

@@ -6,11 +6,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { TikvLabConfig } from "../config";
 import { goYcsbPlan } from "../load/go-ycsb";
 import { LoadGen } from "../load-gen";
-import { Observability } from "../observability";
 import { PdCluster } from "../pd-cluster";
 import { Platform } from "../platform";
 import { TikvCluster } from "../tikv-cluster";
 import { tikvOverview } from "../../dashboards/tikv-overview";
+import { observe } from "./observe";
 import { LabOutputs } from "./types";
 
 /**
@@ -46,28 +46,27 @@ export function buildTikvLab(config: TikvLabConfig, platform: Platform & pulumi.
     if (config.load.enabled) {
         const image = config.load.image
             ? platform.image(config.load.image)
-            : platform.buildImage({ name: "go-ycsb", context: "docker/go-ycsb", tag: config.load.goYcsbRef, buildArgs: { GO_YCSB_REF: config.load.goYcsbRef } }, platform);
+            : platform.buildImage(
+                  {
+                      name: "go-ycsb",
+                      context: "docker/go-ycsb",
+                      tag: config.load.goYcsbRef,
+                      buildArgs: { GO_YCSB_REF: config.load.goYcsbRef },
+                  },
+                  platform,
+              );
         loads.push(new LoadGen("go-ycsb", { platform, plan: goYcsbPlan(config.load, pd.endpoints, image), dependsOn: tikv.ready }));
-        outputs.loadLogs = platform.kind === "docker"
-            ? `docker logs -f clusterlab-${stack}-go-ycsb-${config.load.mode}`
-            : `kubectl -n ${config.kubernetes.namespace} logs -f job/go-ycsb-${config.load.mode}`;
+        outputs.loadLogs =
+            platform.kind === "docker"
+                ? `docker logs -f clusterlab-${stack}-go-ycsb-${config.load.mode}`
+                : `kubectl -n ${config.kubernetes.namespace} logs -f job/go-ycsb-${config.load.mode}`;
     }
-    if (config.observability.enabled) {
-        const obs = new Observability("observability", {
-            platform,
+    Object.assign(
+        outputs,
+        observe(config, platform, {
             scrapeJobs: [...pd.scrapeJobs, ...tikv.scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs)],
             dashboards: [tikvOverview, ...loads.flatMap((l) => l.dashboards)],
-            scrapeInterval: config.observability.scrapeInterval,
-            retention: config.observability.retention,
-            prometheusImage: `prom/prometheus:${config.observability.prometheusVersion}`,
-            grafanaImage: `grafana/grafana:${config.observability.grafanaVersion}`,
-            prometheusHostPort: config.observability.prometheusHostPort,
-            grafanaHostPort: config.observability.grafanaHostPort,
-            grafanaAdminPassword: config.grafanaAdminPassword,
-        });
-        outputs.prometheusUrl = obs.prometheusUrl;
-        outputs.grafanaUrl = obs.grafanaUrl;
-        outputs.grafanaAdminPassword = obs.grafanaAdminPassword;
-    }
+        }),
+    );
     return outputs;
 }

@@ -8,16 +8,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    DeployedGroup,
-    HealthProbe,
-    ImageBuildSpec,
-    MemberGroupSpec,
-    Platform,
-    TaskSpec,
-    selectorLabels,
-    standardLabels,
-} from "./types";
+import { DeployedGroup, HealthProbe, ImageBuildSpec, MemberGroupSpec, Platform, TaskSpec, selectorLabels, standardLabels } from "./types";
 
 /** Arguments of {@link DockerPlatform}. */
 export interface DockerPlatformArgs {
@@ -66,7 +57,11 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
     public readonly network: docker.Network;
     private readonly images = new Map<string, docker.RemoteImage>();
 
-    constructor(name: string, private readonly args: DockerPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(
+        name: string,
+        private readonly args: DockerPlatformArgs,
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
         super("clusterlab:index:DockerPlatform", name, {}, opts);
         this.network = new docker.Network(
             `${name}-network`,
@@ -142,9 +137,7 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
                     command: spec.args(identity),
                     envs: Object.entries(env).map(([k, v]) => pulumi.interpolate`${k}=${v}`),
                     restart: "unless-stopped",
-                    ulimits: spec.openFilesLimit
-                        ? [{ name: "nofile", soft: spec.openFilesLimit, hard: spec.openFilesLimit }]
-                        : undefined,
+                    ulimits: spec.openFilesLimit ? [{ name: "nofile", soft: spec.openFilesLimit, hard: spec.openFilesLimit }] : undefined,
                     labels: this.labelList({ ...labels, "clusterlab.member": name }),
                     networksAdvanced: [
                         {

@@ -69,7 +69,11 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
     public readonly provider: k8s.Provider;
     public readonly namespace: k8s.core.v1.Namespace;
 
-    constructor(name: string, private readonly args: KubernetesPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(
+        name: string,
+        private readonly args: KubernetesPlatformArgs,
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
         super("clusterlab:index:KubernetesPlatform", name, {}, opts);
         this.provider = new k8s.Provider(
             `${name}-provider`,

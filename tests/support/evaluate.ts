@@ -71,7 +71,12 @@ export async function recordingMocks(stack: string, previousOutputs?: Record<str
         {
             newResource(args) {
                 if (args.type !== "pulumi:pulumi:StackReference") {
-                    graph.resources.set(keyOf(args), { type: args.type, name: args.name, custom: args.custom ?? true, inputs: args.inputs });
+                    graph.resources.set(keyOf(args), {
+                        type: args.type,
+                        name: args.name,
+                        custom: args.custom ?? true,
+                        inputs: args.inputs,
+                    });
                 }
                 return { id: `${args.name}-id`, state: mockState(args.type, args.name, args.inputs, previousOutputs) };
             },
@@ -118,7 +123,10 @@ export async function runProgram(
     const graph = await recordingMocks(stack, previousGuard ? { [GUARD_OUTPUT]: previousGuard } : {});
     pulumi.runtime.setAllConfig(
         Object.fromEntries(
-            Object.entries(rawConfig).map(([k, v]) => [k.includes(":") ? k : `clusterlab:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
+            Object.entries(rawConfig).map(([k, v]) => [
+                k.includes(":") ? k : `clusterlab:${k}`,
+                typeof v === "string" ? v : JSON.stringify(v),
+            ]),
         ),
     );
     // index.ts exports its program as a function; require it fresh each time.
@@ -140,7 +148,9 @@ export async function runProgram(
 /** The ready-made stack files: stack name → its `config:` block. */
 export function stackFiles(): Map<string, Record<string, unknown>> {
     const stacks = new Map<string, Record<string, unknown>>();
-    for (const file of readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).sort()) {
+    for (const file of readdirSync(ROOT)
+        .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
+        .sort()) {
         const doc = parse(readFileSync(join(ROOT, file), "utf8")) ?? {};
         stacks.set(file.replace(/^Pulumi\.|\.yaml$/g, ""), (doc.config ?? {}) as Record<string, unknown>);
     }

@@ -96,6 +96,8 @@ export async function checkPhases(stack: string, phases: [string, StackConfig][]
 /** A readable summary of violations for assertion messages. */
 export function describeViolations(reports: TransitionReport[]): string {
     return reports
-        .flatMap((r) => r.violations.map((v) => `${r.from} → ${r.to}: ${v.kind} ${v.resource}${v.paths.length ? ` (${v.paths.join(", ")})` : ""}`))
+        .flatMap((r) =>
+            r.violations.map((v) => `${r.from} → ${r.to}: ${v.kind} ${v.resource}${v.paths.length ? ` (${v.paths.join(", ")})` : ""}`),
+        )
         .join("\n");
 }
