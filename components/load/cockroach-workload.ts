@@ -39,6 +39,7 @@ export function cockroachWorkloadPlan(load: CrdbLabConfig["load"], url: string, 
         command: ["/bin/bash", "-c"],
         // Waits for the cluster (bounded: 120 tries × 5 s), then runs until the stack removes it.
         args: [`for i in $(seq 1 120); do ${init} && break; sleep 5; done; exec ${run}`],
-        metrics: { port: load.prometheusPort, path: "/" },
+        // Served on "/" or "/metrics" depending on version; Go's mux sends "/metrics" to either.
+        metrics: { port: load.prometheusPort, path: "/metrics" },
     };
 }
