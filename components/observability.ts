@@ -118,9 +118,11 @@ export class Observability extends pulumi.ComponentResource {
             this,
         );
 
-        this.grafanaAdminPassword = args.grafanaAdminPassword
-            ? pulumi.secret(args.grafanaAdminPassword)
-            : new random.RandomPassword(`${name}-grafana-admin`, { length: 24, special: false }, { parent: this }).result;
+        // Secret whatever its source: RandomPassword marks `result` secret through the engine, which mocks do not model.
+        this.grafanaAdminPassword = pulumi.secret(
+            args.grafanaAdminPassword ??
+                new random.RandomPassword(`${name}-grafana-admin`, { length: 24, special: false }, { parent: this }).result,
+        );
         const dashboardDir = "/etc/grafana/dashboards";
         platform.deployGroup(
             {

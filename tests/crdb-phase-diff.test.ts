@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { parse } from "yaml";
 import { parseStackConfig } from "../components/config";
 import { checkTransition, guardState } from "../components/guard";
 import { AllowRule, checkPhases, describeViolations } from "./support/phase-diff";
@@ -86,6 +87,17 @@ describe("CockroachDB evolution phase diff", () => {
             workloads[0].spec.template.spec.containers[0].args[0],
             /cockroach workload run kv .*--tolerate-errors --prometheus-port=2112 'postgresql:\/\/root@crdb-writer\.clusterlab\.svc\.cluster\.local:26257\?sslmode=disable'/,
         );
+    });
+
+    it("scrapes every node at /_status/vars and the workload's Prometheus port", async () => {
+        const graph = await evaluate(stackConfig("phase2", RENDER), "crdb-live");
+        const config = ofType(graph, "kubernetes:core/v1:ConfigMap").find((c) => c.name === "prometheus-files")!.inputs.data[
+            "etc-prometheus-prometheus.yml"
+        ];
+        const jobs = Object.fromEntries(parse(config).scrape_configs.map((j: any) => [j.job_name, j]));
+        assert.equal(jobs.cockroachdb.metrics_path, "/_status/vars");
+        assert.equal(jobs.cockroachdb.static_configs[0].targets.length, 3);
+        assert.deepEqual(jobs["crdb-workload"].static_configs[0].targets, ["crdb-workload.clusterlab.svc.cluster.local:2112"]);
     });
 
     it("fails on a deliberately destructive config: a bigger disk rewrites the PVC template", async () => {

@@ -1,9 +1,12 @@
 import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse, stringify } from "yaml";
 import { renderPrometheusConfig } from "../components/prometheus-config";
-import { evaluate, ofType, stackConfig, stackFiles } from "./support/evaluate";
+import { Observability } from "../components/observability";
+import { DockerPlatform } from "../components/platform";
+import { evaluate, ofType, recordingMocks, settle, stackConfig, stackFiles } from "./support/evaluate";
 import { requireTool, run, tempDir } from "./support/tools";
 
 /** The files the platform writes into the Prometheus container: path → content. */
@@ -73,6 +76,34 @@ describe("Prometheus config", () => {
             } finally {
                 dir.remove();
             }
+        });
+    }
+});
+
+describe("Grafana admin password", () => {
+    for (const [source, password] of [
+        ["config secret", "from-config-secret"],
+        ["@pulumi/random", undefined],
+    ] as const) {
+        it(`is a Pulumi secret when it comes from ${source}`, async () => {
+            const graph = await recordingMocks("secret-test");
+            const platform = new DockerPlatform("docker", { lab: "unit", stack: "secret-test", arch: "amd64" });
+            const obs = new Observability("observability", {
+                platform,
+                scrapeJobs: [],
+                dashboards: [],
+                scrapeInterval: "15s",
+                retention: "1d",
+                prometheusImage: "prom/prometheus:v2.55.1",
+                grafanaImage: "grafana/grafana:11.3.1",
+                prometheusHostPort: 9090,
+                grafanaHostPort: 3000,
+                grafanaAdminPassword: password,
+            });
+            assert.equal(await pulumi.isSecret(obs.grafanaAdminPassword), true);
+            await settle();
+            const generated = ofType(graph, "random:index/randomPassword:RandomPassword");
+            assert.equal(generated.length, password ? 0 : 1);
         });
     }
 });

@@ -56,10 +56,7 @@ export function buildTikvLab(config: TikvLabConfig, platform: Platform & pulumi.
                   platform,
               );
         loads.push(new LoadGen("go-ycsb", { platform, plan: goYcsbPlan(config.load, pd.endpoints, image), dependsOn: tikv.ready }));
-        outputs.loadLogs =
-            platform.kind === "docker"
-                ? `docker logs -f clusterlab-${stack}-go-ycsb-${config.load.mode}`
-                : `kubectl -n ${config.kubernetes.namespace} logs -f job/go-ycsb-${config.load.mode}`;
+        outputs.loadLogs = platform.taskLogsCommand(`go-ycsb-${config.load.mode}`);
     }
     Object.assign(
         outputs,

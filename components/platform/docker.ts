@@ -87,6 +87,10 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         return `http://127.0.0.1:${hostPort}${path}`;
     }
 
+    taskLogsCommand(task: string): string {
+        return `docker logs -f ${this.containerName(task)}`;
+    }
+
     /** Pulls `ref` for `linux/<arch>` once per stack; returns the image ID to run. */
     image(ref: string): pulumi.Input<string> {
         let image = this.images.get(ref);

@@ -112,6 +112,10 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
         return `kubectl -n ${this.ns} port-forward svc/${service} ${hostPort}:${containerPort}  # then http://127.0.0.1:${hostPort}${path}`;
     }
 
+    taskLogsCommand(task: string): string {
+        return `kubectl -n ${this.ns} logs -f job/${task}`;
+    }
+
     /** Kubernetes pulls per node architecture; the reference is used as is. */
     image(ref: string): pulumi.Input<string> {
         return ref;

@@ -134,6 +134,8 @@ export interface Platform {
     serviceHost(service: string): string;
     /** Where a user on the host reaches a published port: `http://127.0.0.1:9090` or a port-forward hint. */
     userUrl(service: string, containerPort: number, hostPort: number, path?: string): string;
+    /** The command that follows a task's output, e.g. `docker logs -f …` or `kubectl logs -f job/…`. */
+    taskLogsCommand(task: string): string;
     deployGroup(spec: MemberGroupSpec, parent: pulumi.Resource): DeployedGroup;
     runTask(spec: TaskSpec, parent: pulumi.Resource): pulumi.Resource;
     /**
