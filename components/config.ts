@@ -48,10 +48,12 @@ const volumeGiB = intIn(1, 1024);
 export const PlatformKind = z.enum(["docker", "kubernetes"], {
     error: 'expected "docker" or "kubernetes"',
 });
+/** `docker` or `kubernetes`. */
 export type PlatformKind = z.infer<typeof PlatformKind>;
 
 /** CPU architecture of the images to pull: `amd64`, or `arm64` for Apple Silicon / OrbStack. */
 export const Arch = z.enum(["amd64", "arm64"], { error: 'expected "amd64" or "arm64"' });
+/** `amd64` or `arm64`. */
 export type Arch = z.infer<typeof Arch>;
 
 /**
@@ -172,6 +174,7 @@ export const TikvLabConfig = z.strictObject({
     tikv: TikvSettings,
     load: YcsbSettings,
 });
+/** Parsed config of a TiKV lab stack (every default filled in). */
 export type TikvLabConfig = z.infer<typeof TikvLabConfig>;
 
 // ---- CockroachDB lab -------------------------------------------------------------------
@@ -228,12 +231,14 @@ export const CrdbLabConfig = z.strictObject({
     crdb: CrdbSettings,
     load: CrdbWorkloadSettings,
 });
+/** Parsed config of a CockroachDB lab stack. */
 export type CrdbLabConfig = z.infer<typeof CrdbLabConfig>;
 
 // ---- etcd lab --------------------------------------------------------------------------
 
 /** The fault scenario of the etcd lab. */
 export const EtcdScenario = z.enum(["baseline", "fsync-delay", "defrag-delay", "compaction", "db-size-limit"]);
+/** One of the etcd lab's scenarios. */
 export type EtcdScenario = z.infer<typeof EtcdScenario>;
 
 const EtcdSettings = z
@@ -314,6 +319,7 @@ export const EtcdLabConfig = z.strictObject({
     failpoints: z.partialRecord(EtcdScenario, EtcdFailpoints).default(DEFAULT_FAILPOINTS),
     load: EtcdBenchSettings,
 });
+/** Parsed config of an etcd lab stack. */
 export type EtcdLabConfig = z.infer<typeof EtcdLabConfig>;
 
 // ---- the stack -------------------------------------------------------------------------
@@ -322,6 +328,7 @@ export type EtcdLabConfig = z.infer<typeof EtcdLabConfig>;
 export const StackConfig = z.discriminatedUnion("lab", [TikvLabConfig, CrdbLabConfig, EtcdLabConfig], {
     error: 'expected lab to be "tikv", "crdb" or "etcd"',
 });
+/** Parsed config of any stack; narrow on `lab`. */
 export type StackConfig = z.infer<typeof StackConfig>;
 
 /** Thrown when a stack config does not parse; `problems` holds one line per mistake. */

@@ -5,6 +5,7 @@
  */
 import { DashboardDefinition, INSTANCE, RATE, dashboard } from "./presets";
 
+/** Dashboard `crdb-evolution`: what to watch while nodes join and the replication factor rises. */
 export const crdbEvolution: DashboardDefinition = {
     uid: "crdb-evolution",
     title: "CockroachDB evolution",

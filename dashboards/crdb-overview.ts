@@ -5,6 +5,7 @@
  */
 import { DashboardDefinition, INSTANCE, RATE, dashboard, quantile } from "./presets";
 
+/** Dashboard `crdb-overview`: nodes, SQL throughput and latency, capacity. */
 export const crdbOverview: DashboardDefinition = {
     uid: "crdb-overview",
     title: "CockroachDB overview",

@@ -9,6 +9,7 @@ import { DashboardDefinition, INSTANCE, RATE, dashboard, quantile } from "./pres
 
 const handled = (method: string) => `grpc_method="${method}", ${INSTANCE}`;
 
+/** Dashboard `etcd-puts`: the write path (Put rate and latency, proposals, WAL fsync, backend commit). */
 export const etcdPuts: DashboardDefinition = {
     uid: "etcd-puts",
     title: "etcd puts",
@@ -82,6 +83,7 @@ export const etcdPuts: DashboardDefinition = {
         ]),
 };
 
+/** Dashboard `etcd-ranges`: the read path (Range rate and latency, applies). */
 export const etcdRanges: DashboardDefinition = {
     uid: "etcd-ranges",
     title: "etcd ranges",
@@ -135,6 +137,7 @@ export const etcdRanges: DashboardDefinition = {
         ]),
 };
 
+/** Dashboard `etcd-peers`: leadership and peer round trips. */
 export const etcdPeers: DashboardDefinition = {
     uid: "etcd-peers",
     title: "etcd peers",
@@ -179,6 +182,7 @@ export const etcdPeers: DashboardDefinition = {
         ]),
 };
 
+/** Dashboard `etcd-compaction`: database size, in-use size and quota. */
 export const etcdCompaction: DashboardDefinition = {
     uid: "etcd-compaction",
     title: "etcd compaction",
@@ -228,6 +232,7 @@ export const etcdCompaction: DashboardDefinition = {
         ]),
 };
 
+/** Dashboard `etcd-defrag`: fragmentation and defrag duration. */
 export const etcdDefrag: DashboardDefinition = {
     uid: "etcd-defrag",
     title: "etcd defrag",

@@ -5,6 +5,7 @@
  */
 import { DashboardDefinition, INSTANCE, RATE, dashboard, quantile } from "./presets";
 
+/** Dashboard `tikv-load`: go-ycsb's load as TiKV serves it. */
 export const tikvLoad: DashboardDefinition = {
     uid: "tikv-load",
     title: "TiKV load (go-ycsb)",

@@ -6,6 +6,7 @@
  */
 import { DashboardDefinition, INSTANCE, RATE, dashboard, quantile } from "./presets";
 
+/** Dashboard `tikv-overview`: stores, regions, leaders, gRPC, raftstore, storage. */
 export const tikvOverview: DashboardDefinition = {
     uid: "tikv-overview",
     title: "TiKV / PD overview",

@@ -1,7 +1,7 @@
 /**
  * The etcd benchmark (etcd `tools/benchmark`) per scenario. Flags: `--endpoints --conns
  * --clients`; `put --key-size --val-size --total --rate --sequential-keys --key-space-size
- * --compact-interval --compact-index-delta`; `range KEY --consistency=l|s --total --rate`.
+ * --compact-interval --compact-index-delta` (the last two: etcd `tools/benchmark/cmd/put.go`); `range KEY --consistency=l|s --total --rate`.
  * No official image: `docker/etcd-benchmark/Dockerfile` builds one.
  */
 import * as pulumi from "@pulumi/pulumi";

@@ -1,0 +1,68 @@
+import * as assert from "node:assert/strict";
+import { evaluate, ofType, stackConfig } from "./support/evaluate";
+
+const RENDER = { kubernetes: { renderYamlToDirectory: "/tmp/clusterlab-render" }, grafanaAdminPassword: "crdb-test-password" };
+
+describe("CockroachDB lab", () => {
+    it("runs the same start flags on Docker and Kubernetes, differing only in host names", async () => {
+        const k8s = await evaluate(stackConfig("phase2", RENDER), "crdb");
+        const podArgs: string[] = ofType(k8s, "kubernetes:apps/v1:StatefulSet").find((s) => s.name === "crdb")!.inputs.spec.template.spec
+            .containers[0].args;
+        const docker = await evaluate(stackConfig("phase2", { ...RENDER, platform: "docker" }), "crdb");
+        const containerArgs: string[] = ofType(docker, "docker:index/container:Container").find((c) => c.name === "crdb-1")!.inputs.command;
+        const normalize = (args: string[]) =>
+            args.map((a) =>
+                a
+                    .replace(/crdb-(\d)\.crdb-peer\.clusterlab\.svc\.cluster\.local/g, "crdb-$1")
+                    .replace("$(POD_NAME).crdb-peer.clusterlab.svc.cluster.local", "SELF")
+                    .replace("crdb-1:26257", "SELF:26257"),
+            );
+        assert.deepEqual(normalize(containerArgs), normalize(podArgs));
+        assert.equal(podArgs[0], "start");
+        assert.ok(podArgs.includes("--insecure"));
+    });
+
+    it("initialises once, idempotently, with a bounded retry", async () => {
+        const graph = await evaluate(stackConfig("phase0", RENDER), "crdb");
+        const jobs = ofType(graph, "kubernetes:batch/v1:Job");
+        const init = jobs.filter((j) => j.name === "crdb-init");
+        assert.equal(init.length, 1);
+        const script: string = init[0].inputs.spec.template.spec.containers[0].args[0];
+        assert.match(
+            script,
+            /^for i in \$\(seq 1 60\); do cockroach init --insecure --host=crdb-0\.crdb-peer\.clusterlab\.svc\.cluster\.local:26257 && exit 0; cockroach node status/,
+        );
+        assert.ok(!jobs.some((j) => j.name.startsWith("backup-")), "phase 0 has nothing to back up");
+    });
+
+    it("names each SQL step by file and content hash, with its file in a ConfigMap", async () => {
+        const graph = await evaluate(stackConfig("phase1", RENDER), "crdb");
+        const sqlJobs = ofType(graph, "kubernetes:batch/v1:Job").filter((j) => j.name.startsWith("sql-"));
+        assert.deepEqual(
+            sqlJobs.map((j) => j.name.replace(/-[0-9a-f]{8}$/, "")),
+            [
+                "sql-00-database-crdb",
+                "sql-01-bootstrap",
+                "sql-05-phase0-rf1-crdb",
+                "sql-10-phase1-reader-user-crdb",
+                "sql-11-phase1-reader-grants",
+                "sql-15-phase1-rf2-crdb",
+            ],
+        );
+        for (const job of sqlJobs) {
+            const configMap = ofType(graph, "kubernetes:core/v1:ConfigMap").find((c) => c.name === `${job.name}-files`);
+            assert.ok(configMap, `${job.name}: no ConfigMap`);
+            assert.match(
+                job.inputs.spec.template.spec.containers[0].args.join(" "),
+                /^sql --insecure --host=crdb-writer\.clusterlab\.svc\.cluster\.local:26257/,
+            );
+        }
+    });
+
+    it("exports the writer and reader connection strings", async () => {
+        const graph = await evaluate(stackConfig("phase1", RENDER), "crdb");
+        assert.equal(graph.outputs.writerUrl, "postgresql://root@crdb-writer.clusterlab.svc.cluster.local:26257/lab?sslmode=disable");
+        assert.equal(graph.outputs.readerUrl, "postgresql://reader@crdb-reader.clusterlab.svc.cluster.local:26257/lab?sslmode=disable");
+        assert.equal(graph.outputs.replicationFactor, 2);
+    });
+});
