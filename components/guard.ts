@@ -36,7 +36,9 @@ const COUNTS: Record<StackConfig["lab"], { path: string; allow: string }[]> = {
 const REPLACING: Record<StackConfig["lab"], string[]> = {
     tikv: ["platform", "kubernetes.namespace", "kubernetes.storageClassName", "pd.bootstrapMembers", "tikv.storageGiB"],
     crdb: ["platform", "kubernetes.namespace", "kubernetes.storageClassName", "crdb.storageGiB"],
-    etcd: ["platform", "kubernetes.namespace", "kubernetes.storageClassName", "etcd.storageGiB"],
+    // etcd members all bootstrap from one --initial-cluster; another count rewrites every member
+    // (scale-out needs `etcdctl member add` first, which this lab does not automate).
+    etcd: ["platform", "kubernetes.namespace", "kubernetes.storageClassName", "etcd.storageGiB", "etcd.members"],
 };
 
 function at(config: unknown, path: string): unknown {

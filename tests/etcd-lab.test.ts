@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { ConfigError, EtcdLabConfig } from "../components/config";
 import { failpointTerms } from "../components/etcd-scenario";
+import { checkTransition, guardState } from "../components/guard";
 import { DB_SIZE_LIMIT_VALUE_BYTES, etcdBenchmarkCommands } from "../components/load/etcd-benchmark";
 import { evaluate, ofType, stackConfig } from "./support/evaluate";
 
@@ -19,6 +20,15 @@ describe("etcd lab", () => {
         ]);
         assert.equal(member.inputs.envs.length, 0, "no GOFAIL_HTTP without a failpoint build");
         assert.ok(ofType(graph, "docker:index/volume:Volume").some((v) => v.name === "etcd-2-data"));
+    });
+
+    it("refuses any change of the member count: all members bootstrap from one --initial-cluster", () => {
+        const deployed = guardState(stackConfig("etcd"));
+        assert.match(
+            checkTransition(deployed, stackConfig("etcd", { etcd: { members: 5 } })).join("\n"),
+            /etcd\.members: 3 → 5 would replace stateful resources/,
+        );
+        assert.deepEqual(checkTransition(deployed, stackConfig("etcd", { scenario: "compaction" })), []);
     });
 
     it("refuses a failpoint scenario without a failpoint build", () => {

@@ -3,7 +3,8 @@
  * volumeClaimTemplates (a Deployment when the group has no data), a client Service and a
  * PodDisruptionBudget; per task a Job.
  *
- * Field references: Kubernetes API `apps/v1 StatefulSet` (serviceName, ordinals.start,
+ * Field references: Kubernetes API `apps/v1 StatefulSet` (serviceName, ordinals.start — beta and
+ * on by default from Kubernetes 1.27, GA in 1.31 —
  * persistentVolumeClaimRetentionPolicy), `policy/v1 PodDisruptionBudget`, `batch/v1 Job`;
  * provider: pulumi-kubernetes (`Provider.renderYamlToDirectory` renders instead of applying).
  */
