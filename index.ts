@@ -19,14 +19,16 @@ async function previousGuard(): Promise<GuardState | undefined> {
 
 export = async () => {
     let config;
+    let previous: GuardState | undefined;
     try {
         config = parseStackConfig(pulumi.runtime.allConfig());
-        const problems = checkTransition(await previousGuard(), config);
+        previous = await previousGuard();
+        const problems = checkTransition(previous, config);
         if (problems.length) throw new ConfigError(problems);
     } catch (err) {
         // A RunError prints the message without a stack trace: the message is the help.
         if (err instanceof ConfigError) throw new pulumi.RunError(`${err.message}\n(project ${PROJECT}, stack ${pulumi.getStack()})`);
         throw err;
     }
-    return { ...buildLab(config, pulumi.getStack()), [GUARD_OUTPUT]: guardState(config) };
+    return { ...buildLab(config, pulumi.getStack(), previous), [GUARD_OUTPUT]: guardState(config, previous) };
 };

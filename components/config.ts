@@ -220,14 +220,6 @@ export const CrdbLabConfig = z.strictObject({
     lab: z.literal("crdb"),
     ...common,
     phase: CrdbPhase.default(0),
-    database: z
-        .string()
-        .regex(/^[a-z_][a-z0-9_]*$/)
-        .default("lab"),
-    readerUser: z
-        .string()
-        .regex(/^[a-z_][a-z0-9_]*$/)
-        .default("reader"),
     crdb: CrdbSettings,
     load: CrdbWorkloadSettings,
 });

@@ -29,6 +29,11 @@ export const CRDB_PHASES: CrdbPhase[] = [
     { phase: 2, replicationFactor: 3, sql: ["20-phase2-rf3.crdb.sql"], backupBefore: true },
 ];
 
+/** The lab database (created by `00-database.crdb.sql`; the SQL files name it). */
+export const DATABASE = "lab";
+/** The read-only user (created by `10-phase1-reader-user.crdb.sql`). */
+export const READER_USER = "reader";
+
 /** The backup statement file. */
 export const BACKUP_SQL = "backup.crdb.sql";
 
@@ -41,6 +46,14 @@ export const SQL_DIR = join(__dirname, "..", "sql");
  */
 export function readSql(file: string): string {
     return readFileSync(join(SQL_DIR, file), "utf8");
+}
+
+/**
+ * Phases whose backup this stack takes: those after the phase it was first deployed at, up to
+ * `phase`. A stack created directly at phase 2 has no earlier cluster to back up.
+ */
+export function backupPhases(firstPhase: number, phase: number): CrdbPhase[] {
+    return CRDB_PHASES.filter((p) => p.backupBefore && p.phase > firstPhase && p.phase <= phase);
 }
 
 /** Phases up to and including `phase`, in order. */

@@ -1,13 +1,18 @@
 /**
- * The CockroachDB lab's one-shot steps: `cockroach init` (once, idempotent), each phase's SQL
- * files, and a backup before each phase change. Steps are named by phase and content hash, so
- * a re-run never blocks on an old Job and a changed file runs again.
+ * The CockroachDB lab's one-shot steps: `cockroach init` (once, idempotent), a backup before
+ * each phase change of a deployed cluster (`backup-before-phase<N>`), and each phase's SQL
+ * files (`sql-<file>-<content hash>`, so a changed file runs again and a re-run never blocks on
+ * an old Job). Every step retries inside a bounded shell loop, the same on both platforms.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { BACKUP_SQL, phasesThrough, readSql } from "./crdb-phases";
+import { BACKUP_SQL, DATABASE, backupPhases, phasesThrough, readSql } from "./crdb-phases";
 import { CRDB_SQL_PORT } from "./crdb-cluster";
 import { Platform } from "./platform";
+
+/** Attempts and pause of every step's retry loop: 60 × 5 s = 5 minutes at most. */
+export const STEP_ATTEMPTS = 60;
+const STEP_PAUSE_SECONDS = 5;
 
 /** Short content hash used in step names. */
 export function contentHash(text: string): string {
@@ -19,12 +24,19 @@ export function sqlStepName(file: string, content: string): string {
     return `sql-${file.replace(/\.sql$/, "").replace(/[^a-z0-9]+/g, "-")}-${contentHash(content)}`;
 }
 
+/** `bash -c` script that retries `command` (bounded), succeeding when it or `alreadyDone` does. */
+export function retryScript(command: string, alreadyDone?: string): string {
+    const done = alreadyDone ? `; ${alreadyDone} >/dev/null 2>&1 && exit 0` : "";
+    return `for i in $(seq 1 ${STEP_ATTEMPTS}); do ${command} && exit 0${done}; sleep ${STEP_PAUSE_SECONDS}; done; exit 1`;
+}
+
 /** Arguments of {@link CrdbSteps}. */
 export interface CrdbStepsArgs {
     platform: Platform;
     image: pulumi.Input<string>;
     phase: number;
-    database: string;
+    /** The phase the stack was first deployed at (GuardState.firstPhase); backups start after it. */
+    firstPhase: number;
     /** Where `cockroach init` connects (the first node). */
     firstNodeHost: string;
     /** Where SQL and backups connect (`crdb-writer`). */
@@ -32,13 +44,13 @@ export interface CrdbStepsArgs {
 }
 
 /**
- * `cockroach init`, backups and SQL (`clusterlab:index:CrdbSteps`). Build it in two halves:
- * the constructor registers init and the backup for the current phase (the node-count change
- * waits on {@link backup}); {@link applySql} registers the SQL once the nodes exist.
+ * `cockroach init`, backups and SQL (`clusterlab:index:CrdbSteps`). Built in two halves: the
+ * constructor registers init and the backups (the node-count change waits on {@link backup});
+ * {@link applySql} registers the SQL once the nodes exist.
  */
 export class CrdbSteps extends pulumi.ComponentResource {
     public readonly init: pulumi.Resource;
-    /** The backup taken before this phase's node-count change; undefined in phase 0. */
+    /** The backup before this phase's node-count change; undefined when there is no earlier cluster. */
     public readonly backup?: pulumi.Resource;
     private readonly args: CrdbStepsArgs;
 
@@ -46,44 +58,42 @@ export class CrdbSteps extends pulumi.ComponentResource {
         super("clusterlab:index:CrdbSteps", name, {}, opts);
         this.args = args;
         const host = `${args.firstNodeHost}:${CRDB_SQL_PORT}`;
-        // Idempotent: a second init fails, so fall back to "is the cluster up"; bounded retries while nodes start.
+        // Depends on nothing: it polls the first node, which the StatefulSet creates in parallel.
+        // A second init fails, so "the cluster answers" also counts as done.
         this.init = args.platform.runTask(
             {
                 name: "crdb-init",
                 component: "cockroachdb-init",
                 image: args.image,
                 command: ["/bin/bash", "-c"],
-                args: [
-                    `for i in $(seq 1 60); do cockroach init --insecure --host=${host} && exit 0; cockroach node status --insecure --host=${host} >/dev/null 2>&1 && exit 0; sleep 5; done; exit 1`,
-                ],
-                retries: 3,
+                args: [retryScript(`cockroach init --insecure --host=${host}`, `cockroach node status --insecure --host=${host}`)],
+                waitForCompletion: true,
             },
             this,
         );
-        // Every earlier phase's backup stays registered, unchanged: a record, never re-run.
-        const backups = phasesThrough(args.phase)
-            .filter((p) => p.backupBefore)
-            .map((p) =>
-                args.platform.runTask(
-                    {
-                        name: `backup-before-phase${p.phase}`,
-                        component: "cockroachdb-backup",
-                        image: args.image,
-                        command: ["cockroach"],
-                        args: ["sql", "--insecure", `--host=${args.writerHost}:${CRDB_SQL_PORT}`, "--file=/sql/backup.sql"],
-                        files: [{ path: "/sql/backup.sql", content: readSql(BACKUP_SQL) }],
-                        dependsOn: [this.init],
-                    },
-                    this,
-                ),
-            );
-        this.backup = backups[backups.length - 1];
+        // Earlier phases' backups stay registered, unchanged: a record, never re-run.
+        const backups = backupPhases(args.firstPhase, args.phase).map((p) =>
+            args.platform.runTask(
+                {
+                    name: `backup-before-phase${p.phase}`,
+                    component: "cockroachdb-backup",
+                    image: args.image,
+                    command: ["/bin/bash", "-c"],
+                    args: [retryScript(`cockroach sql --insecure --host=${args.writerHost}:${CRDB_SQL_PORT} --file=/sql/backup.sql`)],
+                    files: [{ path: "/sql/backup.sql", content: readSql(BACKUP_SQL) }],
+                    waitForCompletion: true,
+                    dependsOn: [this.init],
+                },
+                this,
+            ),
+        );
+        this.backup = backups.find((_, i) => backupPhases(args.firstPhase, args.phase)[i].phase === args.phase);
         this.registerOutputs({});
     }
 
     /**
      * Registers every SQL file of phases 0..phase in order, each step after the previous one.
-     * @param nodesReady the node group; SQL that raises the replication factor runs after it.
+     * @param nodesReady the node group; a phase's SQL (which raises the replication factor) runs after it.
      */
     applySql(nodesReady: pulumi.Resource[]): pulumi.Resource[] {
         const steps: pulumi.Resource[] = [];
@@ -91,15 +101,20 @@ export class CrdbSteps extends pulumi.ComponentResource {
         for (const phase of phasesThrough(this.args.phase)) {
             for (const file of phase.sql) {
                 const content = readSql(file);
-                const database = file.startsWith("00-") ? [] : [`--database=${this.args.database}`];
+                const database = file.startsWith("00-") ? "" : ` --database=${DATABASE}`;
                 previous = this.args.platform.runTask(
                     {
                         name: sqlStepName(file, content),
                         component: "cockroachdb-sql",
                         image: this.args.image,
-                        command: ["cockroach"],
-                        args: ["sql", "--insecure", `--host=${this.args.writerHost}:${CRDB_SQL_PORT}`, ...database, `--file=/sql/${file}`],
+                        command: ["/bin/bash", "-c"],
+                        args: [
+                            retryScript(
+                                `cockroach sql --insecure --host=${this.args.writerHost}:${CRDB_SQL_PORT}${database} --file=/sql/${file}`,
+                            ),
+                        ],
                         files: [{ path: `/sql/${file}`, content }],
+                        waitForCompletion: true,
                         dependsOn: [previous, ...(phase.phase > 0 ? nodesReady : [])],
                     },
                     this,

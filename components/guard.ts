@@ -3,9 +3,10 @@
  * the config says so (`<component>.allowScaleIn`, `allowReplace`). DESIGN principle 5.
  *
  * The program records a {@link GuardState} as a stack output; the next run compares the
- * new config against it before registering any resource.
+ * new config against it before registering any resource, and hands it to the lab (the
+ * CockroachDB lab takes a backup only when a deployed cluster moves to a later phase).
  */
-import { StackConfig } from "./config";
+import { PlatformKind, StackConfig } from "./config";
 
 /** Stack output name that holds the guard state. */
 export const GUARD_OUTPUT = "clusterlabGuard";
@@ -13,46 +14,101 @@ export const GUARD_OUTPUT = "clusterlabGuard";
 /** What the guard remembers of a deployed config. */
 export interface GuardState {
     lab: string;
-    /** Member counts by config path, e.g. `{ "pd.members": 3, "tikv.stores": 3 }`. */
+    /** Counts by config path, e.g. `{ "pd.members": 3, "tikv.stores": 3 }`. */
     counts: Record<string, number>;
     /** Values whose change replaces stateful resources, by config path. */
     replacing: Record<string, string | number | boolean | null>;
+    /** CockroachDB lab: the phase the stack was first deployed at (backups start after it). */
+    firstPhase?: number;
 }
 
-/** Config paths of member counts, with the path of their allow flag, per lab. */
-const COUNTS: Record<StackConfig["lab"], { path: string; allow: string }[]> = {
+/** A count that must not go down, what going down removes, and the flag that permits it. */
+interface CountRule {
+    path: string;
+    removes: string;
+    allow: string;
+}
+
+/** Per lab, the counts that must not go down. */
+const COUNTS: Record<StackConfig["lab"], CountRule[]> = {
     tikv: [
-        { path: "pd.members", allow: "pd.allowScaleIn" },
-        { path: "tikv.stores", allow: "tikv.allowScaleIn" },
+        { path: "pd.members", removes: "PD members holding data", allow: "pd.allowScaleIn" },
+        { path: "tikv.stores", removes: "stores holding data", allow: "tikv.allowScaleIn" },
     ],
-    crdb: [{ path: "crdb.nodes", allow: "crdb.allowScaleIn" }],
-    etcd: [{ path: "etcd.members", allow: "allowReplace" }],
+    crdb: [
+        { path: "crdb.nodes", removes: "nodes holding data", allow: "crdb.allowScaleIn" },
+        { path: "phase", removes: "the later phases' SQL and backup records and leaves their replication factor", allow: "allowReplace" },
+    ],
+    etcd: [],
 };
 
+/** A value whose change replaces stateful resources; `on` limits it to a platform. */
+interface ReplacingRule {
+    path: string;
+    on?: PlatformKind;
+}
+
+const ANYWHERE: ReplacingRule[] = [
+    { path: "platform" },
+    { path: "kubernetes.namespace" },
+    { path: "kubernetes.storageClassName" },
+    { path: "kubernetes.context" },
+];
+
 /**
- * Config paths whose change replaces a StatefulSet, volume or member container, per lab:
- * PVC templates (size, class), names and namespaces, bootstrap membership.
+ * Per lab, values whose change replaces a StatefulSet (PVC templates, names), a volume, or
+ * every member at once. On Docker a container is replaced for any change of image, flags or
+ * ports, all members together (quorum lost); on Kubernetes the same change rolls pods one
+ * at a time, so only PVC templates and names count there.
  */
-const REPLACING: Record<StackConfig["lab"], string[]> = {
-    tikv: ["platform", "kubernetes.namespace", "kubernetes.storageClassName", "pd.bootstrapMembers", "tikv.storageGiB"],
-    crdb: ["platform", "kubernetes.namespace", "kubernetes.storageClassName", "crdb.storageGiB"],
+const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
+    tikv: [
+        ...ANYWHERE,
+        { path: "pd.bootstrapMembers" },
+        { path: "tikv.storageGiB" },
+        { path: "version", on: "docker" },
+        { path: "arch", on: "docker" },
+        { path: "pd.clientHostPort", on: "docker" },
+        { path: "tikv.statusHostPort", on: "docker" },
+    ],
+    crdb: [
+        ...ANYWHERE,
+        { path: "crdb.storageGiB" },
+        { path: "crdb.version", on: "docker" },
+        { path: "arch", on: "docker" },
+        { path: "crdb.sqlHostPort", on: "docker" },
+        { path: "crdb.httpHostPort", on: "docker" },
+    ],
     // etcd members all bootstrap from one --initial-cluster; another count rewrites every member
     // (scale-out needs `etcdctl member add` first, which this lab does not automate).
-    etcd: ["platform", "kubernetes.namespace", "kubernetes.storageClassName", "etcd.storageGiB", "etcd.members"],
+    etcd: [
+        ...ANYWHERE,
+        { path: "etcd.storageGiB" },
+        { path: "etcd.members" },
+        { path: "etcd.version", on: "docker" },
+        { path: "etcd.failpointImage", on: "docker" },
+        { path: "etcd.quotaBackendBytes", on: "docker" },
+        { path: "etcd.clientHostPort", on: "docker" },
+        { path: "arch", on: "docker" },
+    ],
 };
 
 function at(config: unknown, path: string): unknown {
     return path.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), config);
 }
 
-/** The guard state of a parsed config. */
-export function guardState(config: StackConfig): GuardState {
+/**
+ * The guard state of a parsed config.
+ * @param previous the last deployment's state: carries `firstPhase` forward.
+ */
+export function guardState(config: StackConfig, previous?: GuardState): GuardState {
     return {
         lab: config.lab,
         counts: Object.fromEntries(COUNTS[config.lab].map(({ path }) => [path, at(config, path) as number])),
         replacing: Object.fromEntries(
-            REPLACING[config.lab].map((path) => [path, (at(config, path) as string | number | boolean | undefined) ?? null]),
+            REPLACING[config.lab].map(({ path }) => [path, (at(config, path) as string | number | boolean | undefined) ?? null]),
         ),
+        ...(config.lab === "crdb" ? { firstPhase: previous?.firstPhase ?? config.phase } : {}),
     };
 }
 
@@ -60,7 +116,7 @@ export function guardState(config: StackConfig): GuardState {
  * Compares a deployed state with a new config.
  *
  * @param previous the guard output of the last deployment; `undefined` for a new stack.
- * @returns one line per refused change (`tikv.stores: 5 → 3 is a scale-in; set tikv.allowScaleIn: true to allow it`); empty when allowed.
+ * @returns one line per refused change (`tikv.stores: 5 → 3 removes stores holding data; set tikv.allowScaleIn: true to allow it`); empty when allowed.
  */
 export function checkTransition(previous: GuardState | undefined, next: StackConfig): string[] {
     if (!previous) return [];
@@ -68,17 +124,17 @@ export function checkTransition(previous: GuardState | undefined, next: StackCon
         return [`lab: ${previous.lab} → ${next.lab} would replace every resource; use a new stack`];
     }
     const problems: string[] = [];
-    const now = guardState(next);
-    for (const { path, allow } of COUNTS[next.lab]) {
+    const now = guardState(next, previous);
+    for (const { path, removes, allow } of COUNTS[next.lab]) {
         const before = previous.counts[path];
         const after = now.counts[path];
         if (before !== undefined && after < before && at(next, allow) !== true) {
-            problems.push(
-                `${path}: ${before} → ${after} is a scale-in, which removes members holding data; set ${allow}: true to allow it`,
-            );
+            problems.push(`${path}: ${before} → ${after} removes ${removes}; set ${allow}: true to allow it`);
         }
     }
-    for (const path of REPLACING[next.lab]) {
+    const platform = (previous.replacing.platform as PlatformKind | null) ?? next.platform;
+    for (const { path, on } of REPLACING[next.lab]) {
+        if (on && on !== platform) continue;
         const before = previous.replacing[path];
         const after = now.replacing[path];
         if (path in previous.replacing && before !== after && next.allowReplace !== true) {

@@ -51,6 +51,7 @@ export class LoadGen extends pulumi.ComponentResource {
                     args: plan.args,
                     env: plan.env,
                     retries: 3,
+                    waitForCompletion: false,
                     dependsOn: args.dependsOn,
                 },
                 this,

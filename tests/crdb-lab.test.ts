@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { evaluate, ofType, stackConfig } from "./support/evaluate";
+import { guardState } from "../components/guard";
+import { evaluate, ofType, stackConfig, waitsFor } from "./support/evaluate";
 
 const RENDER = { kubernetes: { renderYamlToDirectory: "/tmp/clusterlab-render" }, grafanaAdminPassword: "crdb-test-password" };
 
@@ -53,10 +54,36 @@ describe("CockroachDB lab", () => {
             const configMap = ofType(graph, "kubernetes:core/v1:ConfigMap").find((c) => c.name === `${job.name}-files`);
             assert.ok(configMap, `${job.name}: no ConfigMap`);
             assert.match(
-                job.inputs.spec.template.spec.containers[0].args.join(" "),
-                /^sql --insecure --host=crdb-writer\.clusterlab\.svc\.cluster\.local:26257/,
+                job.inputs.spec.template.spec.containers[0].args[0],
+                /^for i in \$\(seq 1 60\); do cockroach sql --insecure --host=crdb-writer\.clusterlab\.svc\.cluster\.local:26257/,
             );
         }
+    });
+
+    it("a fresh phase-2 stack has nothing to back up and no init/StatefulSet deadlock", async () => {
+        const graph = await evaluate(stackConfig("phase2", RENDER), "crdb");
+        const jobs = ofType(graph, "kubernetes:batch/v1:Job").map((j) => j.name);
+        assert.ok(!jobs.some((j) => j.startsWith("backup-")), jobs.join(", "));
+        const sts = "kubernetes:apps/v1:StatefulSet::crdb";
+        const init = "kubernetes:batch/v1:Job::crdb-init";
+        // init polls crdb-0, so it must not wait for the StatefulSet, and the StatefulSet must not wait for init.
+        assert.ok(!waitsFor(graph, init, sts), "crdb-init waits for the StatefulSet");
+        assert.ok(!waitsFor(graph, sts, init), "the StatefulSet waits for crdb-init, which needs its pods");
+    });
+
+    it("moving a deployed stack to the next phase backs up first, then changes the node count, then runs the SQL", async () => {
+        const phase0 = stackConfig("phase0", RENDER);
+        const graph = await evaluate(stackConfig("phase1", RENDER), "crdb", guardState(phase0));
+        const sts = "kubernetes:apps/v1:StatefulSet::crdb";
+        const backup = "kubernetes:batch/v1:Job::backup-before-phase1";
+        assert.ok(graph.resources.has(backup));
+        assert.ok(waitsFor(graph, sts, backup), "the node-count change does not wait for the backup");
+        assert.ok(waitsFor(graph, backup, "kubernetes:batch/v1:Job::crdb-init"), "the backup does not wait for init");
+        const sql = [...graph.resources.keys()].filter((k) => k.startsWith("kubernetes:batch/v1:Job::sql-"));
+        const rf2 = sql.find((k) => k.includes("15-phase1-rf2"))!;
+        assert.ok(waitsFor(graph, rf2, sts), "RF 2 is applied before the second node exists");
+        const bootstrap = sql.find((k) => k.includes("01-bootstrap"))!;
+        assert.ok(waitsFor(graph, bootstrap, sql.find((k) => k.includes("00-database"))!), "schema before database");
     });
 
     it("exports the writer and reader connection strings", async () => {

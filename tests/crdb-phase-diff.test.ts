@@ -3,7 +3,7 @@ import { parse } from "yaml";
 import { parseStackConfig } from "../components/config";
 import { checkTransition, guardState } from "../components/guard";
 import { AllowRule, checkPhases, describeViolations } from "./support/phase-diff";
-import { Graph, evaluate, ofType, stackConfig } from "./support/evaluate";
+import { Graph, evaluate, ofType, stackConfig, waitsFor } from "./support/evaluate";
 
 /**
  * What may change between CockroachDB phases: the StatefulSet's replicas; Prometheus's
@@ -74,7 +74,9 @@ describe("CockroachDB evolution phase diff", () => {
     });
 
     it("the node-count change waits for the phase's backup, and the workload never changes", async () => {
-        const graph = await evaluate(stackConfig("phase2", RENDER), "crdb-live");
+        const deployedAtPhase1 = guardState(stackConfig("phase1", RENDER), guardState(stackConfig("phase0", RENDER)));
+        const graph = await evaluate(stackConfig("phase2", RENDER), "crdb-live", deployedAtPhase1);
+        assert.ok(waitsFor(graph, "kubernetes:apps/v1:StatefulSet::crdb", "kubernetes:batch/v1:Job::backup-before-phase2"));
         const backup = ofType(graph, "kubernetes:batch/v1:Job").find((j) => j.name === "backup-before-phase2")!;
         assert.match(backup.inputs.spec.template.spec.containers[0].args.join(" "), /--file=\/sql\/backup\.sql/);
         const workloads: any[] = [];
@@ -118,7 +120,7 @@ describe("CockroachDB evolution phase diff", () => {
     it("config validation refuses a scale-in 3 → 2 and a StatefulSet-replacing change unless allowed", () => {
         const deployed = guardState(stackConfig("phase2"));
         const scaleIn = parseStackConfig({ lab: "crdb", platform: "kubernetes", phase: 1, crdb: { nodes: 2 } });
-        assert.match(checkTransition(deployed, scaleIn)[0], /^crdb\.nodes: 3 → 2 is a scale-in.*crdb\.allowScaleIn: true/);
+        assert.match(checkTransition(deployed, scaleIn)[0], /^crdb\.nodes: 3 → 2 removes nodes holding data; set crdb\.allowScaleIn: true/);
         const bigger = parseStackConfig({ lab: "crdb", platform: "kubernetes", phase: 2, crdb: { nodes: 3, storageGiB: 50 } });
         assert.match(checkTransition(deployed, bigger)[0], /^crdb\.storageGiB: 10 → 50 would replace stateful resources/);
         const moved = parseStackConfig({
@@ -129,13 +131,11 @@ describe("CockroachDB evolution phase diff", () => {
             kubernetes: { namespace: "other" },
         });
         assert.match(checkTransition(deployed, moved)[0], /^kubernetes\.namespace: "clusterlab" → "other"/);
-        assert.deepEqual(
-            checkTransition(
-                deployed,
-                parseStackConfig({ lab: "crdb", platform: "kubernetes", phase: 1, crdb: { nodes: 2, allowScaleIn: true } }),
-            ),
-            [],
-        );
+        const back = parseStackConfig({ lab: "crdb", platform: "kubernetes", phase: 1, crdb: { nodes: 2, allowScaleIn: true } });
+        assert.deepEqual(checkTransition(deployed, back), [
+            "phase: 2 → 1 removes the later phases' SQL and backup records and leaves their replication factor; set allowReplace: true to allow it",
+        ]);
+        assert.deepEqual(checkTransition(deployed, { ...back, allowReplace: true }), []);
     });
 
     it("config validation refuses a phase whose replication factor exceeds the nodes", () => {

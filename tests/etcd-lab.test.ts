@@ -3,7 +3,7 @@ import { ConfigError, EtcdLabConfig } from "../components/config";
 import { failpointTerms } from "../components/etcd-scenario";
 import { checkTransition, guardState } from "../components/guard";
 import { DB_SIZE_LIMIT_VALUE_BYTES, etcdBenchmarkCommands } from "../components/load/etcd-benchmark";
-import { evaluate, ofType, stackConfig } from "./support/evaluate";
+import { evaluate, ofType, stackConfig, waitsFor } from "./support/evaluate";
 
 const FAILPOINT_IMAGE = "registry.local/etcd-failpoints:v3.5.17";
 
@@ -51,6 +51,21 @@ describe("etcd lab", () => {
         const script: string = task.inputs.command[0];
         for (const i of [0, 1, 2]) assert.ok(script.includes(`-X PUT -d 'sleep(100)' http://etcd-${i}:22381/walBeforeSync`), script);
         assert.ok(script.includes("-X PUT -d 'off' http://etcd-0:22381/defragBeforeCopy"), "other scenarios' failpoints are turned off");
+    });
+
+    it("the benchmark waits for the failpoints, and the failpoints step is waited for until it exits", async () => {
+        const graph = await evaluate(stackConfig("etcd", { scenario: "fsync-delay", etcd: { failpointImage: FAILPOINT_IMAGE } }), "etcd");
+        const containers = ofType(graph, "docker:index/container:Container");
+        const failpoints = containers.find((c) => c.name.startsWith("failpoints-"))!;
+        assert.equal(failpoints.inputs.attach, true);
+        assert.ok(
+            waitsFor(
+                graph,
+                "docker:index/container:Container::etcd-benchmark-fsync-delay",
+                `docker:index/container:Container::${failpoints.name}`,
+            ),
+        );
+        assert.ok(waitsFor(graph, `docker:index/container:Container::${failpoints.name}`, "docker:index/container:Container::etcd-2"));
     });
 
     it("switching back to baseline reverts every failpoint", async () => {

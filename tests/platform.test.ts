@@ -21,7 +21,14 @@ async function materialize(make: () => Platform & pulumi.Resource): Promise<Grap
     const graph = await recordingMocks("unit");
     const platform = make();
     platform.deployGroup(group(platform), platform);
-    platform.runTask({ name: "db-init-abc123", component: "db", image: "example/db:1.2.3", args: ["init"] }, platform);
+    platform.runTask(
+        { name: "db-init-abc123", component: "db", image: "example/db:1.2.3", args: ["init"], waitForCompletion: true },
+        platform,
+    );
+    platform.runTask(
+        { name: "db-load", component: "load", image: "example/load:1.0.0", args: ["run"], waitForCompletion: false, retries: 2 },
+        platform,
+    );
     await settle();
     return graph;
 }
@@ -62,10 +69,15 @@ describe("Docker platform", () => {
         assert.equal(pulls[0].inputs.platform, "linux/arm64");
     });
 
-    it("runs a task once with a bounded retry", () => {
-        const task = ofType(graph, "docker:index/container:Container").find((r) => r.name === "db-init-abc123")!;
-        assert.equal(task.inputs.restart, "on-failure");
-        assert.equal(task.inputs.mustRun, false);
+    it("attaches to a step that must finish first, and leaves a load generator running with bounded restarts", () => {
+        const step = ofType(graph, "docker:index/container:Container").find((r) => r.name === "db-init-abc123")!;
+        assert.equal(step.inputs.attach, true);
+        assert.equal(step.inputs.restart, "no");
+        assert.equal(step.inputs.mustRun, false);
+        const load = ofType(graph, "docker:index/container:Container").find((r) => r.name === "db-load")!;
+        assert.equal(load.inputs.attach, undefined);
+        assert.equal(load.inputs.restart, "on-failure");
+        assert.equal(load.inputs.maxRetryCount, 2);
     });
 });
 
@@ -123,10 +135,17 @@ describe("Kubernetes platform", () => {
         assert.equal(one("kubernetes:core/v1:ConfigMap", "db-files").data["etc-db-db.conf"], "x = 1\n");
     });
 
-    it("runs a task as a Job", () => {
+    it("runs a task as a Job, awaited unless it is a load generator", () => {
         const job = one("kubernetes:batch/v1:Job", "db-init-abc123");
         assert.equal(job.spec.template.spec.restartPolicy, "OnFailure");
         assert.deepEqual(job.spec.template.spec.containers[0].args, ["init"]);
+        assert.equal(job.metadata.annotations, undefined);
+        assert.deepEqual(one("kubernetes:batch/v1:Job", "db-load").metadata.annotations, { "pulumi.com/skipAwait": "true" });
+    });
+
+    it("pins no node architecture (multi-arch images) and keeps the Namespace's PVCs on delete", () => {
+        const sts = one("kubernetes:apps/v1:StatefulSet", "db");
+        assert.equal(sts.spec.template.spec.nodeSelector, undefined);
     });
 
     it("renders to a directory when asked", () => {

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { Graph, ROOT, evaluate, ofType, stackConfig, stackFiles } from "./support/evaluate";
+import { Graph, ROOT, evaluate, ofType, stackConfig, stackFiles, waitsFor } from "./support/evaluate";
 
 const CONTAINER = "docker:index/container:Container";
 
@@ -70,6 +70,12 @@ describe("ready-made stacks", () => {
         });
 
         it("starts TiKV only after PD is healthy (PD waits for its healthcheck)", () => {
+            for (const store of ["tikv-0", "tikv-1", "tikv-2"]) {
+                for (const pd of ["pd-0", "pd-1", "pd-2"]) {
+                    assert.ok(waitsFor(graph, `${CONTAINER}::${store}`, `${CONTAINER}::${pd}`), `${store} does not wait for ${pd}`);
+                }
+            }
+            assert.ok(waitsFor(graph, `${CONTAINER}::go-ycsb-raw`, `${CONTAINER}::tikv-2`), "go-ycsb does not wait for TiKV");
             const pd = container(graph, "pd-0");
             assert.equal(pd.inputs.wait, true);
             assert.deepEqual(pd.inputs.healthcheck.tests.slice(0, 1), ["CMD-SHELL"]);

@@ -5,7 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CrdbLabConfig } from "../config";
 import { CRDB_SQL_PORT, CrdbCluster } from "../crdb-cluster";
-import { CRDB_PHASES } from "../crdb-phases";
+import { CRDB_PHASES, DATABASE, READER_USER } from "../crdb-phases";
+import { GuardState } from "../guard";
 import { CrdbSteps } from "../crdb-sql";
 import { cockroachWorkloadPlan } from "../load/cockroach-workload";
 import { LoadGen } from "../load-gen";
@@ -20,7 +21,12 @@ import { LabOutputs } from "./types";
  * @returns outputs: writer/reader connection strings, DB console, phase, replication factor,
  *   Prometheus/Grafana URLs, Grafana password (secret).
  */
-export function buildCrdbLab(config: CrdbLabConfig, platform: Platform & pulumi.Resource, stack: string): LabOutputs {
+export function buildCrdbLab(
+    config: CrdbLabConfig,
+    platform: Platform & pulumi.Resource,
+    stack: string,
+    previous?: GuardState,
+): LabOutputs {
     void stack;
     const image = platform.image(`cockroachdb/cockroach:${config.crdb.version}`);
     const writerHost = platform.serviceHost("crdb-writer");
@@ -28,7 +34,7 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform & pulumi.
         platform,
         image,
         phase: config.phase,
-        database: config.database,
+        firstPhase: previous?.firstPhase ?? config.phase,
         firstNodeHost: platform.memberHost("crdb", 0),
         writerHost,
     });
@@ -42,13 +48,13 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform & pulumi.
         dependsOn: steps.backup ? [steps.backup] : [],
     });
     steps.applySql(crdb.ready);
-    const writerUrl = `postgresql://root@${crdb.writerHost}:${CRDB_SQL_PORT}/${config.database}?sslmode=disable`;
+    const writerUrl = `postgresql://root@${crdb.writerHost}:${CRDB_SQL_PORT}/${DATABASE}?sslmode=disable`;
     const outputs: LabOutputs = {
         phase: config.phase,
         nodes: config.crdb.nodes,
         replicationFactor: CRDB_PHASES[config.phase].replicationFactor,
         writerUrl,
-        readerUrl: `postgresql://${config.readerUser}@${crdb.readerHost}:${CRDB_SQL_PORT}/${config.database}?sslmode=disable`,
+        readerUrl: `postgresql://${READER_USER}@${crdb.readerHost}:${CRDB_SQL_PORT}/${DATABASE}?sslmode=disable`,
         dbConsole: crdb.consoleUrl,
     };
     const loads: LoadGen[] = [];

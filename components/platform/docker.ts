@@ -158,7 +158,9 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
                     wait: spec.waitHealthy && spec.readiness ? true : undefined,
                     waitTimeout: spec.waitHealthy && spec.readiness ? 180 : undefined,
                 },
-                { parent, dependsOn: spec.dependsOn },
+                // Names and host ports are fixed, so the old container must go first
+                // (pulumi-docker replaces create-before-delete by default: pulumi-docker#1356).
+                { parent, dependsOn: spec.dependsOn, deleteBeforeReplace: true },
             );
             members.push({ ordinal, name, host: name });
             ready.push(container);
@@ -197,15 +199,17 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
                 entrypoints: spec.command,
                 command: spec.args,
                 envs: Object.entries(spec.env ?? {}).map(([k, v]) => pulumi.interpolate`${k}=${v}`),
-                // Runs once; retried on failure, never restarted after success.
-                restart: "on-failure",
-                maxRetryCount: spec.retries ?? 5,
+                // Runs once. Waited-for steps attach until the container exits (their retries live in
+                // their own command); the rest restart on failure a bounded number of times.
+                ...(spec.waitForCompletion
+                    ? { attach: true, logs: true, restart: "no" }
+                    : { restart: "on-failure", maxRetryCount: spec.retries ?? 5 }),
                 mustRun: false,
                 labels: this.labelList({ ...labels, "clusterlab.task": spec.name }),
                 networksAdvanced: [{ name: this.network.id }],
                 uploads: (spec.files ?? []).map((f) => ({ file: f.path, content: f.content })),
             },
-            { parent, dependsOn: spec.dependsOn },
+            { parent, dependsOn: spec.dependsOn, deleteBeforeReplace: true },
         );
     }
 }

@@ -34,7 +34,7 @@ export interface KubernetesPlatformArgs {
     renderYamlToDirectory?: string;
     /** StorageClass for PVCs; default: the cluster's default class. */
     storageClassName?: string;
-    /** Image architecture: a `kubernetes.io/arch` node selector. */
+    /** Image architecture. Unused: the images are multi-arch and each node pulls its own. */
     arch: "amd64" | "arm64";
 }
 
@@ -88,7 +88,8 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
         this.namespace = new k8s.core.v1.Namespace(
             `${name}-namespace`,
             { metadata: { name: args.namespace, labels: { "app.kubernetes.io/part-of": `clusterlab-${args.lab}` } } },
-            { parent: this, provider: this.provider },
+            // Deleting a Namespace deletes its PVCs, whatever their retention policy.
+            { parent: this, provider: this.provider, retainOnDelete: true },
         );
         this.registerOutputs({ namespace: args.namespace });
     }
@@ -165,7 +166,6 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
         const template: k8s.types.input.core.v1.PodTemplateSpec = {
             metadata: { labels, annotations: files.length ? { "clusterlab.dev/config-hash": configHash } : undefined },
             spec: {
-                nodeSelector: { "kubernetes.io/arch": this.args.arch },
                 securityContext: spec.fsGroup !== undefined ? { fsGroup: spec.fsGroup } : undefined,
                 containers: [
                     {
@@ -289,6 +289,8 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
                     name: spec.name,
                     namespace: this.ns,
                     labels,
+                    // A load generator runs for minutes; `pulumi up` should not wait for it.
+                    annotations: spec.waitForCompletion ? undefined : { "pulumi.com/skipAwait": "true" },
                 },
                 spec: {
                     backoffLimit: spec.retries ?? 6,
@@ -296,7 +298,6 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
                         metadata: { labels },
                         spec: {
                             restartPolicy: "OnFailure",
-                            nodeSelector: { "kubernetes.io/arch": this.args.arch },
                             containers: [
                                 {
                                     name: spec.component,

@@ -99,7 +99,13 @@ export interface TaskSpec {
     args: string[];
     env?: Record<string, pulumi.Input<string>>;
     files?: ConfigFile[];
-    /** Kubernetes Job `backoffLimit`; Docker `on-failure` retries. */
+    /**
+     * `true`: the step must finish before its dependents start (Kubernetes: the provider awaits
+     * the Job; Docker: the provider attaches until the container exits). `false`: started and
+     * left running (a load generator), so `pulumi up` does not block on it.
+     */
+    waitForCompletion: boolean;
+    /** Kubernetes Job `backoffLimit`; Docker `on-failure` restarts of a step that is not waited for. */
     retries?: number;
     dependsOn?: pulumi.Resource[];
 }

@@ -37,7 +37,26 @@ export interface RegisteredResource {
 /** A registered graph, keyed by `<type>::<name>` (names are unique per type in clusterlab). */
 export interface Graph {
     resources: Map<string, RegisteredResource>;
+    /** Explicit `dependsOn` edges: resource key → keys it waits for (recorded by {@link evaluate}). */
+    dependsOn: Map<string, string[]>;
     outputs: Record<string, unknown>;
+}
+
+/** Whether `from` waits for `to`, directly or through other resources' `dependsOn`. */
+export function waitsFor(graph: Graph, from: string, to: string): boolean {
+    const seen = new Set<string>();
+    const stack = [from];
+    while (stack.length) {
+        const cur = stack.pop()!;
+        for (const next of graph.dependsOn.get(cur) ?? []) {
+            if (next === to) return true;
+            if (!seen.has(next)) {
+                seen.add(next);
+                stack.push(next);
+            }
+        }
+    }
+    return false;
 }
 
 /** Key of a resource in a {@link Graph}. */
@@ -66,11 +85,11 @@ function mockState(type: string, name: string, inputs: Record<string, any>, prev
  * @param previousOutputs what a StackReference to this stack returns (the last deployment's outputs).
  */
 export async function recordingMocks(stack: string, previousOutputs?: Record<string, unknown>): Promise<Graph> {
-    const graph: Graph = { resources: new Map(), outputs: {} };
+    const graph: Graph = { resources: new Map(), dependsOn: new Map(), outputs: {} };
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
-                if (args.type !== "pulumi:pulumi:StackReference") {
+                if (args.type !== "pulumi:pulumi:StackReference" && args.type !== "pulumi:pulumi:Stack") {
                     graph.resources.set(keyOf(args), {
                         type: args.type,
                         name: args.name,
@@ -94,11 +113,28 @@ export async function recordingMocks(stack: string, previousOutputs?: Record<str
 
 /**
  * Evaluates a parsed config (the program minus its config reading).
+ * @param previous the last deployment's guard state, as index.ts would read it.
  * @returns the registered graph and the lab's outputs, all promises settled.
  */
-export async function evaluate(config: StackConfig, stack = "test"): Promise<Graph> {
+export async function evaluate(config: StackConfig, stack = "test", previous?: GuardState): Promise<Graph> {
     const graph = await recordingMocks(stack);
-    const outputs = buildLab(config, stack);
+    let outputs: Record<string, unknown> = {};
+    // Inside a root stack so a stack transformation sees every resource's options: mocks do not
+    // receive `dependsOn`, and ordering is what several checks are about.
+    await pulumi.runtime.runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation((args) => {
+            const deps = args.opts.dependsOn;
+            const list = (Array.isArray(deps) ? deps : deps ? [deps] : []) as unknown as { __pulumiType: string; __name: string }[];
+            if (list.length)
+                graph.dependsOn.set(
+                    keyOf(args),
+                    list.map((d) => keyOf({ type: d.__pulumiType, name: d.__name })),
+                );
+            return undefined;
+        });
+        outputs = buildLab(config, stack, previous);
+        return {};
+    });
     await settle();
     graph.outputs = await resolveAll(outputs);
     await settle();

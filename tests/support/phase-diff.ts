@@ -7,6 +7,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { StackConfig } from "../../components/config";
+import { GuardState, guardState } from "../../components/guard";
 import { Graph, evaluate } from "./evaluate";
 
 /** Permission for a resource's inputs to change across a transition. */
@@ -78,8 +79,11 @@ export interface TransitionReport {
 export async function checkPhases(stack: string, phases: [string, StackConfig][], allow: AllowRule[]): Promise<TransitionReport[]> {
     const reports: TransitionReport[] = [];
     let previous: [string, Graph] | undefined;
+    // Each step sees the guard state the step before it deployed, as `pulumi up` would.
+    let deployed: GuardState | undefined;
     for (const [name, config] of phases) {
-        const graph = await evaluate(config, stack);
+        const graph = await evaluate(config, stack, deployed);
+        deployed = guardState(config, deployed);
         if (previous) {
             reports.push({
                 from: previous[0],
