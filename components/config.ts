@@ -358,10 +358,14 @@ export function stripNamespace(raw: Record<string, unknown>): Record<string, unk
     for (const [key, value] of Object.entries(raw)) {
         const [ns, ...rest] = key.includes(":") ? key.split(":") : [PROJECT, key];
         if (ns !== PROJECT) continue;
-        out[rest.join(":")] = decode(value);
+        const name = rest.join(":");
+        out[name] = SECRET_KEYS.has(name) ? value : decode(value);
     }
     return out;
 }
+
+/** Keys whose values are secrets: never decoded, never echoed in an error. */
+const SECRET_KEYS = new Set(["grafanaAdminPassword"]);
 
 function decode(value: unknown): unknown {
     if (typeof value !== "string") return value;
@@ -422,7 +426,8 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
             const keys = issue.keys.map((k) => [...issue.path, k].join("."));
             return `${keys.join(", ")}: unknown key${keys.length > 1 ? "s" : ""}; allowed keys are listed in components/config.ts`;
         }
-        return `${path}: ${issue.message}, got ${describe(valueAt(values, issue.path))}`;
+        const given = SECRET_KEYS.has(String(issue.path[0])) ? "a secret (not shown)" : describe(valueAt(values, issue.path));
+        return `${path}: ${issue.message}, got ${given}`;
     });
     throw new ConfigError(problems);
 }

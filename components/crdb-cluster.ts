@@ -79,7 +79,8 @@ export class CrdbCluster extends pulumi.ComponentResource {
                     { name: "http", containerPort: CRDB_HTTP_PORT, hostPortBase: args.httpHostPort },
                 ],
                 data: { mountPath: "/cockroach/cockroach-data", sizeGiB: args.storageGiB },
-                // Not ready until `cockroach init` has run; nothing waits on readiness, or init would never start.
+                // Not ready until `cockroach init` has run. Pulumi awaits the StatefulSet's readiness, so init
+                // must not depend on it (it polls crdb-0 instead) and it must not depend on init.
                 readiness: { http: { port: CRDB_HTTP_PORT, path: "/health?ready=1" }, periodSeconds: 5, failureThreshold: 3 },
                 liveness: {
                     http: { port: CRDB_HTTP_PORT, path: "/health" },

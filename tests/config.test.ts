@@ -54,6 +54,14 @@ describe("stack config validation", () => {
         assert.match(problemsOf({ lab: "tikv", version: "latest" })[0], /^version: expected a pinned tag, not latest/);
     });
 
+    it("never echoes a secret in an error, and never turns one into a number", () => {
+        assert.deepEqual(problemsOf({ lab: "tikv", grafanaAdminPassword: "hunter2" }), [
+            "grafanaAdminPassword: expected at least 8 characters, got a secret (not shown)",
+        ]);
+        const config = parseStackConfig({ "clusterlab:lab": "tikv", "clusterlab:grafanaAdminPassword": "12345678901" });
+        assert.equal(config.grafanaAdminPassword, "12345678901");
+    });
+
     it("asks for a pushed go-ycsb image on Kubernetes", () => {
         assert.deepEqual(problemsOf({ lab: "tikv", platform: "kubernetes", load: { enabled: true } }), [
             "load.image: required on kubernetes (no official go-ycsb image; build docker/go-ycsb/Dockerfile and push it), got nothing",

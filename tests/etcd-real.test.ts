@@ -52,7 +52,8 @@ async function promQuery(port: number, query: string): Promise<{ metric: Record<
 describe("etcd lab on real binaries", function () {
     this.timeout(120_000);
     const processes = new ProcessGroup();
-    const dir = tempDir("etcd-real");
+    // Made in before(), so a suite filtered out by --grep leaves nothing behind.
+    let dir: { path: string; remove: () => void };
     let graph: Graph;
     let ports: MemberPorts[];
     let prometheusPort: number;
@@ -60,6 +61,7 @@ describe("etcd lab on real binaries", function () {
     const endpoint = (i: number) => `http://127.0.0.1:${ports[i].client}`;
 
     before(async () => {
+        dir = tempDir("etcd-real");
         const etcd = requireTool("etcd");
         etcdctl = requireTool("etcdctl");
         graph = await evaluate(stackConfig("etcd"), "etcd");
@@ -77,7 +79,7 @@ describe("etcd lab on real binaries", function () {
 
     after(async () => {
         await processes.stopAll();
-        dir.remove();
+        dir?.remove();
     });
 
     it("renders the flags the lab depends on", () => {

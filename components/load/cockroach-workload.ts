@@ -37,7 +37,8 @@ export function cockroachWorkloadPlan(load: CrdbLabConfig["load"], url: string, 
         mode: "continuous",
         image,
         command: ["/bin/bash", "-c"],
-        // Waits for the cluster (bounded: 120 tries × 5 s), then runs until the stack removes it.
+        // Retries `workload init` while the cluster comes up (120 tries × 5 s); then runs until the
+        // stack removes it. If init never succeeded, `run` fails and the Deployment restarts the pod.
         args: [`for i in $(seq 1 120); do ${init} && break; sleep 5; done; exec ${run}`],
         // Served on "/" or "/metrics" depending on version; Go's mux sends "/metrics" to either.
         metrics: { port: load.prometheusPort, path: "/metrics" },
