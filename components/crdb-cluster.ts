@@ -12,6 +12,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "./platform";
 import { ScrapeJob } from "./prometheus-config";
+import { DashboardDefinition } from "../dashboards/presets";
+import { crdbEvolution } from "../dashboards/crdb-evolution";
+import { crdbOverview } from "../dashboards/crdb-overview";
 
 /** SQL and inter-node RPC port. */
 export const CRDB_SQL_PORT = 26257;
@@ -59,6 +62,8 @@ export class CrdbCluster extends pulumi.ComponentResource {
     /** Host of the first node, where `cockroach init` runs. */
     public readonly firstNodeHost: string;
     public readonly scrapeJobs: ScrapeJob[];
+    /** The dashboards that read this cluster's metrics. */
+    public readonly dashboards: DashboardDefinition[] = [crdbOverview, crdbEvolution];
     /** DB console URL for a user. */
     public readonly consoleUrl: string;
     public readonly ready: pulumi.Resource[];

@@ -10,6 +10,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "./platform";
 import { ScrapeJob } from "./prometheus-config";
+import { DashboardDefinition } from "../dashboards/presets";
+import { etcdCompaction } from "../dashboards/etcd-compaction";
+import { etcdDefrag } from "../dashboards/etcd-defrag";
+import { etcdPeers } from "../dashboards/etcd-peers";
+import { etcdPuts } from "../dashboards/etcd-puts";
+import { etcdRanges } from "../dashboards/etcd-ranges";
 
 /** etcd client port. */
 export const ETCD_CLIENT_PORT = 2379;
@@ -68,6 +74,8 @@ export class EtcdCluster extends pulumi.ComponentResource {
     public readonly failpointEndpoints: string[];
     /** Scrape job `etcd` on the metrics port. */
     public readonly scrapeJobs: ScrapeJob[];
+    /** The dashboards that read this cluster's metrics. */
+    public readonly dashboards: DashboardDefinition[] = [etcdPuts, etcdRanges, etcdPeers, etcdCompaction, etcdDefrag];
     public readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {

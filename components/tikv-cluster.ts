@@ -9,6 +9,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "./platform";
 import { ScrapeJob } from "./prometheus-config";
+import { DashboardDefinition } from "../dashboards/presets";
+import { tikvOverview } from "../dashboards/tikv-overview";
 
 /** TiKV gRPC port (`--addr`). */
 export const TIKV_PORT = 20160;
@@ -40,6 +42,8 @@ export class TikvCluster extends pulumi.ComponentResource {
     public readonly userStatusUrls: string[];
     /** Scrape job `tikv` (`:20180/metrics`). */
     public readonly scrapeJobs: ScrapeJob[];
+    /** The dashboards that read TiKV's and PD's metrics. */
+    public readonly dashboards: DashboardDefinition[] = [tikvOverview];
     public readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: TikvClusterArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -120,3 +120,8 @@ export function quantile(q: number, metric: string, selector: string, by: string
 
 /** The member filter every query carries. */
 export const INSTANCE = 'instance=~"$instance"';
+
+/** The selector of one gRPC method on the selected members, e.g. `grpc_method="Put", instance=~"$instance"`. */
+export function grpcMethod(method: string): string {
+    return `grpc_method="${method}", ${INSTANCE}`;
+}

@@ -11,8 +11,6 @@ import { CrdbSteps } from "../crdb-sql";
 import { cockroachWorkloadPlan } from "../load/cockroach-workload";
 import { LoadGen } from "../load-gen";
 import { Platform } from "../platform";
-import { crdbEvolution } from "../../dashboards/crdb-evolution";
-import { crdbOverview } from "../../dashboards/crdb-overview";
 import { observe } from "./observe";
 import { LabOutputs } from "./types";
 
@@ -71,7 +69,7 @@ export function buildCrdbLab(
         outputs,
         observe(config, platform, {
             scrapeJobs: [...crdb.scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs)],
-            dashboards: [crdbOverview, crdbEvolution],
+            dashboards: [...crdb.dashboards, ...loads.flatMap((l) => l.dashboards)],
         }),
     );
     return outputs;

@@ -9,7 +9,6 @@ import { EtcdScenarioRun } from "../etcd-scenario";
 import { etcdBenchmarkPlan } from "../load/etcd-benchmark";
 import { LoadGen } from "../load-gen";
 import { Platform } from "../platform";
-import { etcdDashboards } from "../../dashboards/etcd";
 import { etcdAlertRules } from "../etcd-alerts";
 import { observe } from "./observe";
 import { LabOutputs } from "./types";
@@ -65,7 +64,7 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform & pulumi.
         outputs,
         observe(config, platform, {
             scrapeJobs: [...etcd.scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs)],
-            dashboards: etcdDashboards,
+            dashboards: [...etcd.dashboards, ...loads.flatMap((l) => l.dashboards)],
             ruleFiles: { "/etc/prometheus/rules/etcd.yml": etcdAlertRules() },
         }),
     );

@@ -9,7 +9,6 @@ import { LoadGen } from "../load-gen";
 import { PdCluster } from "../pd-cluster";
 import { Platform } from "../platform";
 import { TikvCluster } from "../tikv-cluster";
-import { tikvOverview } from "../../dashboards/tikv-overview";
 import { observe } from "./observe";
 import { LabOutputs } from "./types";
 
@@ -62,7 +61,7 @@ export function buildTikvLab(config: TikvLabConfig, platform: Platform & pulumi.
         outputs,
         observe(config, platform, {
             scrapeJobs: [...pd.scrapeJobs, ...tikv.scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs)],
-            dashboards: [tikvOverview, ...loads.flatMap((l) => l.dashboards)],
+            dashboards: [...tikv.dashboards, ...loads.flatMap((l) => l.dashboards)],
         }),
     );
     return outputs;

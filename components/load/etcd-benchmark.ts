@@ -7,7 +7,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { EtcdLabConfig, EtcdScenario } from "../config";
 import { LoadPlan } from "../load-gen";
-import { etcdDashboards } from "../../dashboards/etcd";
 
 type Bench = EtcdLabConfig["load"];
 
@@ -61,6 +60,5 @@ export function etcdBenchmarkPlan(config: EtcdLabConfig, endpoints: string[], im
         command: ["/bin/sh", "-c"],
         // The range run goes on even if the put run hit the quota (db-size-limit).
         args: [commands.join(" ; ")],
-        dashboards: etcdDashboards,
     };
 }
