@@ -111,6 +111,8 @@ describe("etcd lab on real binaries", function () {
         assert.equal(get.stdout.trim(), value);
     });
 
+    let prometheusReady = false;
+
     it("Prometheus with the rendered config scrapes all three members: up == 1 and a leader", async () => {
         const prometheus = requireTool("prometheus");
         const container = ofType(graph, "docker:index/container:Container").find((c) => c.name === "prometheus-0")!;
@@ -159,5 +161,27 @@ describe("etcd lab on real binaries", function () {
             return result.length > 0 ? result : undefined;
         });
         assert.ok(extensive.length > 0);
+        prometheusReady = true;
+    });
+
+    it("every etcd dashboard query runs on the real Prometheus, and the member-level ones return all three members", async () => {
+        assert.ok(prometheusReady, "Prometheus did not come up in the previous test");
+        // Grafana's variables, as a viewer with "All" selected would send them.
+        const asSent = (expr: string) => expr.replace(/\$__rate_interval/g, "1m").replace(/\$instance/g, ".*");
+        const queries = ofType(graph, "docker:index/container:Container")
+            .find((c) => c.name === "grafana-0")!
+            .inputs.uploads.filter((u: { file: string }) => /\/etcd-[a-z]+\.json$/.test(u.file))
+            .flatMap((u: { content: string }) =>
+                (JSON.parse(u.content).panels as any[]).flatMap((p) => (p.targets ?? []).map((t: any) => asSent(t.expr))),
+            );
+        assert.ok(queries.length >= 15, `only ${queries.length} etcd dashboard queries provisioned`);
+        for (const query of queries) await promQuery(prometheusPort, query); // throws unless status is success
+        for (const query of [
+            'etcd_server_is_leader{instance=~".*"}',
+            'max by (instance) (etcd_mvcc_db_total_size_in_bytes{instance=~".*"})',
+        ]) {
+            assert.ok(queries.includes(query), `${query} is not on a dashboard`);
+            assert.equal((await promQuery(prometheusPort, query)).length, MEMBERS, query);
+        }
     });
 });

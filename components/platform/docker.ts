@@ -153,6 +153,7 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
                         .filter((p) => p.hostPortBase !== undefined)
                         .map((p) => ({ internal: p.containerPort, external: p.hostPortBase! + ordinal, ip: "127.0.0.1" })),
                     volumes: volume ? [{ volumeName: volume.name, containerPath: spec.data!.mountPath }] : [],
+                    // Uploads create missing directories (terraform-provider-docker's acceptance tests upload to /terraform/…).
                     uploads: (spec.files ?? []).map((f) => ({ file: f.path, content: f.content })),
                     healthcheck: spec.readiness ? dockerHealthcheck(spec.readiness) : undefined,
                     wait: spec.waitHealthy && spec.readiness ? true : undefined,
