@@ -71,7 +71,7 @@ const KubernetesSettings = z
         renderYamlToDirectory: z.string().min(1).optional(),
         storageClassName: z.string().optional(),
     })
-    .default({ namespace: "clusterlab" });
+    .prefault({});
 
 /** Prometheus + Grafana switches and their pinned images and host ports. */
 const ObservabilitySettings = z
@@ -84,15 +84,7 @@ const ObservabilitySettings = z
         grafanaHostPort: hostPort.default(3000),
         retention: promDuration.default("7d"),
     })
-    .default({
-        enabled: true,
-        scrapeInterval: "15s",
-        prometheusVersion: "v2.55.1",
-        grafanaVersion: "11.3.1",
-        prometheusHostPort: 9090,
-        grafanaHostPort: 3000,
-        retention: "7d",
-    });
+    .prefault({});
 
 /** Settings every lab shares. */
 const common = {
@@ -123,7 +115,7 @@ const PdSettings = z
         error: "bootstrapMembers must not exceed members",
         path: ["bootstrapMembers"],
     })
-    .default({ members: 3, bootstrapMembers: 3, clientHostPort: 2379, allowScaleIn: false });
+    .prefault({});
 
 /** TiKV: `stores` instances; `statusHostPort` is the host port of store 0's status address (+1 per store). */
 const TikvSettings = z
@@ -133,7 +125,7 @@ const TikvSettings = z
         storageGiB: volumeGiB.default(10),
         allowScaleIn: z.boolean().default(false),
     })
-    .default({ stores: 3, statusHostPort: 20180, storageGiB: 10, allowScaleIn: false });
+    .prefault({});
 
 /**
  * go-ycsb against TiKV. Guardrails: the maximums below keep a laptop responsive.
@@ -154,16 +146,7 @@ const YcsbSettings = z
         threads: intIn(1, 256).default(16),
         targetOpsPerSecond: intIn(0, 50_000).default(2_000),
     })
-    .default({
-        enabled: false,
-        goYcsbRef: "v1.0.1",
-        workload: "workloada",
-        mode: "raw",
-        recordCount: 100_000,
-        operationCount: 1_000_000,
-        threads: 16,
-        targetOpsPerSecond: 2_000,
-    });
+    .prefault({});
 
 /** The TiKV lab: 3 PD + 3 TiKV by default, with Prometheus, Grafana and go-ycsb. */
 export const TikvLabConfig = z.strictObject({
@@ -192,15 +175,7 @@ const CrdbSettings = z
         secure: z.literal(false, { error: "secure mode is not built yet: set crdb.secure to false" }).default(false),
         allowScaleIn: z.boolean().default(false),
     })
-    .default({
-        nodes: 1,
-        version: "v24.3.5",
-        storageGiB: 10,
-        sqlHostPort: 26257,
-        httpHostPort: 8080,
-        secure: false,
-        allowScaleIn: false,
-    });
+    .prefault({});
 
 /** `cockroach workload` (cockroachlabs.com/docs/stable/cockroach-workload). */
 const CrdbWorkloadSettings = z
@@ -213,7 +188,7 @@ const CrdbWorkloadSettings = z
         warehouses: intIn(1, 100).default(1),
         prometheusPort: intIn(1024, 65535).default(2112),
     })
-    .default({ enabled: true, workload: "kv", concurrency: 4, maxRate: 200, readPercent: 50, warehouses: 1, prometheusPort: 2112 });
+    .prefault({});
 
 /** The CockroachDB evolution lab (phase0..phase2). */
 export const CrdbLabConfig = z.strictObject({
@@ -244,14 +219,7 @@ const EtcdSettings = z
         quotaBackendBytes: intIn(16 * 1024 * 1024, 8 * 1024 * 1024 * 1024).default(2 * 1024 * 1024 * 1024),
         storageGiB: volumeGiB.default(5),
     })
-    .default({
-        members: 3,
-        version: "v3.5.17",
-        failpointPort: 22381,
-        clientHostPort: 2379,
-        quotaBackendBytes: 2 * 1024 * 1024 * 1024,
-        storageGiB: 5,
-    });
+    .prefault({});
 
 /**
  * Failpoint terms per scenario, as gofail expects them (`sleep(100)`, `panic`, `off`), keyed
@@ -287,19 +255,7 @@ const EtcdBenchSettings = z
             .default("30s"),
         compactionDelta: intIn(1, 10_000_000).default(1_000),
     })
-    .default({
-        enabled: false,
-        etcdRef: "v3.5.17",
-        clients: 50,
-        conns: 10,
-        total: 100_000,
-        rate: 1_000,
-        keySize: 32,
-        valueSize: 256,
-        consistency: "l",
-        compactionInterval: "30s",
-        compactionDelta: 1_000,
-    });
+    .prefault({});
 
 /** The etcd metrics lab: members, scenario, failpoints and benchmark. */
 export const EtcdLabConfig = z.strictObject({
@@ -406,7 +362,8 @@ function crossChecks(config: StackConfig): string[] {
 }
 
 /**
- * Parses a whole stack config.
+ * Parses a whole stack config. Nested settings use `.prefault({})`: an absent block is parsed
+ * as `{}`, so every default is stated once, on its field.
  *
  * @param raw config values, with or without the `clusterlab:` prefix (see {@link stripNamespace}).
  * @returns the typed config with every default filled in.
