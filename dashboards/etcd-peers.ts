@@ -5,49 +5,50 @@
  * `--metrics=extensive` (FACTS.md). `etcd_server_proposals_committed_total` and `_applied_total`
  * are gauges despite the suffix, hence `deriv` rather than `rate`.
  */
-import { DashboardDefinition, INSTANCE, dashboard, quantile } from "./presets";
+import { INSTANCE, defineDashboard, quantile } from "./presets";
 
 /** Dashboard `etcd-peers`: leadership and peer round trips. */
-export const etcdPeers: DashboardDefinition = {
+export const etcdPeers = defineDashboard({
     uid: "etcd-peers",
     title: "etcd peers",
-    build: () =>
-        dashboard("etcd-peers", "etcd peers", ["etcd"], "etcd_server_has_leader", [
-            {
-                title: "Leadership",
-                panels: [
-                    {
-                        kind: "stat",
-                        title: "Members with a leader",
-                        description: "Members that see a leader; all of them should.",
-                        unit: "short",
-                        queries: [{ expr: `sum(etcd_server_has_leader{${INSTANCE}})` }],
-                    },
-                    {
-                        kind: "stat",
-                        title: "Leader changes (1h)",
-                        description: "Elections in the last hour; the fsync-delay scenario can cause them.",
-                        unit: "short",
-                        queries: [{ expr: `max(increase(etcd_server_leader_changes_seen_total{${INSTANCE}}[1h]))` }],
-                    },
-                    {
-                        title: "Leader",
-                        description: "1 on the member that is leader.",
-                        unit: "short",
-                        queries: [{ expr: `etcd_server_is_leader{${INSTANCE}}`, legend: "{{instance}}" }],
-                    },
-                    {
-                        title: "Peer round trip p99",
-                        description: "Round trip time between peers, by sender and receiver.",
-                        unit: "s",
-                        queries: [
-                            {
-                                expr: quantile(0.99, "etcd_network_peer_round_trip_time_seconds", INSTANCE, ["instance", "To"]),
-                                legend: "{{instance}} → {{To}}",
-                            },
-                        ],
-                    },
-                ],
-            },
-        ]),
-};
+    tags: ["etcd"],
+    instanceMetric: "etcd_server_has_leader",
+    sections: [
+        {
+            title: "Leadership",
+            panels: [
+                {
+                    kind: "stat",
+                    title: "Members with a leader",
+                    description: "Members that see a leader; all of them should.",
+                    unit: "short",
+                    queries: [{ expr: `sum(etcd_server_has_leader{${INSTANCE}})` }],
+                },
+                {
+                    kind: "stat",
+                    title: "Leader changes (1h)",
+                    description: "Elections in the last hour; the fsync-delay scenario can cause them.",
+                    unit: "short",
+                    queries: [{ expr: `max(increase(etcd_server_leader_changes_seen_total{${INSTANCE}}[1h]))` }],
+                },
+                {
+                    title: "Leader",
+                    description: "1 on the member that is leader.",
+                    unit: "short",
+                    queries: [{ expr: `etcd_server_is_leader{${INSTANCE}}`, legend: "{{instance}}" }],
+                },
+                {
+                    title: "Peer round trip p99",
+                    description: "Round trip time between peers, by sender and receiver.",
+                    unit: "s",
+                    queries: [
+                        {
+                            expr: quantile(0.99, "etcd_network_peer_round_trip_time_seconds", INSTANCE, ["instance", "To"]),
+                            legend: "{{instance}} → {{To}}",
+                        },
+                    ],
+                },
+            ],
+        },
+    ],
+});

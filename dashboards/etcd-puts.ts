@@ -5,81 +5,81 @@
  * `--metrics=extensive` (FACTS.md). `etcd_server_proposals_committed_total` and `_applied_total`
  * are gauges despite the suffix, hence `deriv` rather than `rate`.
  */
-import { DashboardDefinition, grpcMethod, INSTANCE, RATE, dashboard, quantile } from "./presets";
+import { grpcMethod, INSTANCE, RATE, defineDashboard, quantile } from "./presets";
 
 /** Dashboard `etcd-puts`: the write path (Put rate and latency, proposals, WAL fsync, backend commit). */
-export const etcdPuts: DashboardDefinition = {
+export const etcdPuts = defineDashboard({
     uid: "etcd-puts",
     title: "etcd puts",
-    build: () =>
-        dashboard("etcd-puts", "etcd puts", ["etcd"], "etcd_server_has_leader", [
-            {
-                title: "Write path",
-                panels: [
-                    {
-                        title: "Put rate",
-                        description: "Put RPCs per second per member (needs --metrics=extensive).",
-                        unit: "ops",
-                        queries: [
-                            {
-                                expr: `sum by (instance) (rate(grpc_server_handling_seconds_count{${grpcMethod("Put")}}[${RATE}]))`,
-                                legend: "{{instance}}",
-                            },
-                        ],
-                    },
-                    {
-                        title: "Put p99",
-                        description: "Server-side Put latency.",
-                        unit: "s",
-                        queries: [
-                            {
-                                expr: quantile(0.99, "grpc_server_handling_seconds", grpcMethod("Put"), ["instance"]),
-                                legend: "{{instance}}",
-                            },
-                        ],
-                    },
-                    {
-                        title: "Proposals committed/s",
-                        description: "Raft proposals committed per second (slope of a gauge).",
-                        unit: "ops",
-                        queries: [{ expr: `deriv(etcd_server_proposals_committed_total{${INSTANCE}}[${RATE}])`, legend: "{{instance}}" }],
-                    },
-                    {
-                        title: "Proposals pending / failed",
-                        description:
-                            "Pending proposals pile up when the disk or the leader is slow; failures mean lost leadership or quorum.",
-                        unit: "short",
-                        queries: [
-                            { expr: `sum by (instance) (etcd_server_proposals_pending{${INSTANCE}})`, legend: "pending {{instance}}" },
-                            {
-                                expr: `sum by (instance) (rate(etcd_server_proposals_failed_total{${INSTANCE}}[${RATE}]))`,
-                                legend: "failed/s {{instance}}",
-                            },
-                        ],
-                    },
-                    {
-                        title: "WAL fsync p99",
-                        description: "The fsync-delay scenario shows up here first.",
-                        unit: "s",
-                        queries: [
-                            {
-                                expr: quantile(0.99, "etcd_disk_wal_fsync_duration_seconds", INSTANCE, ["instance"]),
-                                legend: "{{instance}}",
-                            },
-                        ],
-                    },
-                    {
-                        title: "Backend commit p99",
-                        description: "bbolt commit latency.",
-                        unit: "s",
-                        queries: [
-                            {
-                                expr: quantile(0.99, "etcd_disk_backend_commit_duration_seconds", INSTANCE, ["instance"]),
-                                legend: "{{instance}}",
-                            },
-                        ],
-                    },
-                ],
-            },
-        ]),
-};
+    tags: ["etcd"],
+    instanceMetric: "etcd_server_has_leader",
+    sections: [
+        {
+            title: "Write path",
+            panels: [
+                {
+                    title: "Put rate",
+                    description: "Put RPCs per second per member (needs --metrics=extensive).",
+                    unit: "ops",
+                    queries: [
+                        {
+                            expr: `sum by (instance) (rate(grpc_server_handling_seconds_count{${grpcMethod("Put")}}[${RATE}]))`,
+                            legend: "{{instance}}",
+                        },
+                    ],
+                },
+                {
+                    title: "Put p99",
+                    description: "Server-side Put latency.",
+                    unit: "s",
+                    queries: [
+                        {
+                            expr: quantile(0.99, "grpc_server_handling_seconds", grpcMethod("Put"), ["instance"]),
+                            legend: "{{instance}}",
+                        },
+                    ],
+                },
+                {
+                    title: "Proposals committed/s",
+                    description: "Raft proposals committed per second (slope of a gauge).",
+                    unit: "ops",
+                    queries: [{ expr: `deriv(etcd_server_proposals_committed_total{${INSTANCE}}[${RATE}])`, legend: "{{instance}}" }],
+                },
+                {
+                    title: "Proposals pending / failed",
+                    description: "Pending proposals pile up when the disk or the leader is slow; failures mean lost leadership or quorum.",
+                    unit: "short",
+                    queries: [
+                        { expr: `sum by (instance) (etcd_server_proposals_pending{${INSTANCE}})`, legend: "pending {{instance}}" },
+                        {
+                            expr: `sum by (instance) (rate(etcd_server_proposals_failed_total{${INSTANCE}}[${RATE}]))`,
+                            legend: "failed/s {{instance}}",
+                        },
+                    ],
+                },
+                {
+                    title: "WAL fsync p99",
+                    description: "The fsync-delay scenario shows up here first.",
+                    unit: "s",
+                    queries: [
+                        {
+                            expr: quantile(0.99, "etcd_disk_wal_fsync_duration_seconds", INSTANCE, ["instance"]),
+                            legend: "{{instance}}",
+                        },
+                    ],
+                },
+                {
+                    title: "Backend commit p99",
+                    description: "bbolt commit latency.",
+                    unit: "s",
+                    queries: [
+                        {
+                            expr: quantile(0.99, "etcd_disk_backend_commit_duration_seconds", INSTANCE, ["instance"]),
+                            legend: "{{instance}}",
+                        },
+                    ],
+                },
+            ],
+        },
+    ],
+});

@@ -5,58 +5,58 @@
  * `--metrics=extensive` (FACTS.md). `etcd_server_proposals_committed_total` and `_applied_total`
  * are gauges despite the suffix, hence `deriv` rather than `rate`.
  */
-import { DashboardDefinition, grpcMethod, INSTANCE, RATE, dashboard, quantile } from "./presets";
+import { grpcMethod, INSTANCE, RATE, defineDashboard, quantile } from "./presets";
 
 /** Dashboard `etcd-ranges`: the read path (Range rate and latency, applies). */
-export const etcdRanges: DashboardDefinition = {
+export const etcdRanges = defineDashboard({
     uid: "etcd-ranges",
     title: "etcd ranges",
-    build: () =>
-        dashboard("etcd-ranges", "etcd ranges", ["etcd"], "etcd_server_has_leader", [
-            {
-                title: "Read path",
-                panels: [
-                    {
-                        title: "Range rate",
-                        description:
-                            "Range RPCs per second per member; linearizable reads (consistency=l) go through the leader's read index.",
-                        unit: "ops",
-                        queries: [
-                            {
-                                expr: `sum by (instance) (rate(grpc_server_handling_seconds_count{${grpcMethod("Range")}}[${RATE}]))`,
-                                legend: "{{instance}}",
-                            },
-                        ],
-                    },
-                    {
-                        title: "Range p99",
-                        description: "Server-side Range latency per member.",
-                        unit: "s",
-                        queries: [
-                            {
-                                expr: quantile(0.99, "grpc_server_handling_seconds", grpcMethod("Range"), ["instance"]),
-                                legend: "{{instance}}",
-                            },
-                        ],
-                    },
-                    {
-                        title: "Proposals applied/s",
-                        description: "Applied proposals per second; linearizable reads wait for apply.",
-                        unit: "ops",
-                        queries: [{ expr: `deriv(etcd_server_proposals_applied_total{${INSTANCE}}[${RATE}])`, legend: "{{instance}}" }],
-                    },
-                    {
-                        title: "Slow applies",
-                        description: "Applies that took longer than expected.",
-                        unit: "ops",
-                        queries: [
-                            {
-                                expr: `sum by (instance) (rate(etcd_server_slow_apply_total{${INSTANCE}}[${RATE}]))`,
-                                legend: "{{instance}}",
-                            },
-                        ],
-                    },
-                ],
-            },
-        ]),
-};
+    tags: ["etcd"],
+    instanceMetric: "etcd_server_has_leader",
+    sections: [
+        {
+            title: "Read path",
+            panels: [
+                {
+                    title: "Range rate",
+                    description: "Range RPCs per second per member; linearizable reads (consistency=l) go through the leader's read index.",
+                    unit: "ops",
+                    queries: [
+                        {
+                            expr: `sum by (instance) (rate(grpc_server_handling_seconds_count{${grpcMethod("Range")}}[${RATE}]))`,
+                            legend: "{{instance}}",
+                        },
+                    ],
+                },
+                {
+                    title: "Range p99",
+                    description: "Server-side Range latency per member.",
+                    unit: "s",
+                    queries: [
+                        {
+                            expr: quantile(0.99, "grpc_server_handling_seconds", grpcMethod("Range"), ["instance"]),
+                            legend: "{{instance}}",
+                        },
+                    ],
+                },
+                {
+                    title: "Proposals applied/s",
+                    description: "Applied proposals per second; linearizable reads wait for apply.",
+                    unit: "ops",
+                    queries: [{ expr: `deriv(etcd_server_proposals_applied_total{${INSTANCE}}[${RATE}])`, legend: "{{instance}}" }],
+                },
+                {
+                    title: "Slow applies",
+                    description: "Applies that took longer than expected.",
+                    unit: "ops",
+                    queries: [
+                        {
+                            expr: `sum by (instance) (rate(etcd_server_slow_apply_total{${INSTANCE}}[${RATE}]))`,
+                            legend: "{{instance}}",
+                        },
+                    ],
+                },
+            ],
+        },
+    ],
+});

@@ -73,19 +73,25 @@ function panel(spec: PanelSpec) {
     return builder;
 }
 
-/**
- * Builds a dashboard from sections.
- *
- * @param uid stable uid (≤ 40 chars).
- * @param instanceMetric a metric every member exports; the `instance` variable lists its `instance` labels.
- */
-export function dashboard(
-    uid: string,
-    title: string,
-    tags: string[],
-    instanceMetric: string,
-    sections: SectionSpec[],
-): Record<string, unknown> {
+/** What a dashboard file declares. */
+export interface DashboardSpec {
+    /** Stable uid (≤ 40 chars), also the provisioned file name. */
+    uid: string;
+    title: string;
+    /** Tags besides `clusterlab`. */
+    tags: string[];
+    /** A metric every member exports; the `instance` variable lists its `instance` labels. */
+    instanceMetric: string;
+    sections: SectionSpec[];
+}
+
+/** A dashboard definition whose uid and title are stated once, in `spec`. */
+export function defineDashboard(spec: DashboardSpec): DashboardDefinition {
+    return { uid: spec.uid, title: spec.title, build: () => buildDashboard(spec) };
+}
+
+/** The Grafana JSON model of a dashboard spec. */
+function buildDashboard({ uid, title, tags, instanceMetric, sections }: DashboardSpec): Record<string, unknown> {
     const builder = new DashboardBuilder(title)
         .uid(uid)
         .tags(["clusterlab", ...tags])
