@@ -23,6 +23,29 @@ export const CRDB_HTTP_PORT = 8080;
 /** Join list length: always the first three nodes, whatever the node count, so scaling never changes the pod template. */
 export const CRDB_JOIN_NODES = 3;
 
+/** The writer entrypoint's Service name (all nodes). */
+export const CRDB_WRITER = "crdb-writer";
+/** The legacy read-only entrypoint's Service name (same nodes; read-only through the reader user). */
+export const CRDB_READER = "crdb-reader";
+
+/**
+ * Where the lab reaches CockroachDB: the writer and reader entrypoints and the first node
+ * (where `cockroach init` runs). Known before the nodes exist, so steps registered earlier
+ * (init, backups) and the cluster itself share one answer.
+ */
+export function crdbHosts(platform: Platform): { writer: string; reader: string; firstNode: string } {
+    return {
+        writer: platform.serviceHost(CRDB_WRITER),
+        reader: platform.serviceHost(CRDB_READER),
+        firstNode: platform.memberHost("crdb", 0),
+    };
+}
+
+/** An insecure-cluster connection string, e.g. `postgresql://root@crdb-writer:26257/lab?sslmode=disable`. */
+export function crdbSqlUrl(user: string, host: string, database = ""): string {
+    return `postgresql://${user}@${host}:${CRDB_SQL_PORT}${database ? `/${database}` : ""}?sslmode=disable`;
+}
+
 /** Arguments of {@link CrdbCluster}. */
 export interface CrdbClusterArgs {
     platform: Platform;
@@ -55,12 +78,6 @@ export function crdbStartArgs(member: { host: string }, joinHosts: string[]): st
 
 /** A CockroachDB cluster (`clusterlab:index:CrdbCluster`) with `crdb-writer` and `crdb-reader` entrypoints. */
 export class CrdbCluster extends pulumi.ComponentResource {
-    /** Host of the main entrypoint (all nodes). */
-    public readonly writerHost: string;
-    /** Host of the legacy read-only entrypoint (same nodes; read-only through the reader user). */
-    public readonly readerHost: string;
-    /** Host of the first node, where `cockroach init` runs. */
-    public readonly firstNodeHost: string;
     public readonly scrapeJobs: ScrapeJob[];
     /** The dashboards that read this cluster's metrics. */
     public readonly dashboards: DashboardDefinition[] = [crdbOverview, crdbEvolution];
@@ -95,21 +112,18 @@ export class CrdbCluster extends pulumi.ComponentResource {
                 },
                 waitHealthy: false,
                 clientServices: [
-                    { name: "crdb-writer", ports: ["sql", "http"] },
-                    { name: "crdb-reader", ports: ["sql"] },
+                    { name: CRDB_WRITER, ports: ["sql", "http"] },
+                    { name: CRDB_READER, ports: ["sql"] },
                 ],
                 dependsOn: args.dependsOn,
             },
             this,
         );
-        this.writerHost = platform.serviceHost("crdb-writer");
-        this.readerHost = platform.serviceHost("crdb-reader");
-        this.firstNodeHost = platform.memberHost("crdb", 0);
         this.scrapeJobs = [
             { job: "cockroachdb", targets: group.members.map((m) => `${m.host}:${CRDB_HTTP_PORT}`), metricsPath: "/_status/vars" },
         ];
-        this.consoleUrl = platform.userUrl("crdb-writer", CRDB_HTTP_PORT, args.httpHostPort);
+        this.consoleUrl = platform.userUrl(CRDB_WRITER, CRDB_HTTP_PORT, args.httpHostPort);
         this.ready = group.ready;
-        this.registerOutputs({ writerHost: this.writerHost, readerHost: this.readerHost });
+        this.registerOutputs({ consoleUrl: this.consoleUrl });
     }
 }

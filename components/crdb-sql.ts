@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { BACKUP_SQL, DATABASE, backupPhases, phasesThrough, readSql } from "./crdb-phases";
-import { CRDB_SQL_PORT } from "./crdb-cluster";
+import { CRDB_SQL_PORT, crdbHosts } from "./crdb-cluster";
 import { Platform } from "./platform";
 
 /** Attempts and pause of every step's retry loop: 60 × 5 s = 5 minutes at most. */
@@ -37,10 +37,6 @@ export interface CrdbStepsArgs {
     phase: number;
     /** The phase the stack was first deployed at (GuardState.firstPhase); backups start after it. */
     firstPhase: number;
-    /** Where `cockroach init` connects (the first node). */
-    firstNodeHost: string;
-    /** Where SQL and backups connect (`crdb-writer`). */
-    writerHost: string;
 }
 
 /**
@@ -53,11 +49,15 @@ export class CrdbSteps extends pulumi.ComponentResource {
     /** The backup before this phase's node-count change; undefined when there is no earlier cluster. */
     public readonly backup?: pulumi.Resource;
     private readonly args: CrdbStepsArgs;
+    /** `host:port` of the writer entrypoint, where SQL and backups connect. */
+    private readonly writer: string;
 
     constructor(name: string, args: CrdbStepsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusterlab:index:CrdbSteps", name, {}, opts);
         this.args = args;
-        const host = `${args.firstNodeHost}:${CRDB_SQL_PORT}`;
+        const hosts = crdbHosts(args.platform);
+        this.writer = `${hosts.writer}:${CRDB_SQL_PORT}`;
+        const host = `${hosts.firstNode}:${CRDB_SQL_PORT}`;
         // Depends on nothing: it polls the first node, which the StatefulSet creates in parallel.
         // A second init fails, so "the cluster answers" also counts as done.
         this.init = args.platform.runTask(
@@ -79,7 +79,7 @@ export class CrdbSteps extends pulumi.ComponentResource {
                     component: "cockroachdb-backup",
                     image: args.image,
                     command: ["/bin/bash", "-c"],
-                    args: [retryScript(`cockroach sql --insecure --host=${args.writerHost}:${CRDB_SQL_PORT} --file=/sql/backup.sql`)],
+                    args: [retryScript(`cockroach sql --insecure --host=${this.writer} --file=/sql/backup.sql`)],
                     files: [{ path: "/sql/backup.sql", content: readSql(BACKUP_SQL) }],
                     waitForCompletion: true,
                     dependsOn: [this.init],
@@ -108,11 +108,7 @@ export class CrdbSteps extends pulumi.ComponentResource {
                         component: "cockroachdb-sql",
                         image: this.args.image,
                         command: ["/bin/bash", "-c"],
-                        args: [
-                            retryScript(
-                                `cockroach sql --insecure --host=${this.args.writerHost}:${CRDB_SQL_PORT}${database} --file=/sql/${file}`,
-                            ),
-                        ],
+                        args: [retryScript(`cockroach sql --insecure --host=${this.writer}${database} --file=/sql/${file}`)],
                         files: [{ path: `/sql/${file}`, content }],
                         waitForCompletion: true,
                         dependsOn: [previous, ...(phase.phase > 0 ? nodesReady : [])],

@@ -2,23 +2,17 @@
  * Composes a lab from a parsed stack config: the platform, then the lab's components.
  * One builder per lab, chosen from a table.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { CrdbLabConfig, EtcdLabConfig, StackConfig, TikvLabConfig } from "./config";
+import { StackConfig } from "./config";
 import { GuardState } from "./guard";
-import { createPlatform } from "./platform";
+import { Platform, createPlatform } from "./platform";
 import { buildCrdbLab } from "./labs/crdb-lab";
 import { buildEtcdLab } from "./labs/etcd-lab";
 import { buildTikvLab } from "./labs/tikv-lab";
-import { LabOutputs } from "./labs/types";
+import { LabContext, LabOutputs } from "./labs/types";
 
-type Builder<C> = (
-    config: C,
-    platform: ReturnType<typeof createPlatform> & pulumi.Resource,
-    stack: string,
-    previous?: GuardState,
-) => LabOutputs;
+type Builder<C> = (config: C, platform: Platform, context: LabContext) => LabOutputs;
 
-const BUILDERS: { tikv: Builder<TikvLabConfig>; crdb?: Builder<CrdbLabConfig>; etcd?: Builder<EtcdLabConfig> } = {
+const BUILDERS: { [L in StackConfig["lab"]]: Builder<Extract<StackConfig, { lab: L }>> } = {
     tikv: buildTikvLab,
     etcd: buildEtcdLab,
     crdb: buildCrdbLab,
@@ -29,11 +23,8 @@ const BUILDERS: { tikv: Builder<TikvLabConfig>; crdb?: Builder<CrdbLabConfig>; e
  * @param stack stack name (prefixes Docker names).
  * @param previous the last deployment's guard state (undefined for a new stack).
  * @returns the stack outputs.
- * @throws Error when the lab has no builder yet.
  */
 export function buildLab(config: StackConfig, stack: string, previous?: GuardState): LabOutputs {
-    const platform = createPlatform(config, stack) as ReturnType<typeof createPlatform> & pulumi.Resource;
-    const builder = BUILDERS[config.lab] as Builder<StackConfig> | undefined;
-    if (!builder) throw new Error(`lab "${config.lab}" is not built yet`);
-    return { platform: config.platform, ...builder(config, platform, stack, previous) };
+    const builder = BUILDERS[config.lab] as Builder<StackConfig>;
+    return { platform: config.platform, ...builder(config, createPlatform(config, stack), { stack, previous }) };
 }

@@ -4,7 +4,7 @@
  * optional Prometheus endpoint. The per-tool plans live in `components/load/`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Platform } from "./platform";
+import { ImageBuildSpec, Platform } from "./platform";
 import { ScrapeJob } from "./prometheus-config";
 import { DashboardDefinition } from "../dashboards/presets";
 
@@ -14,7 +14,8 @@ export interface LoadPlan {
     name: string;
     /** `once`: runs to completion; `continuous`: runs until the stack changes it. */
     mode: "once" | "continuous";
-    image: pulumi.Input<string>;
+    /** A pinned reference to pull, or a Dockerfile in this repo to build (tools without an official image). */
+    image: { ref: string } | { build: ImageBuildSpec };
     command?: string[];
     args: string[];
     env?: Record<string, string>;
@@ -40,13 +41,14 @@ export class LoadGen extends pulumi.ComponentResource {
     constructor(name: string, args: LoadGenArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusterlab:index:LoadGen", name, {}, opts);
         const { platform, plan } = args;
+        const image = "ref" in plan.image ? platform.image(plan.image.ref) : platform.buildImage(plan.image.build, this);
         let host: string | undefined;
         if (plan.mode === "once") {
             platform.runTask(
                 {
                     name: plan.name,
                     component: "load",
-                    image: plan.image,
+                    image,
                     command: plan.command,
                     args: plan.args,
                     env: plan.env,
@@ -57,12 +59,12 @@ export class LoadGen extends pulumi.ComponentResource {
                 this,
             );
         } else {
-            const group = platform.deployGroup(
+            platform.deployGroup(
                 {
                     name: plan.name,
                     component: "load",
                     replicas: 1,
-                    image: plan.image,
+                    image,
                     command: plan.command,
                     args: () => plan.args,
                     env: plan.env,
@@ -72,7 +74,6 @@ export class LoadGen extends pulumi.ComponentResource {
                 this,
             );
             host = platform.serviceHost(plan.name);
-            void group;
         }
         this.scrapeJobs =
             plan.metrics && host ? [{ job: plan.name, targets: [`${host}:${plan.metrics.port}`], metricsPath: plan.metrics.path }] : [];

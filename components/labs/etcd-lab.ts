@@ -2,7 +2,6 @@
  * The etcd metrics lab: 3 members, Prometheus, Grafana, the etcd benchmark and failpoint
  * scenarios. Image `gcr.io/etcd-development/etcd` (FACTS.md "Images").
  */
-import * as pulumi from "@pulumi/pulumi";
 import { EtcdLabConfig } from "../config";
 import { EtcdCluster } from "../etcd-cluster";
 import { EtcdScenarioRun } from "../etcd-scenario";
@@ -11,13 +10,13 @@ import { LoadGen } from "../load-gen";
 import { Platform } from "../platform";
 import { etcdAlertRules } from "../etcd-alerts";
 import { observe } from "./observe";
-import { LabOutputs } from "./types";
+import { LabContext, LabOutputs } from "./types";
 
 /**
  * Builds the etcd lab on `platform`.
  * @returns outputs: client endpoints, scenario, Prometheus/Grafana URLs, Grafana password (secret).
  */
-export function buildEtcdLab(config: EtcdLabConfig, platform: Platform & pulumi.Resource, stack: string): LabOutputs {
+export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack }: LabContext): LabOutputs {
     const image = config.etcd.failpointImage ?? `gcr.io/etcd-development/etcd:${config.etcd.version}`;
     const etcd = new EtcdCluster("etcd", {
         platform,
@@ -41,21 +40,10 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform & pulumi.
     const outputs: LabOutputs = { etcdEndpoints: etcd.userEndpoints, scenario: config.scenario };
     const loads: LoadGen[] = [];
     if (config.load.enabled) {
-        const benchImage = config.load.image
-            ? platform.image(config.load.image)
-            : platform.buildImage(
-                  {
-                      name: "etcd-benchmark",
-                      context: "docker/etcd-benchmark",
-                      tag: config.load.etcdRef,
-                      buildArgs: { ETCD_REF: config.load.etcdRef },
-                  },
-                  platform,
-              );
         loads.push(
             new LoadGen("etcd-benchmark", {
                 platform,
-                plan: etcdBenchmarkPlan(config, etcd.endpoints, benchImage),
+                plan: etcdBenchmarkPlan(config, etcd.endpoints),
                 dependsOn: [...etcd.ready, ...scenario.ready],
             }),
         );

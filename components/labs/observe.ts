@@ -1,5 +1,4 @@
 /** Wires a lab's scrape jobs and dashboards into Observability, as the stack config says. */
-import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config";
 import { Observability } from "../observability";
 import { Platform } from "../platform";
@@ -20,7 +19,7 @@ export interface Observed {
  * `grafana/grafana` at the configured tags.
  * @returns outputs `prometheusUrl`, `grafanaUrl`, `grafanaAdminPassword` (secret); empty when disabled.
  */
-export function observe(config: StackConfig, platform: Platform & pulumi.Resource, observed: Observed): LabOutputs {
+export function observe(config: StackConfig, platform: Platform, observed: Observed): LabOutputs {
     const o = config.observability;
     if (!o.enabled) return {};
     const obs = new Observability("observability", {

@@ -2,7 +2,6 @@
  * The TiKV lab: PD + TiKV, Prometheus + Grafana, go-ycsb. Images `pingcap/pd`,
  * `pingcap/tikv` (multi-arch since v6.5; FACTS.md "Images").
  */
-import * as pulumi from "@pulumi/pulumi";
 import { TikvLabConfig } from "../config";
 import { goYcsbPlan } from "../load/go-ycsb";
 import { LoadGen } from "../load-gen";
@@ -17,8 +16,7 @@ import { LabOutputs } from "./types";
  * @returns outputs: PD client URLs and endpoints, TiKV store addresses and status URLs,
  *   Prometheus/Grafana URLs and the Grafana admin password (secret).
  */
-export function buildTikvLab(config: TikvLabConfig, platform: Platform & pulumi.Resource, stack: string): LabOutputs {
-    void stack;
+export function buildTikvLab(config: TikvLabConfig, platform: Platform): LabOutputs {
     const pd = new PdCluster("pd", {
         platform,
         members: config.pd.members,
@@ -43,18 +41,7 @@ export function buildTikvLab(config: TikvLabConfig, platform: Platform & pulumi.
     };
     const loads: LoadGen[] = [];
     if (config.load.enabled) {
-        const image = config.load.image
-            ? platform.image(config.load.image)
-            : platform.buildImage(
-                  {
-                      name: "go-ycsb",
-                      context: "docker/go-ycsb",
-                      tag: config.load.goYcsbRef,
-                      buildArgs: { GO_YCSB_REF: config.load.goYcsbRef },
-                  },
-                  platform,
-              );
-        loads.push(new LoadGen("go-ycsb", { platform, plan: goYcsbPlan(config.load, pd.endpoints, image), dependsOn: tikv.ready }));
+        loads.push(new LoadGen("go-ycsb", { platform, plan: goYcsbPlan(config.load, pd.endpoints), dependsOn: tikv.ready }));
         outputs.loadLogs = platform.taskLogsCommand(`go-ycsb-${config.load.mode}`);
     }
     Object.assign(

@@ -30,12 +30,12 @@ export function cockroachWorkloadCommands(load: CrdbLabConfig["load"], url: stri
 }
 
 /** The continuous workload plan. Its spec depends on nothing that changes across phases. */
-export function cockroachWorkloadPlan(load: CrdbLabConfig["load"], url: string, image: pulumi.Input<string>): LoadPlan {
+export function cockroachWorkloadPlan(load: CrdbLabConfig["load"], url: string, imageRef: string): LoadPlan {
     const { init, run } = cockroachWorkloadCommands(load, url);
     return {
         name: "crdb-workload",
         mode: "continuous",
-        image,
+        image: { ref: imageRef },
         command: ["/bin/bash", "-c"],
         // Retries `workload init` while the cluster comes up (120 tries × 5 s); then runs until the
         // stack removes it. If init never succeeded, `run` fails and the Deployment restarts the pod.

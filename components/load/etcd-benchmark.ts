@@ -51,12 +51,22 @@ export function etcdBenchmarkCommands(bench: Bench, scenario: EtcdScenario, endp
 }
 
 /** The benchmark load plan: put then range, once per scenario (the name carries it). */
-export function etcdBenchmarkPlan(config: EtcdLabConfig, endpoints: string[], image: pulumi.Input<string>): LoadPlan {
+export function etcdBenchmarkPlan(config: EtcdLabConfig, endpoints: string[]): LoadPlan {
+    const { load } = config;
     const commands = etcdBenchmarkCommands(config.load, config.scenario, endpoints, config.etcd.quotaBackendBytes);
     return {
         name: `etcd-benchmark-${config.scenario}`,
         mode: "once",
-        image,
+        image: load.image
+            ? { ref: load.image }
+            : {
+                  build: {
+                      name: "etcd-benchmark",
+                      context: "docker/etcd-benchmark",
+                      tag: load.etcdRef,
+                      buildArgs: { ETCD_REF: load.etcdRef },
+                  },
+              },
         command: ["/bin/sh", "-c"],
         // The range run goes on even if the put run hit the quota (db-size-limit).
         args: [commands.join(" ; ")],

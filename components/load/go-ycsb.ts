@@ -27,13 +27,15 @@ export function goYcsbCommands(load: TikvLabConfig["load"], pdEndpoints: string)
 
 /**
  * The go-ycsb load plan: one shell that loads then runs.
- * @param image the configured image, or the locally built one.
+ * Image: `load.image` when configured, else built from `docker/go-ycsb`.
  */
-export function goYcsbPlan(load: TikvLabConfig["load"], pdEndpoints: string, image: pulumi.Input<string>): LoadPlan {
+export function goYcsbPlan(load: TikvLabConfig["load"], pdEndpoints: string): LoadPlan {
     return {
         name: `go-ycsb-${load.mode}`,
         mode: "once",
-        image,
+        image: load.image
+            ? { ref: load.image }
+            : { build: { name: "go-ycsb", context: "docker/go-ycsb", tag: load.goYcsbRef, buildArgs: { GO_YCSB_REF: load.goYcsbRef } } },
         command: ["/bin/sh", "-c"],
         args: [goYcsbCommands(load, pdEndpoints).join(" && ")],
         dashboards: [tikvLoad],
