@@ -89,7 +89,6 @@ describe("Kubernetes platform", () => {
                 new KubernetesPlatform("kubernetes", {
                     lab: "unit",
                     namespace: "lab",
-                    arch: "amd64",
                     renderYamlToDirectory: "/tmp/unused",
                 }),
         );

@@ -8,7 +8,17 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { DeployedGroup, HealthProbe, ImageBuildSpec, MemberGroupSpec, Platform, TaskSpec, selectorLabels, standardLabels } from "./types";
+import {
+    ConfigFile,
+    DeployedGroup,
+    HealthProbe,
+    ImageBuildSpec,
+    MemberGroupSpec,
+    Platform,
+    TaskSpec,
+    selectorLabels,
+    standardLabels,
+} from "./types";
 
 /** Arguments of {@link DockerPlatform}. */
 export interface DockerPlatformArgs {
@@ -114,6 +124,36 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         return `clusterlab-${this.args.stack}-${member}`;
     }
 
+    /**
+     * What every container of the stack has, member or task: its name, image, command, env
+     * (Docker has no separate secret env: a secret value keeps the input secret in state),
+     * labels, the stack network with `aliases`, and uploaded files. Uploads create missing
+     * directories (terraform-provider-docker's acceptance tests upload to /terraform/…).
+     */
+    private containerBase(
+        name: string,
+        run: {
+            image: pulumi.Input<string>;
+            command?: string[];
+            args: string[];
+            env?: Record<string, pulumi.Input<string>>;
+            files?: ConfigFile[];
+        },
+        labels: Record<string, string>,
+        aliases?: string[],
+    ): docker.ContainerArgs {
+        return {
+            name: this.containerName(name),
+            image: pulumi.output(run.image),
+            entrypoints: run.command,
+            command: run.args,
+            envs: Object.entries(run.env ?? {}).map(([k, v]) => pulumi.interpolate`${k}=${v}`),
+            labels: this.labelList(labels),
+            networksAdvanced: [{ name: this.network.id, aliases }],
+            uploads: (run.files ?? []).map((f) => ({ file: f.path, content: f.content })),
+        };
+    }
+
     deployGroup(spec: MemberGroupSpec, parent: pulumi.Resource): DeployedGroup {
         const first = spec.firstOrdinal ?? 0;
         const labels = { ...standardLabels(this.args.lab, spec.component, spec.name), ...selectorLabels(this.args.lab, spec.name) };
@@ -125,36 +165,27 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
             const volume = spec.data
                 ? new docker.Volume(
                       `${name}-data`,
-                      { name: `${this.containerName(name)}-data`, labels: this.volumeLabels(labels) },
+                      { name: `${this.containerName(name)}-data`, labels: this.labelList(labels) },
                       // Data outlives the container: a destroy or scale-in leaves the volume.
                       { parent, retainOnDelete: true },
                   )
                 : undefined;
-            const env = { ...(spec.env ?? {}), ...(spec.secretEnv ?? {}) };
             const container = new docker.Container(
                 name,
                 {
-                    name: this.containerName(name),
+                    ...this.containerBase(
+                        name,
+                        { ...spec, args: spec.args(identity), env: { ...(spec.env ?? {}), ...(spec.secretEnv ?? {}) } },
+                        { ...labels, "clusterlab.member": name },
+                        [name, spec.name, ...(spec.clientServices ?? []).map((s) => s.name)],
+                    ),
                     hostname: name,
-                    image: pulumi.output(spec.image),
-                    entrypoints: spec.command,
-                    command: spec.args(identity),
-                    envs: Object.entries(env).map(([k, v]) => pulumi.interpolate`${k}=${v}`),
                     restart: "unless-stopped",
                     ulimits: spec.openFilesLimit ? [{ name: "nofile", soft: spec.openFilesLimit, hard: spec.openFilesLimit }] : undefined,
-                    labels: this.labelList({ ...labels, "clusterlab.member": name }),
-                    networksAdvanced: [
-                        {
-                            name: this.network.id,
-                            aliases: [name, spec.name, ...(spec.clientServices ?? []).map((s) => s.name)],
-                        },
-                    ],
                     ports: spec.ports
                         .filter((p) => p.hostPortBase !== undefined)
                         .map((p) => ({ internal: p.containerPort, external: p.hostPortBase! + ordinal, ip: "127.0.0.1" })),
                     volumes: volume ? [{ volumeName: volume.name, containerPath: spec.data!.mountPath }] : [],
-                    // Uploads create missing directories (terraform-provider-docker's acceptance tests upload to /terraform/…).
-                    uploads: (spec.files ?? []).map((f) => ({ file: f.path, content: f.content })),
                     healthcheck: spec.readiness ? dockerHealthcheck(spec.readiness) : undefined,
                     wait: spec.waitHealthy && spec.readiness ? true : undefined,
                     waitTimeout: spec.waitHealthy && spec.readiness ? 180 : undefined,
@@ -167,10 +198,6 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
             ready.push(container);
         }
         return { members, ready };
-    }
-
-    private volumeLabels(labels: Record<string, string>): docker.types.input.VolumeLabel[] {
-        return this.labelList(labels);
     }
 
     /**
@@ -195,20 +222,13 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         return new docker.Container(
             spec.name,
             {
-                name: this.containerName(spec.name),
-                image: pulumi.output(spec.image),
-                entrypoints: spec.command,
-                command: spec.args,
-                envs: Object.entries(spec.env ?? {}).map(([k, v]) => pulumi.interpolate`${k}=${v}`),
+                ...this.containerBase(spec.name, spec, { ...labels, "clusterlab.task": spec.name }),
                 // Runs once. Waited-for steps attach until the container exits (their retries live in
                 // their own command); the rest restart on failure a bounded number of times.
                 ...(spec.waitForCompletion
                     ? { attach: true, logs: true, restart: "no" }
                     : { restart: "on-failure", maxRetryCount: spec.retries ?? 5 }),
                 mustRun: false,
-                labels: this.labelList({ ...labels, "clusterlab.task": spec.name }),
-                networksAdvanced: [{ name: this.network.id }],
-                uploads: (spec.files ?? []).map((f) => ({ file: f.path, content: f.content })),
             },
             { parent, dependsOn: spec.dependsOn, deleteBeforeReplace: true },
         );

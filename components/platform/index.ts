@@ -29,7 +29,6 @@ export function createPlatform(config: StackConfig, stack: string, opts?: pulumi
             context: config.kubernetes.context,
             renderYamlToDirectory: config.kubernetes.renderYamlToDirectory,
             storageClassName: config.kubernetes.storageClassName,
-            arch: config.arch,
         },
         opts,
     );

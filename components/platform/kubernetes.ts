@@ -34,8 +34,6 @@ export interface KubernetesPlatformArgs {
     renderYamlToDirectory?: string;
     /** StorageClass for PVCs; default: the cluster's default class. */
     storageClassName?: string;
-    /** Image architecture. Unused: the images are multi-arch and each node pulls its own. */
-    arch: "amd64" | "arm64";
 }
 
 const DOWNWARD_ENV: k8s.types.input.core.v1.EnvVar[] = [
@@ -102,8 +100,13 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
         return { parent, provider: this.provider, dependsOn: [this.namespace, ...(dependsOn ?? [])] };
     }
 
+    /** A pod's DNS name under its group's headless Service. */
+    private peerHost(group: string, pod: string): string {
+        return `${pod}.${group}-peer.${this.ns}.svc.cluster.local`;
+    }
+
     memberHost(group: string, ordinal: number): string {
-        return `${group}-${ordinal}.${group}-peer.${this.ns}.svc.cluster.local`;
+        return this.peerHost(group, `${group}-${ordinal}`);
     }
 
     serviceHost(service: string): string {
@@ -158,7 +161,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
                   this.opts(parent),
               )
             : undefined;
-        const identity = { name: "$(POD_NAME)", host: `$(POD_NAME).${spec.name}-peer.${this.ns}.svc.cluster.local` };
+        const identity = { name: "$(POD_NAME)", host: this.peerHost(spec.name, "$(POD_NAME)") };
         // A config change rolls the pods (by hash), never the selector or claim templates.
         const configHash = pulumi
             .all(files.map((f) => f.content))
@@ -237,7 +240,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
                         ],
                     },
                 },
-                { ...this.opts(parent, [...deps, peer, ...(spec.dependsOn ?? [])]) },
+                this.opts(parent, [...deps, peer, ...(spec.dependsOn ?? [])]),
             );
             new k8s.policy.v1.PodDisruptionBudget(
                 `${spec.name}-pdb`,
