@@ -2,24 +2,17 @@ import * as assert from "node:assert/strict";
 import { parse } from "yaml";
 import { parseStackConfig } from "../components/config";
 import { checkTransition, guardState } from "../components/guard";
-import { AllowRule, checkPhases, describeViolations } from "./support/phase-diff";
-import { Graph, evaluate, ofType, stackConfig, waitsFor } from "./support/evaluate";
+import { AllowRule, PROMETHEUS_TARGETS_ALLOWED, checkPhases, describeViolations } from "./support/phase-diff";
+import { Graph, evaluate, ofType, renderedFiles, stackConfig, waitsFor } from "./support/evaluate";
 
 /**
- * What may change between CockroachDB phases: the StatefulSet's replicas; Prometheus's
- * scrape targets (ConfigMap and the hash that rolls its pod). New SQL and backup Jobs and
- * their ConfigMaps are additions, which the check always permits.
+ * What may change between CockroachDB phases: the StatefulSet's replicas and Prometheus's
+ * scrape targets. New SQL and backup Jobs and their ConfigMaps are additions, which the check
+ * always permits.
  */
-export const CRDB_PHASE_ALLOWED: AllowRule[] = [
+const CRDB_PHASE_ALLOWED: AllowRule[] = [
     { type: "kubernetes:apps/v1:StatefulSet", name: /^crdb$/, paths: [/^spec\.replicas$/], reason: "the node-count change" },
-    { type: "kubernetes:core/v1:ConfigMap", name: /^prometheus-files$/, paths: [/^data\./], reason: "new scrape targets" },
-    {
-        type: "kubernetes:apps/v1:StatefulSet",
-        name: /^prometheus$/,
-        paths: [/annotations\.clusterlab\.dev\/config-hash$/],
-        reason: "rolls Prometheus onto the new config",
-    },
-    { type: "docker:index/container:Container", name: /^prometheus-0$/, paths: [/^uploads\[0\]\.content$/], reason: "new scrape targets" },
+    ...PROMETHEUS_TARGETS_ALLOWED,
 ];
 
 const RENDER = { kubernetes: { renderYamlToDirectory: "/tmp/clusterlab-render" }, grafanaAdminPassword: "phase-test-password" };
@@ -93,9 +86,7 @@ describe("CockroachDB evolution phase diff", () => {
 
     it("scrapes every node at /_status/vars and the workload's Prometheus port", async () => {
         const graph = await evaluate(stackConfig("phase2", RENDER), "crdb-live");
-        const config = ofType(graph, "kubernetes:core/v1:ConfigMap").find((c) => c.name === "prometheus-files")!.inputs.data[
-            "etc-prometheus-prometheus.yml"
-        ];
+        const config = renderedFiles(graph, "prometheus")["/etc/prometheus/prometheus.yml"];
         const jobs = Object.fromEntries(parse(config).scrape_configs.map((j: any) => [j.job_name, j]));
         assert.equal(jobs.cockroachdb.metrics_path, "/_status/vars");
         assert.equal(jobs.cockroachdb.static_configs[0].targets.length, 3);

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { ETCD_CLIENT_PORT, ETCD_METRICS_PORT, ETCD_PEER_PORT } from "../components/etcd-cluster";
-import { Graph, evaluate, ofType, stackConfig } from "./support/evaluate";
+import { Graph, evaluate, ofType, renderedFiles, stackConfig } from "./support/evaluate";
 import { ProcessGroup, freePorts, waitFor } from "./support/processes";
 import { requireTool, run, tempDir } from "./support/tools";
 
@@ -115,8 +115,7 @@ describe("etcd lab on real binaries", function () {
 
     it("Prometheus with the rendered config scrapes all three members: up == 1 and a leader", async () => {
         const prometheus = requireTool("prometheus");
-        const container = ofType(graph, "docker:index/container:Container").find((c) => c.name === "prometheus-0")!;
-        const files: Record<string, string> = Object.fromEntries(container.inputs.uploads.map((u: any) => [u.file, u.content]));
+        const files = renderedFiles(graph, "prometheus");
         const config = parse(files["/etc/prometheus/prometheus.yml"]);
         // Same rewrite as the flags: etcd-J:2381 → 127.0.0.1:<metrics J>; a 1 s interval so the test is quick.
         config.global.scrape_interval = "1s";
@@ -168,11 +167,10 @@ describe("etcd lab on real binaries", function () {
         assert.ok(prometheusReady, "Prometheus did not come up in the previous test");
         // Grafana's variables, as a viewer with "All" selected would send them.
         const asSent = (expr: string) => expr.replace(/\$__rate_interval/g, "1m").replace(/\$instance/g, ".*");
-        const queries = ofType(graph, "docker:index/container:Container")
-            .find((c) => c.name === "grafana-0")!
-            .inputs.uploads.filter((u: { file: string }) => /\/etcd-[a-z]+\.json$/.test(u.file))
-            .flatMap((u: { content: string }) =>
-                (JSON.parse(u.content).panels as any[]).flatMap((p) => (p.targets ?? []).map((t: any) => asSent(t.expr))),
+        const queries = Object.entries(renderedFiles(graph, "grafana"))
+            .filter(([path]) => /\/etcd-[a-z]+\.json$/.test(path))
+            .flatMap(([, content]) =>
+                (JSON.parse(content).panels as any[]).flatMap((p) => (p.targets ?? []).map((t: any) => asSent(t.expr))),
             );
         assert.ok(queries.length >= 15, `only ${queries.length} etcd dashboard queries provisioned`);
         for (const query of queries) await promQuery(prometheusPort, query); // throws unless status is success

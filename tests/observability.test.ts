@@ -6,21 +6,12 @@ import { parse, stringify } from "yaml";
 import { renderPrometheusConfig } from "../components/prometheus-config";
 import { Observability } from "../components/observability";
 import { DockerPlatform } from "../components/platform";
-import { evaluate, ofType, recordingMocks, settle, stackConfig, stackFiles } from "./support/evaluate";
+import { evaluate, ofType, recordingMocks, renderedFiles, settle, stackConfig, stackFiles } from "./support/evaluate";
 import { requireTool, run, tempDir } from "./support/tools";
 
-/** The files the platform writes into the Prometheus container: path → content. */
-export async function renderedPrometheusFiles(stack: string): Promise<Record<string, string>> {
-    const graph = await evaluate(stackConfig(stack), stack);
-    const prometheus = ofType(graph, "docker:index/container:Container").find((c) => c.name === "prometheus-0");
-    if (prometheus) return Object.fromEntries(prometheus.inputs.uploads.map((u: { file: string; content: string }) => [u.file, u.content]));
-    const configMap = ofType(graph, "kubernetes:core/v1:ConfigMap").find((c) => c.name === "prometheus-files");
-    assert.ok(configMap, `${stack}: no Prometheus config rendered`);
-    const sts = ofType(graph, "kubernetes:apps/v1:StatefulSet").find((c) => c.name === "prometheus")!;
-    const mounts: { mountPath: string; subPath: string }[] = sts.inputs.spec.template.spec.containers[0].volumeMounts.filter(
-        (m: any) => m.subPath,
-    );
-    return Object.fromEntries(mounts.map((m) => [m.mountPath, configMap.inputs.data[m.subPath]]));
+/** The files the platform writes into a stack's Prometheus: path → content. */
+async function renderedPrometheusFiles(stack: string): Promise<Record<string, string>> {
+    return renderedFiles(await evaluate(stackConfig(stack), stack), "prometheus");
 }
 
 /** The rendered prometheus.yml of a stack. */

@@ -1,27 +1,16 @@
 import * as assert from "node:assert/strict";
-import { AllowRule, checkPhases, describeViolations, diffGraphs } from "./support/phase-diff";
+import { AllowRule, PROMETHEUS_TARGETS_ALLOWED, checkPhases, describeViolations, diffGraphs } from "./support/phase-diff";
 import { evaluate, stackConfig } from "./support/evaluate";
 
-/**
- * What may change when the TiKV lab scales out: StatefulSet replicas (Kubernetes), Prometheus's scrape config (on Docker an
- * upload, so the stateless Prometheus container is recreated; its TSDB volume stays) and,
- * on Kubernetes, the ConfigMap and the config hash that rolls the Prometheus pod.
- */
-export const TIKV_SCALE_OUT_ALLOWED: AllowRule[] = [
-    { type: "docker:index/container:Container", name: /^prometheus-0$/, paths: [/^uploads\[0\]\.content$/], reason: "new scrape targets" },
-    { type: "kubernetes:core/v1:ConfigMap", name: /^prometheus-files$/, paths: [/^data\./], reason: "new scrape targets" },
+/** What may change when the TiKV lab scales out: StatefulSet replicas (Kubernetes) and Prometheus's scrape targets. */
+const TIKV_SCALE_OUT_ALLOWED: AllowRule[] = [
     {
         type: "kubernetes:apps/v1:StatefulSet",
         name: /^(tikv|pd-join)$/,
         paths: [/^spec\.replicas$/],
         reason: "a scale-out adds pods from an unchanged template",
     },
-    {
-        type: "kubernetes:apps/v1:StatefulSet",
-        name: /^prometheus$/,
-        paths: [/annotations\.clusterlab\.dev\/config-hash$/],
-        reason: "rolls Prometheus onto the new config",
-    },
+    ...PROMETHEUS_TARGETS_ALLOWED,
 ];
 
 describe("TiKV lab phase diff", () => {

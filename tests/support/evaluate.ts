@@ -3,6 +3,7 @@
  * returns the resource graph it registers: type, name and resolved inputs of each.
  * Used by the unit tests, the phase-diff check and `npm run bench`.
  */
+import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -213,6 +214,21 @@ export function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>
                 : v;
     }
     return out;
+}
+
+/**
+ * The files a group's first member sees, path → content, as the platform writes them: Docker
+ * uploads on `<group>-0`, or the `<group>-files` ConfigMap mounted by subPath on Kubernetes.
+ * @throws AssertionError when the group renders no files.
+ */
+export function renderedFiles(graph: Graph, group: string): Record<string, string> {
+    const container = ofType(graph, "docker:index/container:Container").find((c) => c.name === `${group}-0`);
+    if (container) return Object.fromEntries(container.inputs.uploads.map((u: { file: string; content: string }) => [u.file, u.content]));
+    const configMap = ofType(graph, "kubernetes:core/v1:ConfigMap").find((c) => c.name === `${group}-files`);
+    const sts = ofType(graph, "kubernetes:apps/v1:StatefulSet").find((c) => c.name === group);
+    assert.ok(configMap && sts, `${group}: no rendered files`);
+    const mounts: { mountPath: string; subPath?: string }[] = sts.inputs.spec.template.spec.containers[0].volumeMounts;
+    return Object.fromEntries(mounts.filter((m) => m.subPath).map((m) => [m.mountPath, configMap.inputs.data[m.subPath!]]));
 }
 
 /** Resources of one type in a graph. */

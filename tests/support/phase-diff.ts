@@ -22,6 +22,22 @@ export interface AllowRule {
     reason: string;
 }
 
+/**
+ * What Observability may change in any transition that adds scrape targets: Prometheus's
+ * config (on Docker an upload, so the stateless container is recreated and its TSDB volume
+ * stays; on Kubernetes the ConfigMap, and the hash that rolls the pod onto it).
+ */
+export const PROMETHEUS_TARGETS_ALLOWED: AllowRule[] = [
+    { type: "docker:index/container:Container", name: /^prometheus-0$/, paths: [/^uploads\[0\]\.content$/], reason: "new scrape targets" },
+    { type: "kubernetes:core/v1:ConfigMap", name: /^prometheus-files$/, paths: [/^data\./], reason: "new scrape targets" },
+    {
+        type: "kubernetes:apps/v1:StatefulSet",
+        name: /^prometheus$/,
+        paths: [/annotations\.clusterlab\.dev\/config-hash$/],
+        reason: "rolls Prometheus onto the new config",
+    },
+];
+
 /** One refused difference. */
 export interface Violation {
     /** `<type>::<name>`. */
