@@ -15,7 +15,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 
 const ROOT = join(__dirname, "..");
 /** Documented test passphrase for the local secrets provider. */
@@ -53,17 +53,30 @@ function sh(cmd: string, args: string[], allowFail = false): { status: number; s
 
 const pulumi = (...args: string[]) => sh("pulumi", [...args, "--stack", STACK, "--config-file", configFile, "--non-interactive"]);
 
-/** Writes the stack's config for a phase (the Pulumi.phaseN.yaml values plus the test's own). */
-function configurePhase(phase: number, extra: Record<string, string> = {}): void {
-    const values: Record<string, string> = {
-        lab: "crdb",
-        platform: "kubernetes",
-        phase: String(phase),
-        "crdb.nodes": String(phase + 1),
-        "kubernetes.renderYamlToDirectory": renderDir,
-        ...extra,
+/**
+ * A ready-made stack's config as `pulumi config set --path` pairs: `Pulumi.<stack>.yaml` is the
+ * one source of each phase's values (`clusterlab:crdb: {nodes: 2}` → `crdb.nodes` = `2`).
+ */
+function stackConfigPaths(stack: string): [string, string][] {
+    const doc = parse(readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    const pairs: [string, string][] = [];
+    const walk = (path: string, value: unknown) => {
+        if (value && typeof value === "object" && !Array.isArray(value)) {
+            for (const [k, v] of Object.entries(value)) walk(`${path}.${k}`, v);
+        } else pairs.push([path, String(value)]);
     };
-    for (const [key, value] of Object.entries(values)) pulumi("config", "set", "--path", key, value);
+    for (const [key, value] of Object.entries(doc.config)) walk(key.replace(/^clusterlab:/, ""), value);
+    return pairs;
+}
+
+/** Sets the stack's config to phase `phase`'s stack file, rendering to a directory, plus `extra` paths. */
+function configurePhase(phase: number, extra: Record<string, string> = {}): void {
+    const values: [string, string][] = [
+        ...stackConfigPaths(`phase${phase}`),
+        ["kubernetes.renderYamlToDirectory", renderDir],
+        ...Object.entries(extra),
+    ];
+    for (const [key, value] of values) pulumi("config", "set", "--path", key, value);
     // An explicit secret instead of @pulumi/random: only the Kubernetes provider is built here.
     pulumi("config", "set", "--secret", "grafanaAdminPassword", "engine-test-admin");
 }
@@ -105,6 +118,8 @@ function previewSafe(): { status: number; output: string } {
 
 function main(): void {
     log(`work dir ${work}; ${sh("pulumi", ["version"]).stdout.trim()}`);
+    // The file backend does not create its own directory.
+    mkdirSync(join(work, "state"), { recursive: true });
     mkdirSync(renderDir, { recursive: true });
     writeFileSync(configFile, "config: {}\n");
     sh("pulumi", ["stack", "init", STACK, "--non-interactive"]);
