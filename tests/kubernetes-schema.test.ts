@@ -4,7 +4,7 @@
  * fields and enums. It does not catch unknown fields (the upstream schemas allow them).
  */
 import * as assert from "node:assert/strict";
-import { evaluate, ofType, stackConfig } from "./support/evaluate";
+import { evaluate, stackConfig } from "./support/evaluate";
 
 const K8S = {
     platform: "kubernetes",

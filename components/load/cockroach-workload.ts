@@ -3,7 +3,6 @@
  * `crdb-writer`, with its Prometheus endpoint (`--prometheus-port`, default 2112).
  * Flags: cockroachlabs.com/docs/stable/cockroach-workload.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { CrdbLabConfig } from "../config";
 import { LoadPlan } from "../load-gen";
 

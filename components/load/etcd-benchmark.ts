@@ -4,7 +4,6 @@
  * --compact-interval --compact-index-delta` (the last two: etcd `tools/benchmark/cmd/put.go`); `range KEY --consistency=l|s --total --rate`.
  * No official image: `docker/etcd-benchmark/Dockerfile` builds one.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { EtcdLabConfig, EtcdScenario } from "../config";
 import { LoadPlan } from "../load-gen";
 

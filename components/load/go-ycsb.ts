@@ -4,7 +4,6 @@
  * --threads N --target OPS` (pingcap/go-ycsb `README.md`, `db/tikv/db.go`; `tikv.pd` has no scheme).
  * No official image exists: `docker/go-ycsb/Dockerfile` builds one for amd64 and arm64.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { TikvLabConfig } from "../config";
 import { LoadPlan } from "../load-gen";
 import { tikvLoad } from "../../dashboards/tikv-load";
