@@ -12,7 +12,7 @@
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
@@ -121,8 +121,10 @@ function main(): void {
     // The file backend does not create its own directory.
     mkdirSync(join(work, "state"), { recursive: true });
     mkdirSync(renderDir, { recursive: true });
-    writeFileSync(configFile, "config: {}\n");
+    // `stack init` has no --config-file: it writes the passphrase salt to Pulumi.<stack>.yaml beside
+    // Pulumi.yaml. Move that file out of the working tree and use it from the temp dir.
     sh("pulumi", ["stack", "init", STACK, "--non-interactive"]);
+    renameSync(join(ROOT, `Pulumi.${STACK}.yaml`), configFile);
 
     configurePhase(0);
     pulumi("up", "--yes", "--skip-preview");
