@@ -62,7 +62,6 @@ export function dockerHealthcheck(probe: HealthProbe): docker.types.input.Contai
  * stack's network and image pulls; groups and tasks are parented to the component that asks.
  */
 export class DockerPlatform extends pulumi.ComponentResource implements Platform {
-    public readonly kind = "docker" as const;
     /** The stack's bridge network. */
     public readonly network: docker.Network;
     private readonly images = new Map<string, docker.RemoteImage>();

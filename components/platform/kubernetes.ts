@@ -64,7 +64,6 @@ function fileKey(path: string): string {
  * lab's Namespace; groups and tasks are parented to the component that asks.
  */
 export class KubernetesPlatform extends pulumi.ComponentResource implements Platform {
-    public readonly kind = "kubernetes" as const;
     public readonly provider: k8s.Provider;
     public readonly namespace: k8s.core.v1.Namespace;
 

@@ -4,9 +4,6 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-/** Which backend materializes the lab. */
-export type PlatformKindName = "docker" | "kubernetes";
-
 /**
  * Who a member is, as its own flags see it. On Docker the values are concrete
  * (`pd-0`); on Kubernetes they are the StatefulSet pod's own name via the downward
@@ -133,7 +130,6 @@ export interface DeployedGroup {
  * `KubernetesPlatform`.
  */
 export interface Platform {
-    readonly kind: PlatformKindName;
     /** How other members reach member `ordinal` of `group`, e.g. `pd-0` (Docker) or `pd-0.pd-peer.ns.svc.cluster.local`. */
     memberHost(group: string, ordinal: number): string;
     /** How clients inside the lab reach a client service by name. */
