@@ -5,19 +5,13 @@
  * an old Job). Every step retries inside a bounded shell loop, the same on both platforms.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "node:crypto";
 import { BACKUP_SQL, DATABASE, backupPhases, phasesThrough, readSql } from "./crdb-phases";
 import { CRDB_SQL_PORT, crdbHosts } from "./crdb-cluster";
-import { Platform } from "./platform";
+import { Platform, contentHash } from "./platform";
 
 /** Attempts and pause of every step's retry loop: 60 × 5 s = 5 minutes at most. */
 export const STEP_ATTEMPTS = 60;
 const STEP_PAUSE_SECONDS = 5;
-
-/** Short content hash used in step names. */
-export function contentHash(text: string): string {
-    return createHash("sha256").update(text).digest("hex").slice(0, 8);
-}
 
 /** Step name for a SQL file: `sql-<file stem>-<hash>`, a DNS-1123 label. */
 export function sqlStepName(file: string, content: string): string {

@@ -5,9 +5,8 @@
  * with the term as body (etcd-io/gofail `runtime/http.go`).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "node:crypto";
 import { EtcdScenario } from "./config";
-import { Platform } from "./platform";
+import { Platform, contentHash } from "./platform";
 
 /** Image of the task: curl on a small base with a shell (`curlimages/curl`, multi-arch). */
 export const CURL_IMAGE = "curlimages/curl:8.11.1";
@@ -55,7 +54,7 @@ export class EtcdScenarioRun extends pulumi.ComponentResource {
         const terms = failpointTerms(args.scenario, args.failpoints);
         if (args.failpointEndpoints.length && Object.keys(terms).length) {
             const script = failpointScript(args.failpointEndpoints, terms);
-            const hash = createHash("sha256").update(script).digest("hex").slice(0, 8);
+            const hash = contentHash(script);
             this.ready.push(
                 args.platform.runTask(
                     {

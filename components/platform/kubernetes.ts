@@ -10,9 +10,9 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "node:crypto";
 import {
     ConfigFile,
+    contentHash,
     DeployedGroup,
     HealthProbe,
     ImageBuildSpec,
@@ -162,9 +162,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
             : undefined;
         const identity = { name: "$(POD_NAME)", host: this.peerHost(spec.name, "$(POD_NAME)") };
         // A config change rolls the pods (by hash), never the selector or claim templates.
-        const configHash = pulumi
-            .all(files.map((f) => f.content))
-            .apply((contents) => createHash("sha256").update(contents.join("\0")).digest("hex").slice(0, 16));
+        const configHash = pulumi.all(files.map((f) => f.content)).apply((contents) => contentHash(contents.join("\0"), 16));
         const template: k8s.types.input.core.v1.PodTemplateSpec = {
             metadata: { labels, annotations: files.length ? { "clusterlab.dev/config-hash": configHash } : undefined },
             spec: {

@@ -3,6 +3,7 @@
  * materializes. Database components build these; they never build platform resources.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
 
 /**
  * Who a member is, as its own flags see it. On Docker the values are concrete
@@ -84,6 +85,14 @@ export interface MemberGroupSpec {
     /** Extra client entrypoints over this group. */
     clientServices?: ClientServiceSpec[];
     dependsOn?: pulumi.Resource[];
+}
+
+/**
+ * A short SHA-256 hex digest of `text`: what task names and config-rollout annotations carry,
+ * so a changed input gives a new name (a new Job) or rolls the pods.
+ */
+export function contentHash(text: string, length = 8): string {
+    return createHash("sha256").update(text).digest("hex").slice(0, length);
 }
 
 /** A one-shot step: a Kubernetes Job, a Docker container that runs once. */
