@@ -293,7 +293,9 @@ function describe(value: unknown): string {
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function valueAt(root: unknown, path: PropertyKey[]): unknown {
+/** The value at `path` in a config tree (`["pd", "members"]` or `"pd.members"`); undefined when absent. */
+export function valueAt(root: unknown, path: PropertyKey[] | string): unknown {
+    if (typeof path === "string") path = path.split(".");
     let cur: unknown = root;
     for (const key of path) {
         if (cur === null || typeof cur !== "object") return undefined;

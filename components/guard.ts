@@ -6,7 +6,7 @@
  * new config against it before registering any resource, and hands it to the lab (the
  * CockroachDB lab takes a backup only when a deployed cluster moves to a later phase).
  */
-import { PlatformKind, StackConfig } from "./config";
+import { PlatformKind, StackConfig, valueAt } from "./config";
 
 /** Stack output name that holds the guard state. */
 export const GUARD_OUTPUT = "clusterlabGuard";
@@ -93,10 +93,6 @@ const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
     ],
 };
 
-function at(config: unknown, path: string): unknown {
-    return path.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), config);
-}
-
 /**
  * The guard state of a parsed config.
  * @param previous the last deployment's state: carries `firstPhase` forward.
@@ -104,9 +100,9 @@ function at(config: unknown, path: string): unknown {
 export function guardState(config: StackConfig, previous?: GuardState): GuardState {
     return {
         lab: config.lab,
-        counts: Object.fromEntries(COUNTS[config.lab].map(({ path }) => [path, at(config, path) as number])),
+        counts: Object.fromEntries(COUNTS[config.lab].map(({ path }) => [path, valueAt(config, path) as number])),
         replacing: Object.fromEntries(
-            REPLACING[config.lab].map(({ path }) => [path, (at(config, path) as string | number | boolean | undefined) ?? null]),
+            REPLACING[config.lab].map(({ path }) => [path, (valueAt(config, path) as string | number | boolean | undefined) ?? null]),
         ),
         ...(config.lab === "crdb" ? { firstPhase: previous?.firstPhase ?? config.phase } : {}),
     };
@@ -128,7 +124,7 @@ export function checkTransition(previous: GuardState | undefined, next: StackCon
     for (const { path, removes, allow } of COUNTS[next.lab]) {
         const before = previous.counts[path];
         const after = now.counts[path];
-        if (before !== undefined && after < before && at(next, allow) !== true) {
+        if (before !== undefined && after < before && valueAt(next, allow) !== true) {
             problems.push(`${path}: ${before} → ${after} removes ${removes}; set ${allow}: true to allow it`);
         }
     }
