@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { StackConfig, parseStackConfig } from "../../components/config";
+import { StackConfig, parseStackConfig, stripNamespace } from "../../components/config";
 import { GUARD_OUTPUT, GuardState } from "../../components/guard";
 import { buildLab } from "../../components/lab";
 
@@ -198,9 +198,7 @@ export function stackFiles(): Map<string, Record<string, unknown>> {
 export function stackConfig(stack: string, overrides: Record<string, unknown> = {}): StackConfig {
     const raw = stackFiles().get(stack);
     if (!raw) throw new Error(`no Pulumi.${stack}.yaml`);
-    const values: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(raw)) values[k.replace(/^clusterlab:/, "")] = v;
-    return parseStackConfig(deepMerge(values, overrides));
+    return parseStackConfig(deepMerge(stripNamespace(raw), overrides));
 }
 
 /** Merges `b` into `a`, objects recursively. */
