@@ -83,14 +83,12 @@ export class Observability extends pulumi.ComponentResource {
     /** Where a user opens Grafana (login `admin`, password in the `grafanaAdminPassword` secret output). */
     public readonly grafanaUrl: string;
     public readonly grafanaAdminPassword: pulumi.Output<string>;
-    /** The rendered `prometheus.yml`. */
-    public readonly prometheusConfig: string;
 
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusterlab:index:Observability", name, {}, opts);
         const { platform } = args;
         const rulePaths = Object.keys(args.ruleFiles ?? {});
-        this.prometheusConfig = renderPrometheusConfig(args.scrapeJobs, {
+        const prometheusConfig = renderPrometheusConfig(args.scrapeJobs, {
             scrapeInterval: args.scrapeInterval,
             ruleFiles: rulePaths,
         });
@@ -109,7 +107,7 @@ export class Observability extends pulumi.ComponentResource {
                 ports: [{ name: "http", containerPort: PROMETHEUS_PORT, hostPortBase: args.prometheusHostPort }],
                 data: { mountPath: "/prometheus", sizeGiB: 10 },
                 files: [
-                    { path: "/etc/prometheus/prometheus.yml", content: this.prometheusConfig },
+                    { path: "/etc/prometheus/prometheus.yml", content: prometheusConfig },
                     ...Object.entries(args.ruleFiles ?? {}).map(([path, content]) => ({ path, content })),
                 ],
                 readiness: { http: { port: PROMETHEUS_PORT, path: "/-/ready" } },
