@@ -43,7 +43,7 @@ const EXTENDED_KEY_USAGE: Record<string, string> = {
 /** A mocked input as a plain value: secrets arrive wrapped as `{ <sig>: …, value }`. */
 export function plain<T = unknown>(value: unknown): T {
     const SIG = "4dabf18193072939515e22adb298388d";
-    return (value && typeof value === "object" && SIG in value ? (value as { value: unknown }).value : value) as T;
+    return (value && typeof value === "object" && SIG in value ? (value as unknown as { value: unknown }).value : value) as T;
 }
 
 /** The resource name a placeholder PEM came from (`mock-tls:<name>:<kind>:<hash>`). */
