@@ -23,8 +23,8 @@ describe("CockroachDB lab", () => {
         assert.ok(podArgs.includes("--certs-dir=/cockroach/cockroach-certs"), podArgs.join(" "));
         assert.ok(!podArgs.includes("--insecure"));
         const insecure = await evaluate(stackConfig("phase2", { ...RENDER, crdb: { secure: false } }), "crdb");
-        const insecureArgs: string[] = ofType(insecure, "kubernetes:apps/v1:StatefulSet").find((s) => s.name === "crdb")!.inputs.spec.template
-            .spec.containers[0].args;
+        const insecureArgs: string[] = ofType(insecure, "kubernetes:apps/v1:StatefulSet").find((s) => s.name === "crdb")!.inputs.spec
+            .template.spec.containers[0].args;
         assert.deepEqual(
             insecureArgs.map((a) => a.replace("--insecure", "--certs-dir=/cockroach/cockroach-certs")),
             podArgs,
