@@ -143,8 +143,9 @@ export interface CrdbCertificatesArgs {
  * CA, both `protect`ed (a new CA would invalidate every certificate a client holds); per leaf a
  * `tls.PrivateKey`, `tls.CertRequest` and `tls.LocallySignedCert`. Every tls attribute forces a
  * new resource (terraform-provider-tls), so a new validity re-issues the leaf certificates and
- * nothing else; their secret sets are updated in place and their version (a hash of the
- * certificates, never the keys) rolls the pods that mount them.
+ * nothing else; their secret sets get new contents under the same names (on Kubernetes the
+ * provider re-creates a Secret whose data changes) and a new version (a hash of the
+ * certificates, never the keys) that rolls the pods mounting them.
  */
 export class CrdbCertificates extends pulumi.ComponentResource {
     /** `ca.crt`, `node.crt`, `node.key`: what every node mounts at {@link CRDB_CERTS_DIR}. */

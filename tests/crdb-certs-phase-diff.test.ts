@@ -28,7 +28,7 @@ const ROTATION_ALLOWED: AllowRule[] = [
         type: "kubernetes:core/v1:Secret",
         name: /^crdb-(node-certs|client-.+)$/,
         paths: [/^stringData/],
-        reason: "the re-issued certificate",
+        reason: "the re-issued certificate (the provider re-creates the Secret under its name; nothing stateful)",
     },
     {
         type: "kubernetes:apps/v1:StatefulSet",

@@ -153,7 +153,12 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
         );
     }
 
-    /** A Secret (`Opaque`, `stringData`); pulumi-kubernetes keeps a Secret's data as a secret output in state. */
+    /**
+     * A Secret (`Opaque`, `stringData`) under its stable name; pulumi-kubernetes keeps a Secret's
+     * data as a secret output in state. New data replaces the Secret (the provider's
+     * `enableSecretMutable` is off by default; a fixed name makes it delete-then-create): running
+     * pods keep the files they mounted, and the version annotation then rolls them onto the new ones.
+     */
     secretFiles(spec: SecretFilesSpec, parent: pulumi.Resource): SecretFiles {
         const resource = new k8s.core.v1.Secret(
             spec.name,

@@ -140,6 +140,8 @@ export interface SecretFilesSpec {
     /**
      * A non-secret fingerprint of the contents (e.g. a hash of the certificates, never of the
      * keys): Kubernetes annotates the pods that mount the set with it, so new contents roll them.
+     * The name stays, so Jobs that mount the set are not replaced by new contents (a versioned
+     * name would re-run every completed Job, backups included).
      */
     version: pulumi.Input<string>;
 }
