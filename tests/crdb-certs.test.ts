@@ -239,7 +239,7 @@ describe("CockroachDB secure mode as rendered", () => {
 
     it("protects the CA key and certificate, and nothing else of secure mode", async () => {
         const graph = await graphOf("phase2");
-        assert.deepEqual([...graph.protect].filter((k) => k.startsWith("tls:")).sort(), [
+        assert.deepEqual([...(graph.protect ?? [])].filter((k) => k.startsWith("tls:")).sort(), [
             "tls:index/privateKey:PrivateKey::crdb-ca-key",
             "tls:index/selfSignedCert:SelfSignedCert::crdb-ca",
         ]);

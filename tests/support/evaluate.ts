@@ -41,8 +41,8 @@ export interface Graph {
     resources: Map<string, RegisteredResource>;
     /** Explicit `dependsOn` edges: resource key → keys it waits for (recorded by {@link evaluate}). */
     dependsOn: Map<string, string[]>;
-    /** Keys of resources registered with `protect: true` (recorded by {@link evaluate}). */
-    protect: Set<string>;
+    /** Keys of resources registered with `protect: true` (recorded by {@link evaluate}; absent in hand-made graphs). */
+    protect?: Set<string>;
     outputs: Record<string, unknown>;
 }
 
@@ -143,7 +143,7 @@ export async function evaluate(config: StackConfig, stack = "test", previous?: G
     // receive `dependsOn`, and ordering is what several checks are about.
     await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation((args) => {
-            if (args.opts.protect) graph.protect.add(keyOf(args));
+            if (args.opts.protect) graph.protect?.add(keyOf(args));
             const deps = args.opts.dependsOn;
             const list = (Array.isArray(deps) ? deps : deps ? [deps] : []) as unknown as { __pulumiType: string; __name: string }[];
             if (list.length)
