@@ -80,6 +80,8 @@ const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
         { path: "arch", on: "docker" },
         { path: "crdb.sqlHostPort", on: "docker" },
         { path: "crdb.httpHostPort", on: "docker" },
+        // New certificates are new uploads: every node container is re-created at once.
+        { path: "crdb.certValidityHours", on: "docker" },
     ],
     // etcd members all bootstrap from one --initial-cluster; another count rewrites every member
     // (scale-out needs `etcdctl member add` first, which this lab does not automate).

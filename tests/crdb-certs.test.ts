@@ -293,8 +293,12 @@ describe("CockroachDB secure mode: config and guard", () => {
         assert.deepEqual(checkTransition(before, stackConfig("phase1", { crdb: { secure: false } })), []);
     });
 
-    it("a new certificate validity is not a guarded change", () => {
+    it("a new certificate validity rolls the nodes on Kubernetes (allowed) but re-creates every container on Docker (guarded)", () => {
         const deployed = guardState(stackConfig("phase2"));
         assert.deepEqual(checkTransition(deployed, stackConfig("phase2", { crdb: { certValidityHours: 8_760 } })), []);
+        const onDocker = guardState(stackConfig("phase2", { platform: "docker" }));
+        assert.deepEqual(checkTransition(onDocker, stackConfig("phase2", { platform: "docker", crdb: { certValidityHours: 8_760 } })), [
+            "crdb.certValidityHours: 43800 → 8760 would replace stateful resources; set allowReplace: true to allow it",
+        ]);
     });
 });
