@@ -36,8 +36,8 @@ const STATIC: Record<string, { file: string; type: string }> = {
     "/app.css": { file: "app.css", type: "text/css; charset=utf-8" },
 };
 
-/** Routes left out of the live timeline (the page's own plumbing). */
-const UNTRACKED = new Set(["/events", "/metrics", "/state", ...Object.keys(STATIC)]);
+/** Routes the live timeline draws: the user traffic, not probes, controls or the page itself. */
+const TRACKED = new Set(["/login", "/search"]);
 
 /** A running app: the fastify instance and its parts, for `main.ts`, tests and the bench. */
 export interface SampleApp {
@@ -117,7 +117,7 @@ export function buildApp(config: AppConfig): SampleApp {
         const seconds = reply.elapsedTime / 1000;
         metrics.httpRequests.inc({ route, method: request.method, status: String(reply.statusCode) });
         metrics.httpDuration.observe({ route }, seconds);
-        if (!UNTRACKED.has(route)) timeline.record(route, reply.statusCode, reply.elapsedTime);
+        if (TRACKED.has(route)) timeline.record(route, reply.statusCode, reply.elapsedTime);
     });
 
     server.post("/login", async (request, reply) => {
