@@ -61,7 +61,9 @@ export interface SampleAppArgs {
 }
 
 /** The environment of the app's container (`app/src/config.ts` reads it). */
-export function sampleAppEnv(args: Omit<SampleAppArgs, "platform" | "writerUrl" | "readerUrl" | "dependsOn" | "hostPort" | "image">): Record<string, string> {
+export function sampleAppEnv(
+    args: Omit<SampleAppArgs, "platform" | "writerUrl" | "readerUrl" | "dependsOn" | "hostPort" | "image">,
+): Record<string, string> {
     return {
         APP_PORT: String(SAMPLE_APP_PORT),
         APP_READER_FALLBACK: "writer",
@@ -104,14 +106,21 @@ export class SampleApp extends pulumi.ComponentResource {
                 ports: [{ name: "http", containerPort: SAMPLE_APP_PORT, hostPortBase: args.hostPort }],
                 files: args.files,
                 readiness: { http: { port: SAMPLE_APP_PORT, path: "/readyz" }, periodSeconds: 5, failureThreshold: 3 },
-                liveness: { http: { port: SAMPLE_APP_PORT, path: "/healthz" }, periodSeconds: 10, failureThreshold: 6, initialDelaySeconds: 10 },
+                liveness: {
+                    http: { port: SAMPLE_APP_PORT, path: "/healthz" },
+                    periodSeconds: 10,
+                    failureThreshold: 6,
+                    initialDelaySeconds: 10,
+                },
                 waitHealthy: false,
                 dependsOn: args.dependsOn,
             },
             this,
         );
         // Through the group's Service (Kubernetes) or network alias (Docker): one target whatever the pod's name.
-        this.scrapeJobs = [{ job: SAMPLE_APP, targets: [`${platform.serviceHost(SAMPLE_APP)}:${SAMPLE_APP_PORT}`], metricsPath: "/metrics" }];
+        this.scrapeJobs = [
+            { job: SAMPLE_APP, targets: [`${platform.serviceHost(SAMPLE_APP)}:${SAMPLE_APP_PORT}`], metricsPath: "/metrics" },
+        ];
         this.url = platform.userUrl(SAMPLE_APP, SAMPLE_APP_PORT, args.hostPort, "/");
         this.ready = group.ready;
         this.registerOutputs({ url: this.url });

@@ -26,7 +26,8 @@ export const sampleApp = defineDashboard({
                 },
                 {
                     title: "Error rate by route",
-                    description: "Share of answers with a 5xx status (database failures, or a route switched off from the live page). Must stay near 0 while nodes join.",
+                    description:
+                        "Share of answers with a 5xx status (database failures, or a route switched off from the live page). Must stay near 0 while nodes join.",
                     unit: "percentunit",
                     queries: [
                         {
@@ -54,7 +55,8 @@ export const sampleApp = defineDashboard({
             panels: [
                 {
                     title: "Queries per second by pool",
-                    description: "Writes go through the writer pool (crdb-writer, root); reads through the reader pool (crdb-reader, the read-only user) from phase 1 on.",
+                    description:
+                        "Writes go through the writer pool (crdb-writer, root); reads through the reader pool (crdb-reader, the read-only user) from phase 1 on.",
                     unit: "ops",
                     queries: [
                         {
@@ -65,7 +67,8 @@ export const sampleApp = defineDashboard({
                 },
                 {
                     title: "Reads go through",
-                    description: "1 for the pool reads use: the writer in phase 0 (no reader user yet), the reader from phase 1 on, with no redeploy.",
+                    description:
+                        "1 for the pool reads use: the writer in phase 0 (no reader user yet), the reader from phase 1 on, with no redeploy.",
                     unit: "short",
                     queries: [{ expr: `max by (pool) (app_reads_via{${INSTANCE}})`, legend: "{{pool}}" }],
                 },
@@ -77,9 +80,12 @@ export const sampleApp = defineDashboard({
                 },
                 {
                     title: "DB errors by pool and SQLSTATE",
-                    description: "Failed queries: 'connect' is a connection failure, 42501 a refused write (the reader may not write), 40001 a retryable transaction conflict.",
+                    description:
+                        "Failed queries: 'connect' is a connection failure, 42501 a refused write (the reader may not write), 40001 a retryable transaction conflict.",
                     unit: "ops",
-                    queries: [{ expr: `sum by (pool, code) (rate(app_db_errors_total{${INSTANCE}}[${RATE}]))`, legend: "{{pool}} {{code}}" }],
+                    queries: [
+                        { expr: `sum by (pool, code) (rate(app_db_errors_total{${INSTANCE}}[${RATE}]))`, legend: "{{pool}} {{code}}" },
+                    ],
                 },
             ],
         },

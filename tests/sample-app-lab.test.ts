@@ -16,7 +16,7 @@ const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 /** The value inside a secret envelope. @throws AssertionError when the value is not a secret. */
 function unwrapSecret(value: unknown): any {
     assert.ok(value && typeof value === "object" && SECRET_SIG in value, `not a secret: ${JSON.stringify(value)}`);
-    return (value as { value: unknown }).value;
+    return (value as unknown as { value: unknown }).value;
 }
 
 const deployment = (g: Graph) => ofType(g, "kubernetes:apps/v1:Deployment").find((d) => d.name === "sample-app");
@@ -35,20 +35,27 @@ describe("sample app in the CockroachDB lab", () => {
             for (const [i, s] of specs.entries()) assert.deepEqual(s, specs[0], `${name} differs in phase ${i}`);
         }
         // The cluster itself did change: the check is not vacuous.
-        const replicas = graphs.map((g) => ofType(g, "kubernetes:apps/v1:StatefulSet").find((s) => s.name === "crdb")!.inputs.spec.replicas);
+        const replicas = graphs.map(
+            (g) => ofType(g, "kubernetes:apps/v1:StatefulSet").find((s) => s.name === "crdb")!.inputs.spec.replicas,
+        );
         assert.deepEqual(replicas, [1, 2, 3]);
     });
 
     it("on Kubernetes: a Deployment (no data) with probes, the URLs from a Secret, reads through crdb-reader as the reader", async () => {
         const graph = await evaluate(stackConfig("phase0", RENDER), "crdb");
-        assert.ok(!ofType(graph, "kubernetes:apps/v1:StatefulSet").some((s) => s.name === "sample-app"), "no StatefulSet for a group without data");
+        assert.ok(
+            !ofType(graph, "kubernetes:apps/v1:StatefulSet").some((s) => s.name === "sample-app"),
+            "no StatefulSet for a group without data",
+        );
         const pod = deployment(graph)!.inputs.spec.template.spec;
         const c = pod.containers[0];
         assert.equal(c.image, "clusterlab/sample-app:0.1.0");
         assert.deepEqual(c.command, ["node", "/app/dist/main.js"]);
         assert.deepEqual(c.readinessProbe.httpGet, { port: 8080, path: "/readyz" });
         assert.deepEqual(c.livenessProbe.httpGet, { port: 8080, path: "/healthz" });
-        const env = Object.fromEntries(c.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [e.name, e.value ?? e.valueFrom]));
+        const env = Object.fromEntries(
+            c.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [e.name, e.value ?? e.valueFrom]),
+        );
         assert.equal(env.APP_READER_FALLBACK, "writer");
         assert.deepEqual(env.APP_DB_WRITER_URL, { secretKeyRef: { name: "sample-app-env", key: "APP_DB_WRITER_URL" } });
         assert.deepEqual(env.APP_DB_READER_URL, { secretKeyRef: { name: "sample-app-env", key: "APP_DB_READER_URL" } });
@@ -79,11 +86,18 @@ describe("sample app in the CockroachDB lab", () => {
         assert.deepEqual(job.static_configs[0].targets, ["sample-app:8080"]);
         assert.equal(job.metrics_path ?? "/metrics", "/metrics");
         const dashboards = Object.keys(renderedFiles(graph, "grafana")).filter((p) => p.endsWith(".json"));
-        for (const uid of ["sample-app", "crdb-overview", "crdb-evolution"]) assert.ok(dashboards.some((p) => p.endsWith(`/${uid}.json`)), dashboards.join("\n"));
+        for (const uid of ["sample-app", "crdb-overview", "crdb-evolution"])
+            assert.ok(
+                dashboards.some((p) => p.endsWith(`/${uid}.json`)),
+                dashboards.join("\n"),
+            );
     });
 
     it("on Docker: built from app/Dockerfile for the stack's architecture, one container publishing the live page", async () => {
-        const graph = await evaluate(stackConfig("phase0", { ...RENDER, platform: "docker", arch: "arm64", app: { image: undefined } }), "crdb");
+        const graph = await evaluate(
+            stackConfig("phase0", { ...RENDER, platform: "docker", arch: "arm64", app: { image: undefined } }),
+            "crdb",
+        );
         const build = ofType(graph, "docker:index/image:Image").find((i) => i.name === "sample-app-build")!;
         assert.ok(build, "no image build");
         assert.equal(build.inputs.build.context, "app");
@@ -111,7 +125,10 @@ describe("sample app in the CockroachDB lab", () => {
 
     it("refuses Kubernetes without app.image, and bad app values, naming the key", () => {
         const base = { lab: "crdb", platform: "kubernetes", phase: 0 };
-        assert.throws(() => parseStackConfig(base), (e: ConfigError) => /^app\.image: required on kubernetes/.test(e.problems[0]));
+        assert.throws(
+            () => parseStackConfig(base),
+            (e: ConfigError) => /^app\.image: required on kubernetes/.test(e.problems[0]),
+        );
         assert.doesNotThrow(() => parseStackConfig({ ...base, app: { enabled: false } }));
         for (const [app, key] of [
             [{ image: "clusterlab/sample-app:latest" }, "app.image"],

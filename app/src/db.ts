@@ -19,7 +19,8 @@ export type PoolName = "writer" | "reader";
  * The login insert: insert-only and safe to retry — the event id is chosen by the client (or the
  * caller's `Idempotency-Key`), so a retried request after a lost reply inserts nothing new.
  */
-export const LOGIN_SQL = "INSERT INTO login_events (id, user_name, source_ip, succeeded) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING";
+export const LOGIN_SQL =
+    "INSERT INTO login_events (id, user_name, source_ip, succeeded) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING";
 
 /**
  * The prefix search, the shape of `sql/queries/search-prefix.sql` with the prefix and its
@@ -115,7 +116,11 @@ export class Db {
      * cannot log in, trying the reader again every `readerRetrySeconds`.
      * @returns the rows and the pool that served them.
      */
-    async read<R extends QueryResultRow = QueryResultRow>(op: string, sql: string, params: unknown[]): Promise<{ rows: R[]; via: PoolName }> {
+    async read<R extends QueryResultRow = QueryResultRow>(
+        op: string,
+        sql: string,
+        params: unknown[],
+    ): Promise<{ rows: R[]; via: PoolName }> {
         const retryDue = Date.now() - this.readerLoginFailedAt >= this.config.readerRetrySeconds * 1000;
         if (this.readerLoginFailedAt && !retryDue) return { rows: await this.query<R>("writer", op, sql, params), via: "writer" };
         try {
@@ -150,13 +155,18 @@ export class Db {
         const check = async (pool: PoolName) => (await this.query<{ can_insert: boolean }>(pool, "ready", CAN_INSERT_SQL))[0].can_insert;
         const [writer, reader] = await Promise.all([
             check("writer").then(
-                (canInsert): CheckResult => (canInsert ? { ok: true, detail: "answers, may insert" } : { ok: false, detail: "answers but may not insert into login_events" }),
+                (canInsert): CheckResult =>
+                    canInsert
+                        ? { ok: true, detail: "answers, may insert" }
+                        : { ok: false, detail: "answers but may not insert into login_events" },
                 (err): CheckResult => ({ ok: false, detail: `${errorCode(err)}: ${(err as Error).message}` }),
             ),
             check("reader").then(
                 (canInsert): CheckResult => {
                     this.readerLoggedIn();
-                    return canInsert ? { ok: false, detail: "answers but may insert into login_events: not read-only" } : { ok: true, detail: "answers, read-only" };
+                    return canInsert
+                        ? { ok: false, detail: "answers but may insert into login_events: not read-only" }
+                        : { ok: true, detail: "answers, read-only" };
                 },
                 (err): CheckResult => {
                     const detail = `${errorCode(err)}: ${(err as Error).message}`;

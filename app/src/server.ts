@@ -56,7 +56,10 @@ function badRequest(error: z.ZodError, body: unknown) {
     const field = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]].join(".") : issue.path.join(".") || "(body)";
     let given: unknown = body;
     for (const key of issue.path) given = (given as Record<PropertyKey, unknown> | undefined)?.[key as string];
-    const message = issue.code === "unrecognized_keys" ? "unknown field" : `${issue.message}, got ${given === undefined ? "nothing" : JSON.stringify(given)}`;
+    const message =
+        issue.code === "unrecognized_keys"
+            ? "unknown field"
+            : `${issue.message}, got ${given === undefined ? "nothing" : JSON.stringify(given)}`;
     return { error: `${field}: ${message}`, field };
 }
 
@@ -68,14 +71,21 @@ export function hashAddress(ip: string): string {
 /** Login body: who, and whether the login succeeded (default true). */
 const LoginBody = z
     .strictObject({
-        user: z.string({ error: "expected a string of 1..64 characters" }).min(1, { error: "expected 1..64 characters" }).max(64, { error: "expected 1..64 characters" }).optional(),
+        user: z
+            .string({ error: "expected a string of 1..64 characters" })
+            .min(1, { error: "expected 1..64 characters" })
+            .max(64, { error: "expected 1..64 characters" })
+            .optional(),
         succeeded: z.boolean({ error: "expected true or false" }).optional(),
     })
     .nullish();
 
 /** Search query string. */
 const SearchQuery = z.object({
-    q: z.string({ error: "expected a prefix of 1..64 characters" }).min(1, { error: "expected a prefix of 1..64 characters" }).max(64, { error: "expected a prefix of 1..64 characters" }),
+    q: z
+        .string({ error: "expected a prefix of 1..64 characters" })
+        .min(1, { error: "expected a prefix of 1..64 characters" })
+        .max(64, { error: "expected a prefix of 1..64 characters" }),
 });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -92,7 +102,12 @@ export function buildApp(config: AppConfig): SampleApp {
     let searchSeq = 0;
     const send = async (kind: Kind) => {
         if (kind === "login") {
-            await server.inject({ method: "POST", url: "/login", payload: { user: `user-${Math.floor(Math.random() * 1000)}` }, remoteAddress: "10.0.0.1" });
+            await server.inject({
+                method: "POST",
+                url: "/login",
+                payload: { user: `user-${Math.floor(Math.random() * 1000)}` },
+                remoteAddress: "10.0.0.1",
+            });
         } else {
             // Two hex characters: every prefix matches about 40 of the 10,000 seeded terms.
             const q = (searchSeq++ % 256).toString(16).padStart(2, "0");
@@ -121,12 +136,14 @@ export function buildApp(config: AppConfig): SampleApp {
     });
 
     server.post("/login", async (request, reply) => {
-        if (!traffic.controls.writers) return reply.code(503).send({ error: "writers are stopped: POST /controls {\"writers\": true}" });
+        if (!traffic.controls.writers) return reply.code(503).send({ error: 'writers are stopped: POST /controls {"writers": true}' });
         const body = LoginBody.safeParse(request.body);
         if (!body.success) return reply.code(400).send(badRequest(body.error, request.body));
         const key = request.headers["idempotency-key"];
         if (key !== undefined && (typeof key !== "string" || !UUID.test(key))) {
-            return reply.code(400).send({ error: `Idempotency-Key: expected a UUID, got ${JSON.stringify(key)}`, field: "Idempotency-Key" });
+            return reply
+                .code(400)
+                .send({ error: `Idempotency-Key: expected a UUID, got ${JSON.stringify(key)}`, field: "Idempotency-Key" });
         }
         try {
             const id = await db.insertLogin({
@@ -142,7 +159,7 @@ export function buildApp(config: AppConfig): SampleApp {
     });
 
     server.get("/search", async (request, reply) => {
-        if (!traffic.controls.readers) return reply.code(503).send({ error: "readers are stopped: POST /controls {\"readers\": true}" });
+        if (!traffic.controls.readers) return reply.code(503).send({ error: 'readers are stopped: POST /controls {"readers": true}' });
         const query = SearchQuery.safeParse(request.query);
         if (!query.success) return reply.code(400).send(badRequest(query.error, request.query));
         try {

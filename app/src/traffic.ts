@@ -34,7 +34,10 @@ export function spikeSchema(limits: SpikeLimits) {
         const error = `expected an integer ${lo}..${hi}`;
         return z.int({ error }).min(lo, { error }).max(hi, { error });
     };
-    const weight = z.number({ error: "expected a number 0..100" }).min(0, { error: "expected a number 0..100" }).max(100, { error: "expected a number 0..100" });
+    const weight = z
+        .number({ error: "expected a number 0..100" })
+        .min(0, { error: "expected a number 0..100" })
+        .max(100, { error: "expected a number 0..100" });
     return z.strictObject({
         seconds: int(1, limits.maxSeconds).default(10),
         rps: int(1, limits.maxRps).default(20),
@@ -213,8 +216,14 @@ export class Traffic {
      */
     startSpike(request: SpikeRequest): boolean {
         if (this.spike?.pacer.running) return false;
-        const pacer = new Pacer(request.rps, request.seconds * request.rps, request.mix, this.send, this.allowed, SPIKE_MAX_IN_FLIGHT, (n) =>
-            this.gauges.spikeWorkers(n),
+        const pacer = new Pacer(
+            request.rps,
+            request.seconds * request.rps,
+            request.mix,
+            this.send,
+            this.allowed,
+            SPIKE_MAX_IN_FLIGHT,
+            (n) => this.gauges.spikeWorkers(n),
         );
         this.spike = { pacer, request };
         this.gauges.spikeTargetRps(request.rps);

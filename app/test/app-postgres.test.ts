@@ -66,8 +66,13 @@ describe("sample app on a real PostgreSQL", function () {
         const body = (await res.json()) as { via: string; terms: { term: string }[] };
         assert.equal(body.via, "reader");
         assert.ok(body.terms.length > 0 && body.terms.length <= 20, JSON.stringify(body));
-        assert.ok(body.terms.every((t) => t.term.startsWith("ab")), JSON.stringify(body.terms));
-        const expected = psql("SELECT string_agg(term, ',' ORDER BY term) FROM (SELECT term FROM search_terms WHERE term LIKE 'ab%' ORDER BY term LIMIT 20) t");
+        assert.ok(
+            body.terms.every((t) => t.term.startsWith("ab")),
+            JSON.stringify(body.terms),
+        );
+        const expected = psql(
+            "SELECT string_agg(term, ',' ORDER BY term) FROM (SELECT term FROM search_terms WHERE term LIKE 'ab%' ORDER BY term LIMIT 20) t",
+        );
         assert.equal(body.terms.map((t) => t.term).join(","), expected);
         assert.equal(psql("SELECT DISTINCT usename FROM pg_stat_activity WHERE application_name = 'sample-app-reader'"), "reader");
         assert.equal((await fetch(`${base}/search?q=`)).status, 400);
@@ -75,7 +80,10 @@ describe("sample app on a real PostgreSQL", function () {
     });
 
     it("the search is the shape of sql/queries/search-prefix.sql, and the index serves it (EXPLAIN as the reader)", async () => {
-        const file = readFileSync(join(SQL_DIR, "queries", "search-prefix.sql"), "utf8").replace(/--.*$/gm, "").trim().replace(/;$/, "");
+        const file = readFileSync(join(SQL_DIR, "queries", "search-prefix.sql"), "utf8")
+            .replace(/--.*$/gm, "")
+            .trim()
+            .replace(/;$/, "");
         assert.equal(SEARCH_SQL, file.replace("'ab'", "$1").replace("'ac'", "$2"));
         psql("ANALYZE search_terms");
         const plan = await app.db.query<{ "QUERY PLAN": string }>("reader", "explain", `EXPLAIN ${SEARCH_SQL}`, ["ab", "ac"]);
@@ -120,7 +128,11 @@ describe("sample app on a real PostgreSQL", function () {
         // The port comes alive (a relay to the real server): the same app becomes ready.
         const proxy = await relay(port, pg.port);
         try {
-            const up = await waitFor("/readyz 200", async () => ((await fetch(`${started.base}/readyz`)).status === 200 ? true : undefined), 15_000);
+            const up = await waitFor(
+                "/readyz 200",
+                async () => ((await fetch(`${started.base}/readyz`)).status === 200 ? true : undefined),
+                15_000,
+            );
             assert.equal(up, true);
             assert.equal(((await (await fetch(`${started.base}/search?q=ab`)).json()) as { via: string }).via, "reader");
         } finally {
@@ -176,7 +188,9 @@ describe("sample app on a real PostgreSQL", function () {
         const state = await waitFor(
             "the spike to finish",
             async () => {
-                const s = (await (await fetch(`${base}/state`)).json()) as { spike: { running: boolean; inFlight: number; sent: number; dropped: number } };
+                const s = (await (await fetch(`${base}/state`)).json()) as {
+                    spike: { running: boolean; inFlight: number; sent: number; dropped: number };
+                };
                 return !s.spike.running && s.spike.inFlight === 0 ? s.spike : undefined;
             },
             15_000,

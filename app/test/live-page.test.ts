@@ -45,7 +45,12 @@ describe("sample app live page in headless Chromium", function () {
         ({ app, base } = await startApp(testConfig(pg.url("postgres"), pg.url("reader"))));
         profile = mkdtempSync(join(tmpdir(), "chromium-profile-"));
         // A persistent context on a fresh directory is how playwright takes a --user-data-dir.
-        browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, timeout: 60_000 });
+        browser = await chromium.launchPersistentContext(profile, {
+            executablePath: CHROMIUM,
+            headless: true,
+            args: FLAGS,
+            timeout: 60_000,
+        });
     });
 
     after(async () => {
@@ -79,7 +84,8 @@ describe("sample app live page in headless Chromium", function () {
 
         // Logins are being written while the spike runs...
         const logins = async () => sample(await metricsText(base), "app_db_query_duration_seconds_count", { pool: "writer", op: "login" });
-        const searches = async () => sample(await metricsText(base), "app_db_query_duration_seconds_count", { pool: "reader", op: "search" });
+        const searches = async () =>
+            sample(await metricsText(base), "app_db_query_duration_seconds_count", { pool: "reader", op: "search" });
         const first = await logins();
         await waitFor("more login writes", async () => ((await logins()) > first ? true : undefined), 3_000, 100);
 
@@ -93,7 +99,9 @@ describe("sample app live page in headless Chromium", function () {
         assert.equal(loginsLater, loginsAtStop, "no login writes after stop-writers");
         assert.ok(searchesLater > searchesAtStop, `searches went on (${searchesAtStop} → ${searchesLater})`);
         assert.equal(sample(await metricsText(base), "app_control_enabled", { control: "writers" }), 0);
-        await page.waitForFunction(() => document.querySelector("#btn-writers")?.textContent === "Start writers", undefined, { timeout: 3_000 });
+        await page.waitForFunction(() => document.querySelector("#btn-writers")?.textContent === "Start writers", undefined, {
+            timeout: 3_000,
+        });
 
         mkdirSync(join(__dirname, "..", "test-output"), { recursive: true });
         await page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -44,7 +44,11 @@ describe("sample app process (main.ts)", function () {
     });
 
     it("refuses a bad environment, naming each variable and hiding passwords", async () => {
-        const p = startMain({ APP_DB_WRITER_URL: "postgresql://root:hunter2@db:26257/lab", APP_DB_READER_URL: "mysql://x", APP_SPIKE_MAX_RPS: "lots" });
+        const p = startMain({
+            APP_DB_WRITER_URL: "postgresql://root:hunter2@db:26257/lab",
+            APP_DB_READER_URL: "mysql://x",
+            APP_SPIKE_MAX_RPS: "lots",
+        });
         started.push(p);
         assert.equal(await p.exited, 1);
         const out = p.output();
@@ -76,7 +80,11 @@ describe("sample app process (main.ts)", function () {
                 OTEL_BSP_SCHEDULE_DELAY: "200",
             });
             started.push(p);
-            await waitFor("/healthz", async () => ((await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200 ? true : undefined), 30_000);
+            await waitFor(
+                "/healthz",
+                async () => ((await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200 ? true : undefined),
+                30_000,
+            );
             const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
             const body = (await ready.json()) as { writer: { detail: string } };
             assert.equal(ready.status, 503);

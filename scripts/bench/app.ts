@@ -35,7 +35,14 @@ const ENDPOINTS: Endpoint[] = [
 function once(port: number, agent: Agent, e: Endpoint): Promise<number> {
     return new Promise((resolve, reject) => {
         const req = request(
-            { host: "127.0.0.1", port, agent, method: e.method, path: e.path(), headers: e.body ? { "content-type": "application/json" } : {} },
+            {
+                host: "127.0.0.1",
+                port,
+                agent,
+                method: e.method,
+                path: e.path(),
+                headers: e.body ? { "content-type": "application/json" } : {},
+            },
             (res) => {
                 res.resume();
                 res.on("end", () => resolve(res.statusCode ?? 0));
@@ -94,14 +101,25 @@ export async function benchApp(): Promise<void> {
         for (const e of ENDPOINTS) {
             await drive(port, e, 1);
             const { latencies, failures } = await drive(port, e, SECONDS);
-            rows.push({ label: e.label, n: latencies.length, rps: latencies.length / SECONDS, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), failures });
+            rows.push({
+                label: e.label,
+                n: latencies.length,
+                rps: latencies.length / SECONDS,
+                p50: pct(latencies, 0.5),
+                p99: pct(latencies, 0.99),
+                failures,
+            });
         }
         const login = rows.find((r) => r.label === "POST /login")!.rps;
-        console.log(`\nsample app against local PostgreSQL: ${CONCURRENCY} connections, ${SECONDS} s per endpoint, ${new Date().toISOString()}`);
+        console.log(
+            `\nsample app against local PostgreSQL: ${CONCURRENCY} connections, ${SECONDS} s per endpoint, ${new Date().toISOString()}`,
+        );
         console.log("| endpoint | requests | req/s | p50 ms | p99 ms | failed | × POST /login req/s |");
         console.log("|---|---:|---:|---:|---:|---:|---:|");
         for (const r of rows) {
-            console.log(`| ${r.label} | ${r.n} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.failures} | ${(r.rps / login).toFixed(2)} |`);
+            console.log(
+                `| ${r.label} | ${r.n} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.failures} | ${(r.rps / login).toFixed(2)} |`,
+            );
         }
     } finally {
         await new Promise<void>((resolve) => {

@@ -49,7 +49,11 @@ export async function startLabPostgres(prefix = "pg"): Promise<TestPostgres> {
     const data = join(dir.path, "data");
     const port = await freePort();
     const psql = (user: string, args: string[], db = "lab") =>
-        asPostgres(join(bin, "psql"), ["-X", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", db, ...args], 30_000);
+        asPostgres(
+            join(bin, "psql"),
+            ["-X", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", db, ...args],
+            30_000,
+        );
     const stop = async () => {
         // As root the server runs under runuser, which a signal to runuser may not reach: stop it by its data dir.
         if (existsSync(data)) asPostgres(join(bin, "pg_ctl"), ["stop", "-m", "fast", "-D", data], 30_000);
@@ -68,7 +72,9 @@ export async function startLabPostgres(prefix = "pg"): Promise<TestPostgres> {
         if (process.getuid?.() === 0)
             processes.start("postgres", "runuser", ["-u", "postgres", "--", join(bin, "postgres"), ...argv], join(dir.path, "pg.log"));
         else processes.start("postgres", join(bin, "postgres"), argv, join(dir.path, "pg.log"));
-        await waitFor("PostgreSQL accepting connections", async () => (psql("postgres", ["-c", "select 1"], "postgres").status === 0 ? true : undefined));
+        await waitFor("PostgreSQL accepting connections", async () =>
+            psql("postgres", ["-c", "select 1"], "postgres").status === 0 ? true : undefined,
+        );
         // What the .crdb.sql files do on CockroachDB, in PostgreSQL's words.
         assert.equal(psql("postgres", ["-c", "CREATE DATABASE lab"], "postgres").status, 0);
         assert.equal(psql("postgres", ["-c", "CREATE ROLE reader LOGIN"], "postgres").status, 0);
