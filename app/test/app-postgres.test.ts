@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SQL_DIR } from "../../components/crdb-phases";
+import { sampleApp } from "../../dashboards/sample-app";
 import { freePort, waitFor } from "../../tests/support/processes";
 import { TestPostgres, startLabPostgres } from "../../tests/support/postgres";
 import { LOGIN_SQL, SEARCH_SQL } from "../src/db";
@@ -205,6 +206,30 @@ describe("sample app on a real PostgreSQL", function () {
         assert.ok(Math.abs(search - 4 * login) <= 4, `mix login ${login} search ${search}`);
         assert.equal(sample(await metricsText(base), "app_spike_target_rps"), 0);
         assert.ok(sample(await metricsText(base), "app_http_request_duration_seconds_count", { route: "/search" }) >= search);
+    });
+
+    it("every metric and label the sample-app dashboard queries is one the running app exports", async () => {
+        // Traffic of every kind the dashboard shows, so every series exists: a login, a search, a refused write.
+        assert.equal((await post(`${base}/login`, { user: "dana" })).status, 201);
+        assert.equal((await fetch(`${base}/search?q=0a`)).status, 200);
+        await assert.rejects(app.db.query("reader", "login", LOGIN_SQL, [randomUUID(), "mallory", "x", true]));
+        const text = await metricsText(base);
+        const exprs: string[] = (sampleApp.build().panels as { targets?: { expr: string }[] }[]).flatMap((p) =>
+            (p.targets ?? []).map((t) => t.expr),
+        );
+        assert.ok(exprs.length >= 10, `${exprs.length} queries`);
+        const names = new Set(exprs.flatMap((e) => [...e.matchAll(/\b(app_[a-z_]+)/g)].map((m) => m[1])));
+        for (const name of names) assert.match(text, new RegExp(`^${name}[{ ]`, "m"), `${name} is not exported`);
+        // Labels in selectors and by-clauses; Prometheus adds instance, histograms carry le.
+        const labels = new Set(
+            exprs.flatMap((e) => [
+                ...[...e.matchAll(/([a-z_]+)\s*(=~|!=|=)\s*"/g)].map((m) => m[1]),
+                ...[...e.matchAll(/by \(([^)]*)\)/g)].flatMap((m) => m[1].split(",").map((l) => l.trim())),
+            ]),
+        );
+        for (const label of [...labels].filter((l) => l !== "instance" && l !== "le")) {
+            assert.match(text, new RegExp(`^app_[a-z_]+\\{[^}]*\\b${label}="`, "m"), `label ${label} is not on any app_ metric`);
+        }
     });
 
     for (const [body, field] of [
