@@ -49,8 +49,10 @@ export function errorCode(err: unknown): string {
 
 /**
  * A failed login of the pool's user: SQLSTATE class 28 (invalid authorization specification),
- * e.g. PostgreSQL `28000 role "reader" does not exist`, CockroachDB `28P01 password
- * authentication failed for user reader` (PostgreSQL Appendix A "Error Codes").
+ * e.g. PostgreSQL `28000 role "reader" does not exist` (PostgreSQL Appendix A "Error Codes"),
+ * CockroachDB `28000 password authentication failed for user reader` — also on an insecure
+ * cluster, where the user's existence is checked before the trust method (cockroach
+ * `pkg/sql/pgwire/auth.go`, `handleAuthentication`: `!exists` → `InvalidAuthorizationSpecification`).
  */
 export function isLoginFailure(err: unknown): boolean {
     return errorCode(err).startsWith("28");
