@@ -31,7 +31,7 @@ describe("sample app on a real PostgreSQL", function () {
         fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
 
     before(async () => {
-        pg = await startLabPostgres("app-pg");
+        pg = await startLabPostgres("app-pg", { tlsUser: "tlswriter" });
         ({ app, base } = await startApp(testConfig(pg.url("postgres"), pg.url("reader"))));
     });
 
@@ -170,6 +170,38 @@ describe("sample app on a real PostgreSQL", function () {
         const strict = await startApp(testConfig(pg.url("postgres"), pg.url("nobody_here")));
         extra.push(strict.app);
         assert.equal((await fetch(`${strict.base}/readyz`)).status, 503);
+    });
+
+    it("speaks TLS when the URL asks: verify-full with the CA and a client certificate; refused without TLS or with the wrong CA", async () => {
+        const tls = pg.tls!;
+        const url = (params: string) => `postgresql://${tls.user}@127.0.0.1:${pg.port}/lab?${params}`;
+        const secure = url(`sslmode=verify-full&sslrootcert=${tls.ca}&sslcert=${tls.clientCert}&sslkey=${tls.clientKey}`);
+        const started = await startApp(testConfig(secure, pg.url("reader")));
+        extra.push(started.app);
+        const ready = await fetch(`${started.base}/readyz`);
+        assert.equal(ready.status, 200, await ready.clone().text());
+        assert.equal((await post(`${started.base}/login`, { user: "erin" })).status, 201);
+        // The server's view: the writer's session is this user, over TLS.
+        assert.equal(
+            psql(
+                `SELECT DISTINCT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'sample-app-writer' AND a.usename = '${tls.user}'`,
+            ),
+            "t",
+        );
+        for (const [params, detail] of [
+            ["sslmode=disable", /^28000: .*no encryption/],
+            [
+                `sslmode=verify-full&sslrootcert=${tls.clientCert}&sslcert=${tls.clientCert}&sslkey=${tls.clientKey}`,
+                /^connect: .*certificate/i,
+            ],
+        ] as const) {
+            const refused = await startApp(testConfig(url(params), pg.url("reader")));
+            extra.push(refused.app);
+            const res = await fetch(`${refused.base}/readyz`);
+            const body = (await res.json()) as { writer: { ok: boolean; detail: string } };
+            assert.equal(res.status, 503, params);
+            assert.match(body.writer.detail, detail);
+        }
     });
 
     it("POST /spike 2 s × 50 rps sends ~100 requests, 1:4 login:search, and the metrics count them", async () => {
