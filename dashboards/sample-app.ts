@@ -81,7 +81,7 @@ export const sampleApp = defineDashboard({
                 {
                     title: "DB errors by pool and SQLSTATE",
                     description:
-                        "Failed queries: 'connect' is a connection failure, 42501 a refused write (the reader may not write), 40001 a retryable transaction conflict.",
+                        "Failed queries: 'connect' is a connection failure, 42501 a refused write (the reader may not write), 40001 a retryable transaction conflict, 28000 on the reader in phase 0 its login attempts before phase 1 creates the user.",
                     unit: "ops",
                     queries: [
                         { expr: `sum by (pool, code) (rate(app_db_errors_total{${INSTANCE}}[${RATE}]))`, legend: "{{pool}} {{code}}" },

@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import { parse } from "yaml";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { loadConfig } from "../app/src/config";
-import { Graph, evaluate, ofType, renderedFiles, stackConfig } from "./support/evaluate";
+import { Graph, evaluate, ofType, renderedFiles, stackConfig, waitsFor } from "./support/evaluate";
 
 const RENDER = { kubernetes: { renderYamlToDirectory: "/tmp/clusterlab-render" }, grafanaAdminPassword: "app-test-password" };
 
@@ -76,6 +76,9 @@ describe("sample app in the CockroachDB lab", () => {
         assert.equal(svc.metadata.name, "sample-app");
         assert.deepEqual(svc.spec.ports, [{ name: "http", port: 8080, targetPort: 8080 }]);
         assert.match(String(graph.outputs.appUrl), /port-forward svc\/sample-app 8000:8080/);
+        // Starts once the schema exists (phase 0's SQL), so its first /readyz can pass.
+        const bootstrap = ofType(graph, "kubernetes:batch/v1:Job").find((j) => j.name.startsWith("sql-01-bootstrap-"))!;
+        assert.ok(waitsFor(graph, "kubernetes:apps/v1:Deployment::sample-app", `kubernetes:batch/v1:Job::${bootstrap.name}`));
     });
 
     it("is scraped by Prometheus, and Grafana shows the sample-app dashboard next to the cluster's", async () => {
