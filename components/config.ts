@@ -190,6 +190,31 @@ const CrdbWorkloadSettings = z
     })
     .prefault({});
 
+// ---- sample app (CockroachDB lab) --------------------------------------------------------
+
+/**
+ * The sample app (`app/`): `POST /login` through `crdb-writer`, `GET /search` through
+ * `crdb-reader` as the read-only user, `POST /spike`, a live page. No published image: on
+ * Docker it is built from `app/Dockerfile` unless `image` names one; on Kubernetes `image` is
+ * required (build `app/Dockerfile`, push it or load it into the cluster).
+ */
+const SampleAppSettings = z
+    .strictObject({
+        enabled: z.boolean({ error: "expected true or false" }).default(true),
+        image: pinnedImage.optional(),
+        /** Docker: host port of the app's HTTP port (live page, API, /metrics). */
+        hostPort: hostPort.default(8000),
+        /** The app's own background load at start (the live page's "load" switch), requests per second. */
+        loadOnStart: z.boolean({ error: "expected true or false" }).default(true),
+        loadRps: intIn(1, 200).default(5),
+        /** `POST /spike` guardrails: the largest duration (seconds) and rate (requests per second) it accepts. */
+        spikeMaxSeconds: intIn(1, 3600).default(120),
+        spikeMaxRps: intIn(1, 5000).default(500),
+        /** OTLP/HTTP endpoint (e.g. `http://otel-collector:4318`); set to switch tracing on. */
+        otlpEndpoint: z.url({ error: "expected an http(s) URL such as http://otel-collector:4318" }).optional(),
+    })
+    .prefault({});
+
 /** The CockroachDB evolution lab (phase0..phase2). */
 export const CrdbLabConfig = z.strictObject({
     lab: z.literal("crdb"),
@@ -197,6 +222,7 @@ export const CrdbLabConfig = z.strictObject({
     phase: CrdbPhase.default(0),
     crdb: CrdbSettings,
     load: CrdbWorkloadSettings,
+    app: SampleAppSettings,
 });
 /** Parsed config of a CockroachDB lab stack. */
 export type CrdbLabConfig = z.infer<typeof CrdbLabConfig>;
@@ -352,6 +378,11 @@ function crossChecks(config: StackConfig): string[] {
     if (config.lab === "crdb" && config.crdb.nodes < config.phase + 1) {
         problems.push(
             `crdb.nodes: phase ${config.phase} sets replication factor ${config.phase + 1}, which needs at least ${config.phase + 1} nodes, got ${config.crdb.nodes}`,
+        );
+    }
+    if (config.platform === "kubernetes" && config.lab === "crdb" && config.app.enabled && !config.app.image) {
+        problems.push(
+            "app.image: required on kubernetes (no published sample-app image; build app/Dockerfile and push it, or set app.enabled to false), got nothing",
         );
     }
     if (config.platform === "kubernetes" && (config.lab === "tikv" || config.lab === "etcd") && config.load.enabled && !config.load.image) {
