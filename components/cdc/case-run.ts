@@ -54,7 +54,8 @@ export class CdcCaseRun extends pulumi.ComponentResource {
         for (const step of CASE_STEPS[config.cdc.start]) {
             if (step === DISTURB_STARTS_WITH && config.cdc.disturb !== "none") {
                 const kind = config.cdc.disturb;
-                const name = `disturb-${kind}-${run.id}`;
+                // The run id names the disturbance already (`…-split-…`, `…-tl-…`).
+                const name = `disturb-${run.id}`;
                 platform.runTask(
                     {
                         name,

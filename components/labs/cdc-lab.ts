@@ -17,6 +17,7 @@ import { PdCluster } from "../pd-cluster";
 import { Platform } from "../platform";
 import { ScrapeJob } from "../prometheus-config";
 import { TikvCluster } from "../tikv-cluster";
+import { tikvLoad } from "../../dashboards/tikv-load";
 import { observe } from "./observe";
 import { LabOutputs } from "./types";
 
@@ -68,7 +69,9 @@ export function buildCdcLab(config: CdcLabConfig, platform: Platform): LabOutput
         cdcEnabled: config.cdc.enabled,
     };
     const scrapeJobs = clusters.flatMap((c) => c.scrapeJobs);
-    const dashboards = [...main.tikv.dashboards];
+    // go-ycsb's dashboard is provisioned whether or not the load runs, so switching the
+    // benchmark on or off never rewrites Grafana's provisioning.
+    const dashboards = [...main.tikv.dashboards, tikvLoad];
     const ruleFiles: Record<string, string> = {};
 
     if (config.cdc.enabled) {
@@ -140,7 +143,7 @@ export function buildCdcLab(config: CdcLabConfig, platform: Platform): LabOutput
         outputs,
         observe(config, platform, {
             scrapeJobs: [...scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs)],
-            dashboards: [...dashboards, ...loads.flatMap((l) => l.dashboards)],
+            dashboards: [...new Map([...dashboards, ...loads.flatMap((l) => l.dashboards)].map((d) => [d.uid, d])).values()],
             ruleFiles,
         }),
     );
