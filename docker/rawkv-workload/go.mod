@@ -2,7 +2,11 @@ module github.com/clusterlab/rawkv-workload
 
 go 1.23
 
+// The pure logic is its own module (stdlib only, go 1.19) so its tests need no client and no network.
+replace github.com/clusterlab/rawkv-workload/plan => ./plan
+
 require (
+	github.com/clusterlab/rawkv-workload/plan v0.0.0
 	github.com/pingcap/kvproto v0.0.0-20230403051650-e166ae588106
 	github.com/prometheus/client_golang v1.20.5
 	github.com/tikv/client-go/v2 v2.0.7
