@@ -8,7 +8,8 @@
  * (events per sink write) — `cdc/cdc/sink/metrics.go`, also on upstream's
  * `cdc/metrics/grafana/tikv-cdc.json`. TiKV `tikv_grpc_msg_duration_seconds{type}` (histogram;
  * RawKV writes are `raw_put`/`raw_batch_put`) — tikv `src/server/metrics.rs`. The lab labels
- * each TiKV cluster's scrape targets `cluster="main"` or `cluster="recovery"`.
+ * each TiKV cluster's scrape targets `cluster="main"` or `cluster="recovery"`. The verdict
+ * series `clusterlab_cdc_check_*{run}` come from this repository's `docker/rawkv-workload`.
  */
 import { INSTANCE, RATE, defineDashboard, quantile } from "./presets";
 
@@ -82,6 +83,39 @@ export const cdcReplication = defineDashboard({
                             legend: "{{changefeed}} {{capture}}",
                         },
                     ],
+                },
+            ],
+        },
+        {
+            title: "Correctness check",
+            panels: [
+                {
+                    kind: "stat",
+                    title: "Verdict",
+                    description:
+                        "1: every key of the run read v+1 on the recovery cluster; 0: keys wrong or missing (see the checker's log). Empty until the check is done.",
+                    unit: "short",
+                    queries: [
+                        {
+                            expr: "max by (run) (clusterlab_cdc_check_passed and on (run) clusterlab_cdc_check_done == 1)",
+                            legend: "{{run}}",
+                        },
+                    ],
+                },
+                {
+                    kind: "stat",
+                    title: "Keys wrong or missing",
+                    description: "Keys of the run that did not read v+1 on the recovery cluster.",
+                    unit: "short",
+                    queries: [{ expr: 'sum by (run) (clusterlab_cdc_check_keys{result=~"wrong|missing"})', legend: "{{run}}" }],
+                },
+                {
+                    kind: "stat",
+                    title: "Catch-up after the writes",
+                    description:
+                        "Seconds from the end of the writes until the changefeed checkpoint passed them: the RPO the run measured.",
+                    unit: "s",
+                    queries: [{ expr: "max by (run) (clusterlab_cdc_check_catchup_seconds)", legend: "{{run}}" }],
                 },
             ],
         },

@@ -6,7 +6,7 @@ import { cdcAlertRules, cdcAlerts } from "../components/cdc/alerts";
 import { requireTool, run, tempDir } from "./support/tools";
 
 describe("TiKV-CDC alert rules (promtool test rules)", () => {
-    it("fire on a lagging or failed changefeed, and stay quiet for a healthy or paused one", () => {
+    it("fire on a lagging or failed changefeed and a failed check, and stay quiet for healthy, paused or running ones", () => {
         const promtool = requireTool("promtool");
         const dir = tempDir("cdc-alerts");
         try {
@@ -27,6 +27,12 @@ describe("TiKV-CDC alert rules (promtool test rules)", () => {
                             { series: 'tikv_cdc_owner_status{changefeed="broken",instance="cdc-0"}', values: "0 0 0 1 1 1" },
                             // failed (2) from minute 4.
                             { series: 'tikv_cdc_owner_status{changefeed="failed",instance="cdc-0"}', values: "0 0 0 0 2 2" },
+                            // Verdict exporter: run "good" passes once done; run "bad" is done and failed from minute 3;
+                            // while a check is still running (done 0) its passed gauge is 0 and must not alert.
+                            { series: 'clusterlab_cdc_check_done{run="good",instance="v"}', values: "0 0 1 1 1 1" },
+                            { series: 'clusterlab_cdc_check_passed{run="good",instance="v"}', values: "0 0 1 1 1 1" },
+                            { series: 'clusterlab_cdc_check_done{run="bad",instance="v"}', values: "0 0 0 1 1 1" },
+                            { series: 'clusterlab_cdc_check_passed{run="bad",instance="v"}', values: "0 0 0 0 0 0" },
                             // stopped (3): paused on purpose by the between/after cases.
                             { series: 'tikv_cdc_owner_status{changefeed="paused",instance="cdc-0"}', values: "3 3 3 3 3 3" },
                         ],
@@ -39,6 +45,19 @@ describe("TiKV-CDC alert rules (promtool test rules)", () => {
                                     {
                                         exp_labels: { severity: "warning", changefeed: "slow" },
                                         exp_annotations: { summary: "changefeed slow: checkpoint lag (RPO) above 30 s" },
+                                    },
+                                ],
+                            },
+                            { eval_time: "2m", alertname: "TikvCdcCorrectnessCheckFailed", exp_alerts: [] },
+                            {
+                                eval_time: "4m",
+                                alertname: "TikvCdcCorrectnessCheckFailed",
+                                exp_alerts: [
+                                    {
+                                        exp_labels: { severity: "critical", run: "bad" },
+                                        exp_annotations: {
+                                            summary: "correctness check of run bad failed: keys wrong or missing on the recovery cluster",
+                                        },
                                     },
                                 ],
                             },
@@ -67,7 +86,7 @@ describe("TiKV-CDC alert rules (promtool test rules)", () => {
             assert.match(result.stdout, /SUCCESS/);
             assert.deepEqual(
                 cdcAlerts(30).map((a) => a.alert),
-                ["TikvCdcCheckpointLagHigh", "TikvCdcChangefeedError"],
+                ["TikvCdcCheckpointLagHigh", "TikvCdcCorrectnessCheckFailed", "TikvCdcChangefeedError"],
             );
         } finally {
             dir.remove();
@@ -81,7 +100,7 @@ describe("TiKV-CDC alert rules (promtool test rules)", () => {
             writeFileSync(join(dir.path, "cdc.yml"), cdcAlertRules(120));
             const result = run(promtool, ["check", "rules", join(dir.path, "cdc.yml")]);
             assert.equal(result.status, 0, result.stdout + result.stderr);
-            assert.match(result.stdout, /SUCCESS: 2 rules found/);
+            assert.match(result.stdout, /SUCCESS: 3 rules found/);
         } finally {
             dir.remove();
         }

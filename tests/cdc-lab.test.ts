@@ -195,7 +195,7 @@ describe("RawKV CDC lab (Pulumi.cdc.yaml)", () => {
         assert.ok(!ofType(quiet, CONTAINER).some((c) => c.name.startsWith("disturb-")));
     });
 
-    it("scrape jobs label each cluster, and TiKV-CDC is scraped on 8600 with its alert rules loaded", async () => {
+    it("scrape jobs label each cluster; TiKV-CDC (8600) and the verdict exporter (9105) are scraped, with the alert rules loaded", async () => {
         const graph = await evaluate(stackConfig("cdc"), "cdc");
         const files = renderedFiles(graph, "prometheus");
         const prom = Object.entries(files).find(([p]) => p.endsWith("prometheus.yml"))![1];
@@ -206,6 +206,15 @@ describe("RawKV CDC lab (Pulumi.cdc.yaml)", () => {
             Object.keys(files).some((p) => p.endsWith("tikv-cdc.yml")),
             Object.keys(files).join(", "),
         );
+        assert.match(prom, /job_name: rawkv-verdict[\s\S]*?rawkv-verdict:9105/);
+        const verdict = commandOf(graph, "rawkv-verdict-0");
+        assert.deepEqual(
+            verdict.filter((a) => a !== "--serve"),
+            commandOf(graph, task(graph, "rawkv-check-")),
+            "the exporter repeats the one-shot check",
+        );
+        assert.ok(verdict.includes("--serve"));
+        assert.equal(flag(verdict, "metrics-addr"), ":9105");
     });
 
     it("refuses configs outside the test plan, naming the key", () => {

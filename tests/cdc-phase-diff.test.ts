@@ -4,10 +4,23 @@ import { deepMerge, stackConfig } from "./support/evaluate";
 
 /**
  * What may change between RawKV CDC cases on one live stack: Prometheus's scrape targets
- * (main-cluster stores added), and the StatefulSet replicas of the main cluster's TiKV.
+ * (main-cluster stores added), the StatefulSet replicas of the main cluster's TiKV, and the
+ * verdict exporter's arguments (it holds no data).
  */
 const CDC_CASE_ALLOWED: AllowRule[] = [
     { type: "kubernetes:apps/v1:StatefulSet", name: /^main-tikv$/, paths: [/^spec\.replicas$/], reason: "main cluster 1 → 3 stores" },
+    {
+        type: "docker:index/container:Container",
+        name: /^rawkv-verdict-0$/,
+        paths: [/^command\[\d+\]$/],
+        reason: "the stateless verdict exporter moves to the new run's keys",
+    },
+    {
+        type: "kubernetes:apps/v1:Deployment",
+        name: /^rawkv-verdict$/,
+        paths: [/^spec\.template\.spec\.containers\[0\]\.args\[\d+\]$/, /annotations\.clusterlab\.dev\/config-hash$/],
+        reason: "the stateless verdict exporter moves to the new run's keys",
+    },
     ...PROMETHEUS_TARGETS_ALLOWED,
 ];
 

@@ -32,6 +32,14 @@ export function cdcAlerts(lagSeconds: number): AlertRule[] {
             annotations: { summary: `changefeed {{ $labels.changefeed }}: checkpoint lag (RPO) above ${lagSeconds} s` },
         },
         {
+            alert: "TikvCdcCorrectnessCheckFailed",
+            // The verdict exporter of the RawKV CDC lab (docker/rawkv-workload `check --serve`).
+            expr: "max by (run) (clusterlab_cdc_check_done) == 1 and on (run) max by (run) (clusterlab_cdc_check_passed) == 0",
+            for: "0m",
+            labels: { severity: "critical" },
+            annotations: { summary: "correctness check of run {{ $labels.run }} failed: keys wrong or missing on the recovery cluster" },
+        },
+        {
             alert: "TikvCdcChangefeedError",
             expr: "max by (changefeed) (tikv_cdc_owner_status) == 1 or max by (changefeed) (tikv_cdc_owner_status) == 2",
             for: "0m",

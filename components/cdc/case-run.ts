@@ -1,15 +1,22 @@
 /**
  * One run of a RawKV CDC case (`clusterlab:index:CdcCase`): the changefeed pause/resume steps,
  * the workload's two PUT rounds and the checker, chained in the order {@link CASE_STEPS} gives
- * for `cdc.start`, plus the PD-operator disturbance running alongside the writes.
+ * for `cdc.start`, plus the PD-operator disturbance running alongside the writes, and the
+ * verdict exporter: a long-lived `rawkv-workload check --serve` that repeats the check once the
+ * one-shot checker is done and keeps its result on `/metrics` for Prometheus
+ * (`clusterlab_cdc_check_passed`, `clusterlab_cdc_check_keys{result}`, `clusterlab_cdc_check_catchup_seconds`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CdcLabConfig } from "../config";
 import { Platform } from "../platform";
+import { ScrapeJob } from "../prometheus-config";
 import { CASE_STEPS, CaseStep, DISTURB_STARTS_WITH } from "./case";
 import { disturbScript } from "./disturb";
 import { TikvCdc } from "./tikv-cdc";
-import { RAWKV_WORKLOAD_BUILD, WorkloadTargets, checkArgs, putArgs } from "./workload";
+import { CHECKER_METRICS_PORT, RAWKV_WORKLOAD_BUILD, WorkloadTargets, checkArgs, putArgs } from "./workload";
+
+/** Group name of the verdict exporter (stable across runs: a new run rolls it onto the new keys). */
+export const VERDICT_GROUP = "rawkv-verdict";
 
 /** Task-name stem of each workload step (`+` is not allowed in container or Job names). */
 const TASK_STEM: Record<Exclude<CaseStep, "pause" | "resume">, string> = {
@@ -38,6 +45,8 @@ export class CdcCaseRun extends pulumi.ComponentResource {
     public readonly checkTask: string;
     /** Task names in the order they run. */
     public readonly stepTasks: string[] = [];
+    /** Scrape job of the verdict exporter. */
+    public readonly scrapeJobs: ScrapeJob[];
 
     constructor(name: string, args: CdcCaseRunArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusterlab:index:CdcCase", name, {}, opts);
@@ -93,6 +102,19 @@ export class CdcCaseRun extends pulumi.ComponentResource {
             }
             previous = [done];
         }
+        platform.deployGroup(
+            {
+                name: VERDICT_GROUP,
+                component: "rawkv-workload",
+                replicas: 1,
+                image,
+                args: () => [...stepArgs.check, "--serve"],
+                ports: [{ name: "metrics", containerPort: CHECKER_METRICS_PORT }],
+                dependsOn: previous,
+            },
+            this,
+        );
+        this.scrapeJobs = [{ job: VERDICT_GROUP, targets: [`${platform.serviceHost(VERDICT_GROUP)}:${CHECKER_METRICS_PORT}`] }];
         this.registerOutputs({ checkTask: this.checkTask, stepTasks: this.stepTasks });
     }
 }

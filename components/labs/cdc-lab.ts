@@ -120,6 +120,7 @@ export function buildCdcLab(config: CdcLabConfig, platform: Platform): LabOutput
                     changefeedId: cdc.changefeedId,
                 },
             });
+            scrapeJobs.push(...caseRun.scrapeJobs);
             Object.assign(outputs, {
                 cdcCase: `start=${config.cdc.start} disturb=${config.cdc.disturb} mainStores=${config.main.tikv.stores}`,
                 cdcRun: run.id,

@@ -2,7 +2,10 @@
 //
 //	rawkv-workload put   --pd main-pd-0:2379 --prefix P --threads N --keys M --base V --round 1|2
 //	rawkv-workload check --pd main-pd-0:2379 --recovery-pd recovery-pd-0:2379 --prefix P --threads N --keys M --base V \
-//	                     --cdc http://tikv-cdc-0:8600 --changefeed ID [--timeout 600s] [--metrics-addr :9105]
+//	                     --cdc http://tikv-cdc-0:8600 --changefeed ID [--timeout 600s] [--metrics-addr :9105] [--serve]
+//
+// With --serve the checker keeps serving its verdict on /metrics after it is reached (the lab
+// runs it so as a long-lived member Prometheus scrapes); without, it exits with the status.
 //
 // The client is tikv/client-go's rawkv with API v2 (`rawkv.WithAPIVersion(kvrpcpb.APIVersion_V2)`),
 // as TiKV-CDC requires (tikv/migration `cdc/README.md`). `check` takes a TSO from the main
@@ -39,7 +42,11 @@ var (
 	}, []string{"result"})
 	checkPassed = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "clusterlab_cdc_check_passed",
-		Help: "1 when every key read v+1 on the recovery cluster, 0 otherwise.",
+		Help: "1 when every key read v+1 on the recovery cluster, 0 otherwise (set once the check is done).",
+	})
+	checkDone = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "clusterlab_cdc_check_done",
+		Help: "1 once the check reached a verdict (passed, failed or timed out), 0 while it waits or reads.",
 	})
 	catchUp = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "clusterlab_cdc_check_catchup_seconds",
@@ -66,6 +73,7 @@ func main() {
 	batch := fs.Int("batch", 256, "check: keys per BatchGet")
 	limit := fs.Int("show", 20, "check: mismatches to print")
 	metricsAddr := fs.String("metrics-addr", "", "serve /metrics here while running, e.g. :9105")
+	serve := fs.Bool("serve", false, "check: keep serving the verdict on --metrics-addr instead of exiting")
 	_ = fs.Parse(os.Args[2:])
 
 	p := plan.Plan{Prefix: *prefix, Threads: *threads, Keys: *keys, Base: *base}
@@ -74,8 +82,13 @@ func main() {
 		os.Exit(2)
 	}
 	if *metricsAddr != "" {
-		prometheus.MustRegister(checkKeys, checkPassed, catchUp)
+		// Every series carries the run's key prefix, so runs are told apart on the dashboard.
+		reg := prometheus.WrapRegistererWith(prometheus.Labels{"run": p.Prefix}, prometheus.DefaultRegisterer)
+		reg.MustRegister(checkKeys, checkPassed, checkDone, catchUp)
 		go func() { _ = http.ListenAndServe(*metricsAddr, promhttp.Handler()) }()
+	} else if *serve {
+		fmt.Fprintln(os.Stderr, "--serve needs --metrics-addr")
+		os.Exit(2)
 	}
 	ctx := context.Background()
 	switch os.Args[1] {
@@ -86,7 +99,13 @@ func main() {
 			fmt.Fprintln(os.Stderr, "check needs --recovery-pd, --cdc and --changefeed")
 			os.Exit(2)
 		}
-		os.Exit(check(ctx, p, *pd, *recoveryPd, *cdcURL, *changefeed, *timeout, *batch, *limit))
+		status := check(ctx, p, *pd, *recoveryPd, *cdcURL, *changefeed, *timeout, *batch, *limit)
+		checkDone.Set(1)
+		if *serve {
+			fmt.Printf("exit status would be %d; serving the verdict on %s\n", status, *metricsAddr)
+			select {}
+		}
+		os.Exit(status)
 	default:
 		fmt.Fprintf(os.Stderr, "unknown command %q\n", os.Args[1])
 		os.Exit(2)
