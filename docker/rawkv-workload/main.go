@@ -18,7 +18,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"net/http"
@@ -28,6 +27,7 @@ import (
 	"time"
 
 	"github.com/clusterlab/rawkv-workload/plan"
+	"github.com/clusterlab/rawkv-workload/plan/cdcapi"
 	"github.com/pingcap/kvproto/pkg/kvrpcpb"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -155,54 +155,26 @@ func put(ctx context.Context, p plan.Plan, pd string, round int) int {
 	return 0
 }
 
-// changefeedDetail is the part of TiKV-CDC's changefeed detail the checker reads.
-type changefeedDetail struct {
-	State         string `json:"state"`
-	CheckpointTSO uint64 `json:"checkpoint_tso"`
-}
-
-func queryChangefeed(ctx context.Context, cdcURL, id string) (changefeedDetail, error) {
-	var d changefeedDetail
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(cdcURL, "/")+"/api/v1/changefeeds/"+id, nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return d, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return d, fmt.Errorf("changefeed %s: HTTP %d", id, resp.StatusCode)
-	}
-	return d, json.NewDecoder(resp.Body).Decode(&d)
-}
-
 func check(ctx context.Context, p plan.Plan, pd, recoveryPd, cdcURL, id string, timeout time.Duration, batch, limit int) int {
-	main, err := client(ctx, pd)
+	upstream, err := client(ctx, pd)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "connect main:", err)
 		return 2
 	}
-	defer main.Close()
-	physical, logical, err := main.GetPDClient().GetTS(ctx)
+	defer upstream.Close()
+	physical, logical, err := upstream.GetPDClient().GetTS(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "tso:", err)
 		return 2
 	}
 	endTS := oracle.ComposeTS(physical, logical)
-	writesEnd := time.Now()
-	deadline := writesEnd.Add(timeout)
-	for {
-		d, err := queryChangefeed(ctx, cdcURL, id)
-		if err == nil && d.CheckpointTSO >= endTS {
-			catchUp.Set(time.Since(writesEnd).Seconds())
-			fmt.Printf("checkpoint_tso=%d passed end_ts=%d after %.1fs (state %s)\n", d.CheckpointTSO, endTS, time.Since(writesEnd).Seconds(), d.State)
-			break
-		}
-		if time.Now().After(deadline) {
-			fmt.Printf("verdict=FAIL checkpoint did not pass end_ts=%d within %s (last: %+v, err: %v)\n", endTS, timeout, d, err)
-			return 3
-		}
-		time.Sleep(2 * time.Second)
+	d, waited, err := cdcapi.WaitForCheckpoint(ctx, http.DefaultClient, cdcURL, id, endTS, timeout, 2*time.Second)
+	if err != nil {
+		fmt.Printf("verdict=FAIL %v (last state %q)\n", err, d.State)
+		return 3
 	}
+	catchUp.Set(waited.Seconds())
+	fmt.Printf("checkpoint_tso=%d passed end_ts=%d after %.1fs (state %s)\n", d.CheckpointTSO, endTS, waited.Seconds(), d.State)
 	rec, err := client(ctx, recoveryPd)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "connect recovery:", err)
