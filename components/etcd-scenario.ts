@@ -152,30 +152,33 @@ export function scenarioScript(
     ].join("\n");
 }
 
-/** How long the defrag step waits for fragmentation (seconds), and how much it waits for (share of the file). */
-export const DEFRAG_WAIT = { seconds: 120, fragmentedShare: 0.2 };
+/** How long (seconds) the defrag step waits for the load's overwrites before it compacts anyway. */
+export const DEFRAG_WAIT_SECONDS = 120;
 
 /**
- * The defrag-delay step, run while the benchmark writes and compacts: wait (at most
- * {@link DEFRAG_WAIT}.seconds) until the first member's file is at least
- * {@link DEFRAG_WAIT}.fragmentedShare not in use (`dbSize - dbSizeInUse` from the status API),
- * then defragment each member in turn, printing its sizes before and after. Defragmenting one
- * member at a time keeps a quorum serving (etcd.io/docs/v3.5/op-guide/maintenance/#defragmentation).
+ * The defrag-delay step, run while the benchmark overwrites its key space: wait (at most
+ * {@link DEFRAG_WAIT_SECONDS}) until `overwrites` more revisions exist (the status API's header
+ * revision); then, one member at a time, compact at the current revision through that member
+ * (`physical: true` returns once its compaction is applied): the superseded revisions' pages
+ * become free pages in its file (`dbSize - dbSizeInUse`), which the defragmentation right after
+ * gives back; sizes before and after are printed. Compacting just before each defrag matters
+ * under load: free pages are reused by new writes within seconds. One member at a time keeps a
+ * quorum serving (etcd.io/docs/v3.5/op-guide/maintenance/#defragmentation). The benchmark itself
+ * does not compact here: its compaction (tools/benchmark `compactKV`) panics when a request
+ * times out, and a member in a delayed defrag holds every request for the failpoint's sleep.
+ * @param overwrites revisions to wait for (the key-space size: each key overwritten about once); 0 when there is no load.
  */
-export function defragUnderLoadScript(clientEndpoints: string[]): string {
+export function defragUnderLoadScript(clientEndpoints: string[], overwrites: number): string {
     const first = clientEndpoints[0];
-    const percent = Math.round(DEFRAG_WAIT.fragmentedShare * 100);
     return [
         ...HELPERS,
-        `sizes() { s=$(post "$1/v3/maintenance/status" '{}'); size=$(echo "$s" | field dbSize); used=$(echo "$s" | field dbSizeInUse); }`,
-        "i=0",
-        `while [ $i -lt ${DEFRAG_WAIT.seconds} ]; do`,
-        `  sizes ${first}`,
-        `  [ $(( (size - used) * 100 )) -ge $(( size * ${percent} )) ] && break`,
-        "  i=$((i + 1)); sleep 1",
-        "done",
-        `echo "waited $i s for ${percent}% fragmentation"`,
+        `sizes() { s=$(post "$1/v3/maintenance/status" '{}'); size=$(echo "$s" | field dbSize); used=$(echo "$s" | field dbSizeInUse); rev=$(echo "$s" | field revision); }`,
+        `sizes ${first}; start=$rev; i=0`,
+        `while [ $((rev - start)) -lt ${overwrites} ] && [ $i -lt ${DEFRAG_WAIT_SECONDS} ]; do sleep 1; i=$((i + 1)); sizes ${first}; done`,
+        `echo "after $i s: $((rev - start)) new revisions"`,
         ...clientEndpoints.flatMap((ep) => [
+            `sizes ${ep}`,
+            `post ${ep}/v3/kv/compaction "{\\"revision\\":\\"$rev\\",\\"physical\\":true}" >/dev/null || echo "revision $rev already compacted"`,
             `sizes ${ep}; echo "${ep} before: dbSize=$size dbSizeInUse=$used"`,
             `post ${ep}/v3/maintenance/defragment '{}' >/dev/null`,
             `sizes ${ep}; echo "${ep} after: dbSize=$size dbSizeInUse=$used"`,
@@ -198,6 +201,8 @@ export interface EtcdScenarioArgs {
      * terms live in process memory — also re-runs the step (a new name is a new container/Job).
      */
     memberRevision: string;
+    /** Revisions the defrag step waits for before it compacts (the benchmark's key space; 0 without load). */
+    defragAfterRevisions: number;
     /** Image of the steps (sh + curl); default {@link CURL_IMAGE}. */
     stepImage?: string;
     dependsOn: pulumi.Resource[];
@@ -239,12 +244,12 @@ export class EtcdScenarioRun extends pulumi.ComponentResource {
 
     /**
      * Registers the steps that run while `load` runs (defrag-delay: {@link defragUnderLoadScript}).
-     * @param load the started load generator(s); empty when load is off (the step then defragments an idle cluster).
+     * @param load the started load generator(s); empty when load is off (the step then compacts and defragments an idle cluster).
      * @returns the registered steps.
      */
     underLoad(load: pulumi.Resource[]): pulumi.Resource[] {
         if (this.args.scenario !== "defrag-delay") return [];
-        const script = defragUnderLoadScript(this.args.clientEndpoints);
+        const script = defragUnderLoadScript(this.args.clientEndpoints, load.length ? this.args.defragAfterRevisions : 0);
         return [
             this.args.platform.runTask(
                 {

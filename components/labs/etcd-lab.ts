@@ -46,6 +46,7 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack 
         failpointEndpoints: etcd.failpointEndpoints,
         clientEndpoints: etcd.endpoints,
         memberRevision: memberRevision(memberArgs),
+        defragAfterRevisions: config.load.keySpaceSize,
         dependsOn: etcd.ready,
     });
     const outputs: LabOutputs = { etcdEndpoints: etcd.userEndpoints, scenario: config.scenario };

@@ -6,9 +6,11 @@
  * No official image: `docker/etcd-benchmark/Dockerfile` builds one.
  *
  * Key encoding (`put.go`): with `--sequential-keys` put number n writes key
- * `binary.PutVarint(k, n % keySpaceSize)` into a `--key-size` buffer of zero bytes. A zigzag
- * varint of i < 64 is the single byte 2i, so key 24 starts with `"0"` (0x30) and keys 0..15
- * all start below 0x20: printable bounds select exactly the keys the puts wrote.
+ * `binary.PutVarint(k, n % keySpaceSize)` into one `--key-size` buffer, zero at start and reused
+ * by every put. A zigzag varint of i < 64 is the single byte 2i, so key 24 starts with `"0"`
+ * (0x30) and keys 0..15 all start below 0x20. A short varint leaves the tail of the previous
+ * longer one in the buffer, so after the first pass over a key space above 64 key 24 is
+ * `"0"` + a leftover byte: the range `["0", "1")` holds one or two keys, all written by puts.
  */
 import { EtcdLabConfig, EtcdScenario } from "../config";
 import { LoadPlan } from "../load-gen";
@@ -20,8 +22,9 @@ export const DB_SIZE_LIMIT_VALUE_BYTES = 64 * 1024;
 
 /**
  * Keys the db-size-limit fill overwrites (`--key-space-size`): keys 0..15, whose first byte is
- * below 0x20, so {@link FILL_KEY_RANGE} deletes exactly them. The fill is 16 live values
- * (1 MiB) plus superseded revisions, which a compaction reclaims.
+ * below 0x20, so {@link FILL_KEY_RANGE} deletes them (with the same-numbered keys other runs
+ * wrote, and nothing else the benchmark writes). The fill is 16 live values (1 MiB) plus
+ * superseded revisions, which a compaction reclaims.
  */
 export const DB_SIZE_LIMIT_KEYS = 16;
 
@@ -29,9 +32,10 @@ export const DB_SIZE_LIMIT_KEYS = 16;
 export const FILL_KEY_RANGE = { key: "\x00", end: "\x20" };
 
 /**
- * What the range benchmark reads: `[key, end)` = `["0", "1")`, exactly key 24 of the put key
- * space (first byte 2·24 = 0x30), which every put run with ≥ 25 puts writes. Printable, so it
- * passes through a shell unchanged. Config requires `load.keySpaceSize` ≥ 64.
+ * What the range benchmark reads: `[key, end)` = `["0", "1")`, key 24 of the put key space
+ * (first byte 2·24 = 0x30; one or two keys, see above), which every put run with ≥ 25 puts
+ * writes. Printable, so it passes through a shell unchanged. Config requires
+ * `load.keySpaceSize` ≥ 64.
  */
 export const RANGE_KEYS = { key: "0", end: "1" };
 
@@ -51,8 +55,8 @@ function compactionFlags(b: Bench): string[] {
 const PUT_SHAPE: Record<EtcdScenario, (b: Bench, quotaBytes: number) => PutShape> = {
     baseline: (b) => ({ valueSize: b.valueSize, total: b.total, keySpace: b.keySpaceSize, extra: [] }),
     "fsync-delay": (b) => ({ valueSize: b.valueSize, total: b.total, keySpace: b.keySpaceSize, extra: [] }),
-    // Overwrites plus compaction free pages inside the DB file: the fragmentation the defrag gives back.
-    "defrag-delay": (b) => ({ valueSize: b.valueSize, total: b.total, keySpace: b.keySpaceSize, extra: compactionFlags(b) }),
+    // Overwrites; the scenario's defrag step compacts them away (fragmentation) and defrags under this load.
+    "defrag-delay": (b) => ({ valueSize: b.valueSize, total: b.total, keySpace: b.keySpaceSize, extra: [] }),
     // A bounded key space: each key is overwritten total/keySpace times, so compaction reclaims revisions.
     compaction: (b) => ({ valueSize: b.valueSize, total: b.total, keySpace: b.keySpaceSize, extra: compactionFlags(b) }),
     // Write 1.5× the quota in large values over 16 keys and never compact, so the NOSPACE alarm fires.
