@@ -231,8 +231,9 @@ const EtcdFailpoints = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), z.st
 /**
  * Default failpoint terms, for etcd 3.5 (paths in go.etcd.io/etcd/server/v3@v3.5.17; 3.6 moved
  * them under `server/storage/`):
- * - fsync-delay, a slow disk: 100 ms before each WAL sync (`walBeforeSync`, `wal/wal.go`
- *   `WAL.Save`) and before each bbolt commit (`beforeCommit`, `mvcc/backend/batch_tx.go`
+ * - fsync-delay, a disk that adds 100 ms to every sync: 100 ms before each WAL sync
+ *   (`walBeforeSync`, `wal/wal.go` `WAL.Save`) and 200 ms before each bbolt commit, which syncs
+ *   twice (dirty pages, then the meta page: go.etcd.io/bbolt v1.3.11 `tx.go` `Tx.write`, `Tx.writeMeta`) (`beforeCommit`, `mvcc/backend/batch_tx.go`
  *   `batchTx.commit`). `walBeforeSync` sleeps before `WAL.sync()` starts its timer, so
  *   `etcd_disk_wal_fsync_duration_seconds` does not see it; `beforeCommit` sleeps inside the
  *   timed section of `etcd_disk_backend_commit_duration_seconds`. No 3.5 failpoint sits inside
@@ -241,7 +242,7 @@ const EtcdFailpoints = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), z.st
  *   `backend.defrag`), inside the timed section of `etcd_disk_backend_defrag_duration_seconds`.
  */
 export const DEFAULT_FAILPOINTS: Partial<Record<EtcdScenario, Record<string, string>>> = {
-    "fsync-delay": { walBeforeSync: "sleep(100)", beforeCommit: "sleep(100)" },
+    "fsync-delay": { walBeforeSync: "sleep(100)", beforeCommit: "sleep(200)" },
     "defrag-delay": { defragBeforeCopy: "sleep(5000)" },
 };
 

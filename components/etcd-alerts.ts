@@ -30,7 +30,7 @@ sum(rate(grpc_server_handled_total{${ETCD_SELECTOR}}[5m])) without (grpc_type, g
 
 /**
  * The rules, as data. Where the lab departs from the mixin it says so: `EtcdHighCommitDurations`
- * fires at 100 ms (mixin: 250 ms) so the fsync-delay scenario's 100 ms `beforeCommit` sleep
+ * fires at 100 ms (mixin: 250 ms) so the fsync-delay scenario's 200 ms `beforeCommit` sleep
  * trips it; `EtcdDatabaseQuotaNearlyFull` warns at 80 % (mixin `etcdDatabaseQuotaLowSpace`: 95 %).
  * `EtcdHighFsyncDurations` keeps the mixin's 500 ms: the lab's fsync-delay failpoint sleeps
  * outside the WAL fsync timer (see `DEFAULT_FAILPOINTS`), so only a really slow disk trips it.

@@ -45,7 +45,7 @@ export const SCENARIO_VIEWS: Record<EtcdScenario, ScenarioView> = {
     },
     "fsync-delay": {
         summary:
-            "A slow disk: 100 ms before every WAL sync and every bbolt commit. Put p99 and backend commit p99 rise; the WAL fsync histogram does not (no 3.5 failpoint is inside its timer).",
+            "A slow disk: 100 ms more per sync, so 100 ms before every WAL sync and 200 ms before every bbolt commit (two syncs). Put p99 and backend commit p99 rise; the WAL fsync histogram does not (no 3.5 failpoint is inside its timer).",
         panels: [
             { dashboard: "etcd-puts", panel: "Put p99" },
             { dashboard: "etcd-puts", panel: "Backend commit p99" },

@@ -162,7 +162,7 @@ const CASES: Case[] = [
     },
     {
         alert: "EtcdHighCommitDurations",
-        what: "every backend commit between 64 and 128 ms (a 100 ms beforeCommit sleep)",
+        what: "every backend commit between 64 and 128 ms (a slow disk)",
         input: histogram("etcd_disk_backend_commit_duration_seconds", "a", 0.128, BUCKETS),
         eval_time: "20m",
         exp_alerts: [

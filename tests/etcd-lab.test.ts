@@ -51,7 +51,7 @@ describe("etcd lab", () => {
         const script: string = task.inputs.command[0];
         for (const i of [0, 1, 2]) {
             assert.ok(script.includes(`-X PUT -d 'sleep(100)' http://etcd-${i}:22381/walBeforeSync`), script);
-            assert.ok(script.includes(`-X PUT -d 'sleep(100)' http://etcd-${i}:22381/beforeCommit`), script);
+            assert.ok(script.includes(`-X PUT -d 'sleep(200)' http://etcd-${i}:22381/beforeCommit`), script);
         }
         assert.ok(script.includes("-X PUT -d 'off' http://etcd-0:22381/defragBeforeCopy"), "other scenarios' failpoints are turned off");
         // Off first, then the space restore, then this scenario's terms.
