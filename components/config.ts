@@ -249,17 +249,26 @@ const EtcdSettings = z
 
 /**
  * Failpoint terms per scenario, as gofail expects them (`sleep(100)`, `panic`, `off`), keyed
- * by failpoint name. Upstream names: `walBeforeSync`, `defragBeforeCopy` (etcd `server/`).
+ * by failpoint name. etcd 3.5 names: `walBeforeSync` (`server/wal/wal.go`), `beforeCommit`
+ * (`server/mvcc/backend/batch_tx.go`), `defragBeforeCopy` (`server/mvcc/backend/backend.go`).
  */
 const EtcdFailpoints = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), z.string().min(1));
 
 /**
- * Default failpoint terms: a 100 ms sleep before each WAL sync; a 5 s sleep before the
- * defrag copy. Names from etcd `server/storage/wal/wal.go` (`walBeforeSync`) and
- * `server/storage/backend/backend.go` (`defragBeforeCopy`).
+ * Default failpoint terms, for etcd 3.5 (paths in go.etcd.io/etcd/server/v3@v3.5.17; 3.6 moved
+ * them under `server/storage/`):
+ * - fsync-delay, a disk that adds 100 ms to every sync: 100 ms before each WAL sync
+ *   (`walBeforeSync`, `wal/wal.go` `WAL.Save`) and 200 ms before each bbolt commit, which syncs
+ *   twice (dirty pages, then the meta page: go.etcd.io/bbolt v1.3.11 `tx.go` `Tx.write`, `Tx.writeMeta`) (`beforeCommit`, `mvcc/backend/batch_tx.go`
+ *   `batchTx.commit`). `walBeforeSync` sleeps before `WAL.sync()` starts its timer, so
+ *   `etcd_disk_wal_fsync_duration_seconds` does not see it; `beforeCommit` sleeps inside the
+ *   timed section of `etcd_disk_backend_commit_duration_seconds`. No 3.5 failpoint sits inside
+ *   the timed `Fdatasync`.
+ * - defrag-delay: 5 s before the defrag copy (`defragBeforeCopy`, `mvcc/backend/backend.go`
+ *   `backend.defrag`), inside the timed section of `etcd_disk_backend_defrag_duration_seconds`.
  */
 export const DEFAULT_FAILPOINTS: Partial<Record<EtcdScenario, Record<string, string>>> = {
-    "fsync-delay": { walBeforeSync: "sleep(100)" },
+    "fsync-delay": { walBeforeSync: "sleep(100)", beforeCommit: "sleep(200)" },
     "defrag-delay": { defragBeforeCopy: "sleep(5000)" },
 };
 
@@ -271,6 +280,12 @@ const EtcdBenchSettings = z
         clients: intIn(1, 1000).default(50),
         conns: intIn(1, 100).default(10),
         total: intIn(1, 10_000_000).default(100_000),
+        /**
+         * `put --key-space-size`: the puts cycle over this many keys (`--sequential-keys`), so
+         * later puts supersede earlier revisions and compaction has something to reclaim. At
+         * least 64: the range benchmark reads key 24 (etcd `tools/benchmark/cmd/put.go` key encoding).
+         */
+        keySpaceSize: intIn(64, 10_000_000).default(10_000),
         rate: intIn(0, 100_000).default(1_000),
         keySize: intIn(1, 4096).default(32),
         valueSize: intIn(1, 1_048_576).default(256),
