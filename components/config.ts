@@ -197,6 +197,31 @@ const CrdbWorkloadSettings = z
     })
     .prefault({});
 
+// ---- sample app (CockroachDB lab) --------------------------------------------------------
+
+/**
+ * The sample app (`app/`): `POST /login` through `crdb-writer`, `GET /search` through
+ * `crdb-reader` as the read-only user, `POST /spike`, a live page. No published image: on
+ * Docker it is built from `app/Dockerfile` unless `image` names one; on Kubernetes `image` is
+ * required (build `app/Dockerfile`, push it or load it into the cluster).
+ */
+const SampleAppSettings = z
+    .strictObject({
+        enabled: z.boolean({ error: "expected true or false" }).default(true),
+        image: pinnedImage.optional(),
+        /** Docker: host port of the app's HTTP port (live page, API, /metrics). */
+        hostPort: hostPort.default(8000),
+        /** The app's own background load at start (the live page's "load" switch), requests per second. */
+        loadOnStart: z.boolean({ error: "expected true or false" }).default(true),
+        loadRps: intIn(1, 200).default(5),
+        /** `POST /spike` guardrails: the largest duration (seconds) and rate (requests per second) it accepts. */
+        spikeMaxSeconds: intIn(1, 3600).default(120),
+        spikeMaxRps: intIn(1, 5000).default(500),
+        /** OTLP/HTTP endpoint (e.g. `http://otel-collector:4318`); set to switch tracing on. */
+        otlpEndpoint: z.url({ error: "expected an http(s) URL such as http://otel-collector:4318" }).optional(),
+    })
+    .prefault({});
+
 /** The CockroachDB evolution lab (phase0..phase2). */
 export const CrdbLabConfig = z.strictObject({
     lab: z.literal("crdb"),
@@ -204,6 +229,7 @@ export const CrdbLabConfig = z.strictObject({
     phase: CrdbPhase.default(0),
     crdb: CrdbSettings,
     load: CrdbWorkloadSettings,
+    app: SampleAppSettings,
 });
 /** Parsed config of a CockroachDB lab stack. */
 export type CrdbLabConfig = z.infer<typeof CrdbLabConfig>;
@@ -230,17 +256,26 @@ const EtcdSettings = z
 
 /**
  * Failpoint terms per scenario, as gofail expects them (`sleep(100)`, `panic`, `off`), keyed
- * by failpoint name. Upstream names: `walBeforeSync`, `defragBeforeCopy` (etcd `server/`).
+ * by failpoint name. etcd 3.5 names: `walBeforeSync` (`server/wal/wal.go`), `beforeCommit`
+ * (`server/mvcc/backend/batch_tx.go`), `defragBeforeCopy` (`server/mvcc/backend/backend.go`).
  */
 const EtcdFailpoints = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), z.string().min(1));
 
 /**
- * Default failpoint terms: a 100 ms sleep before each WAL sync; a 5 s sleep before the
- * defrag copy. Names from etcd `server/storage/wal/wal.go` (`walBeforeSync`) and
- * `server/storage/backend/backend.go` (`defragBeforeCopy`).
+ * Default failpoint terms, for etcd 3.5 (paths in go.etcd.io/etcd/server/v3@v3.5.17; 3.6 moved
+ * them under `server/storage/`):
+ * - fsync-delay, a disk that adds 100 ms to every sync: 100 ms before each WAL sync
+ *   (`walBeforeSync`, `wal/wal.go` `WAL.Save`) and 200 ms before each bbolt commit, which syncs
+ *   twice (dirty pages, then the meta page: go.etcd.io/bbolt v1.3.11 `tx.go` `Tx.write`, `Tx.writeMeta`) (`beforeCommit`, `mvcc/backend/batch_tx.go`
+ *   `batchTx.commit`). `walBeforeSync` sleeps before `WAL.sync()` starts its timer, so
+ *   `etcd_disk_wal_fsync_duration_seconds` does not see it; `beforeCommit` sleeps inside the
+ *   timed section of `etcd_disk_backend_commit_duration_seconds`. No 3.5 failpoint sits inside
+ *   the timed `Fdatasync`.
+ * - defrag-delay: 5 s before the defrag copy (`defragBeforeCopy`, `mvcc/backend/backend.go`
+ *   `backend.defrag`), inside the timed section of `etcd_disk_backend_defrag_duration_seconds`.
  */
 export const DEFAULT_FAILPOINTS: Partial<Record<EtcdScenario, Record<string, string>>> = {
-    "fsync-delay": { walBeforeSync: "sleep(100)" },
+    "fsync-delay": { walBeforeSync: "sleep(100)", beforeCommit: "sleep(200)" },
     "defrag-delay": { defragBeforeCopy: "sleep(5000)" },
 };
 
@@ -252,6 +287,12 @@ const EtcdBenchSettings = z
         clients: intIn(1, 1000).default(50),
         conns: intIn(1, 100).default(10),
         total: intIn(1, 10_000_000).default(100_000),
+        /**
+         * `put --key-space-size`: the puts cycle over this many keys (`--sequential-keys`), so
+         * later puts supersede earlier revisions and compaction has something to reclaim. At
+         * least 64: the range benchmark reads key 24 (etcd `tools/benchmark/cmd/put.go` key encoding).
+         */
+        keySpaceSize: intIn(64, 10_000_000).default(10_000),
         rate: intIn(0, 100_000).default(1_000),
         keySize: intIn(1, 4096).default(32),
         valueSize: intIn(1, 1_048_576).default(256),
@@ -277,11 +318,140 @@ export const EtcdLabConfig = z.strictObject({
 /** Parsed config of an etcd lab stack. */
 export type EtcdLabConfig = z.infer<typeof EtcdLabConfig>;
 
+// ---- RawKV CDC lab ---------------------------------------------------------------------
+
+/**
+ * When the changefeed replicates, relative to the correctness workload's two rounds of PUTs:
+ * `before` (running throughout), `between` (paused during round 1, resumed before round 2),
+ * `after` (paused during both rounds, resumed afterwards, so it catches up from its checkpoint).
+ */
+export const CdcStart = z.enum(["before", "between", "after"], { error: 'expected "before", "between" or "after"' });
+/** One of {@link CdcStart}'s values. */
+export type CdcStart = z.infer<typeof CdcStart>;
+
+/** What PD operators (pd-ctl `operator add …`) do to the main cluster's regions during the workload. */
+export const CdcDisturb = z.enum(["none", "split", "merge", "transfer-leader"], {
+    error: 'expected "none", "split", "merge" or "transfer-leader"',
+});
+/** One of {@link CdcDisturb}'s values. */
+export type CdcDisturb = z.infer<typeof CdcDisturb>;
+
+/** A TiKV version tag TiKV-CDC can replicate: v6.2.0 or later (tikv/migration `cdc/README.md`). */
+const cdcTikvVersion = pinnedTag.refine(
+    (t) => {
+        const m = /^v?(\d+)\.(\d+)/.exec(t);
+        return !!m && (Number(m[1]) > 6 || (Number(m[1]) === 6 && Number(m[2]) >= 2));
+    },
+    { error: "expected a TiKV/PD tag v6.2.0 or later (TiKV-CDC needs API v2)" },
+);
+
+/** A CDC-lab cluster's PD (one member): its client URL's host port. */
+function cdcPd(clientHostPort: number) {
+    return z.strictObject({ clientHostPort: hostPort.default(clientHostPort) }).prefault({});
+}
+
+/** A CDC-lab cluster's TiKV settings besides the store count. */
+function cdcTikvFields(statusHostPort: number) {
+    return {
+        statusHostPort: hostPort.default(statusHostPort),
+        storageGiB: volumeGiB.default(10),
+        allowScaleIn: z.boolean().default(false),
+    };
+}
+
+/** The main cluster: 1 PD and 1 or 3 TiKV stores (the test plan's cases 1–2 and 3). */
+const CdcMainCluster = z
+    .strictObject({
+        pd: cdcPd(2379),
+        tikv: z
+            .strictObject({
+                stores: z.union([z.literal(1), z.literal(3)], { error: "expected 1 or 3" }).default(1),
+                ...cdcTikvFields(20180),
+            })
+            .prefault({}),
+    })
+    .prefault({});
+
+/** The recovery cluster: 1 PD and 1 TiKV store, the changefeed's sink. */
+const CdcRecoveryCluster = z
+    .strictObject({
+        pd: cdcPd(2479),
+        tikv: z.strictObject({ stores: z.literal(1, { error: "expected 1" }).default(1), ...cdcTikvFields(20280) }).prefault({}),
+    })
+    .prefault({});
+
+/**
+ * TiKV-CDC (github.com/tikv/migration `cdc/`): the capture server and its changefeed.
+ * No official image for every version: `image` names one, else `docker/tikv-cdc` builds `ref`.
+ */
+const CdcSettings = z
+    .strictObject({
+        /** false: no TiKV-CDC at all (the go-ycsb baseline of the regression comparison). */
+        enabled: z.boolean().default(true),
+        start: CdcStart.default("before"),
+        disturb: CdcDisturb.default("none"),
+        image: pinnedImage.optional(),
+        /** A tikv/migration git tag to build from. */
+        ref: z
+            .string()
+            .regex(/^[A-Za-z0-9._/-]+$/)
+            .default("cdc-v1.1.1"),
+        members: intIn(1, 3).default(1),
+        hostPort: hostPort.default(8600),
+        changefeedId: z
+            .string()
+            .regex(/^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$/, { error: "expected a changefeed id such as rawkv-replication" })
+            .default("rawkv-replication"),
+        /** `tikv-cdc server --gc-ttl`, seconds. */
+        gcTtlSeconds: intIn(60, 7 * 86400).default(86400),
+        /** How many PD operators the disturbance adds during the workload, one every `disturbIntervalSeconds`. */
+        disturbOperators: intIn(1, 1000).default(20),
+        disturbIntervalSeconds: intIn(1, 60).default(3),
+        /** The RPO objective: alert when the changefeed checkpoint lag stays above this, seconds. */
+        lagAlertSeconds: intIn(1, 86_400).default(30),
+    })
+    .prefault({});
+
+/** The correctness workload: N threads × M keys, v then v+1, then a check on the recovery cluster. */
+const CdcWorkloadSettings = z
+    .strictObject({
+        enabled: z.boolean().default(true),
+        image: pinnedImage.optional(),
+        threads: intIn(1, 1000).default(400),
+        keys: intIn(1, 100_000).default(1000),
+        /** v: round 1 writes v, round 2 writes v+1. */
+        base: intIn(0, 1_000_000_000).default(1),
+        /** A label of this run; a new value re-runs the workload with fresh keys. */
+        run: z
+            .string()
+            .regex(/^[a-z0-9-]{1,20}$/)
+            .default("1"),
+        /** How long the checker waits for the changefeed checkpoint to pass the writes, seconds. */
+        checkTimeoutSeconds: intIn(10, 7200).default(600),
+    })
+    .prefault({});
+
+/** The RawKV CDC lab: main and recovery TiKV clusters, TiKV-CDC between them, correctness workload, go-ycsb. */
+export const CdcLabConfig = z.strictObject({
+    lab: z.literal("cdc"),
+    ...common,
+    /** PD and TiKV tag of both clusters. */
+    version: cdcTikvVersion.default("v8.5.1"),
+    main: CdcMainCluster,
+    recovery: CdcRecoveryCluster,
+    cdc: CdcSettings,
+    workload: CdcWorkloadSettings,
+    /** go-ycsb workloada (raw) against the main cluster, with `cdc.enabled` on or off for the regression comparison. */
+    load: YcsbSettings,
+});
+/** Parsed config of a RawKV CDC lab stack. */
+export type CdcLabConfig = z.infer<typeof CdcLabConfig>;
+
 // ---- the stack -------------------------------------------------------------------------
 
 /** One stack's config: which lab, and that lab's settings. */
-export const StackConfig = z.discriminatedUnion("lab", [TikvLabConfig, CrdbLabConfig, EtcdLabConfig], {
-    error: 'expected lab to be "tikv", "crdb" or "etcd"',
+export const StackConfig = z.discriminatedUnion("lab", [TikvLabConfig, CrdbLabConfig, EtcdLabConfig, CdcLabConfig], {
+    error: 'expected lab to be "tikv", "crdb", "etcd" or "cdc"',
 });
 /** Parsed config of any stack; narrow on `lab`. */
 export type StackConfig = z.infer<typeof StackConfig>;
@@ -361,11 +531,28 @@ function crossChecks(config: StackConfig): string[] {
             `crdb.nodes: phase ${config.phase} sets replication factor ${config.phase + 1}, which needs at least ${config.phase + 1} nodes, got ${config.crdb.nodes}`,
         );
     }
+    if (config.platform === "kubernetes" && config.lab === "crdb" && config.app.enabled && !config.app.image) {
+        problems.push(
+            "app.image: required on kubernetes (no published sample-app image; build app/Dockerfile and push it, or set app.enabled to false), got nothing",
+        );
+    }
     if (config.platform === "kubernetes" && (config.lab === "tikv" || config.lab === "etcd") && config.load.enabled && !config.load.image) {
         const tool = config.lab === "tikv" ? "go-ycsb" : "etcd-benchmark";
         problems.push(
             `load.image: required on kubernetes (no official ${tool} image; build docker/${tool}/Dockerfile and push it), got nothing`,
         );
+    }
+    if (config.platform === "kubernetes" && config.lab === "cdc") {
+        // Kubernetes cannot run an image built on this machine: TiKV-CDC, the workload and go-ycsb need pushed images.
+        const needed: [string, boolean, string | undefined][] = [
+            ["cdc.image", config.cdc.enabled, config.cdc.image],
+            ["workload.image", config.cdc.enabled && config.workload.enabled, config.workload.image],
+            ["load.image", config.load.enabled, config.load.image],
+        ];
+        for (const [key, used, image] of needed) {
+            if (used && !image)
+                problems.push(`${key}: required on kubernetes (build the Dockerfile under docker/ and push it), got nothing`);
+        }
     }
     return problems;
 }

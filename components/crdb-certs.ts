@@ -40,6 +40,12 @@ export const CRDB_CLIENT_USERS = ["root", "writer", "reader"] as const;
 export const CRDB_CERTS_DIR = "/cockroach/cockroach-certs";
 /** Mode of every mounted certificate file: owner read-only (0o400 = 256). */
 export const CRDB_CERT_FILE_MODE = 0o400;
+/**
+ * Mode of the sample app's client certificate files: readable by all (0o444). The app runs as
+ * `node` (uid 1000, app/Dockerfile `USER node`), not as the files' owner (root), in a container
+ * of its own; node-postgres reads the key without checking its mode (libpq would refuse it).
+ */
+export const APP_CERT_FILE_MODE = 0o444;
 
 /** One certificate of the plan. */
 export interface CertSpec {
@@ -214,9 +220,9 @@ export class CrdbCertificates extends pulumi.ComponentResource {
      * A user's client certs directory.
      * @throws Error when the plan issued no certificate for `user`.
      */
-    clientMount(user: string, mountPath = CRDB_CERTS_DIR): SecretMount {
+    clientMount(user: string, mountPath = CRDB_CERTS_DIR, mode = CRDB_CERT_FILE_MODE): SecretMount {
         const secret = this.clientSecrets[user];
         if (!secret) throw new Error(`no client certificate for SQL user "${user}"; issued: ${Object.keys(this.clientSecrets).join(", ")}`);
-        return { secret, mountPath, mode: CRDB_CERT_FILE_MODE };
+        return { secret, mountPath, mode };
     }
 }

@@ -42,6 +42,7 @@ const COUNTS: Record<StackConfig["lab"], CountRule[]> = {
         { path: "phase", removes: "the later phases' SQL and backup records and leaves their replication factor", allow: "allowReplace" },
     ],
     etcd: [],
+    cdc: [{ path: "main.tikv.stores", removes: "main-cluster stores holding data", allow: "main.tikv.allowScaleIn" }],
 };
 
 /** A value whose change replaces stateful resources; `on` limits it to a platform. */
@@ -95,6 +96,18 @@ const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
         { path: "etcd.clientHostPort", on: "docker" },
         { path: "arch", on: "docker" },
     ],
+    // Both clusters' members and volumes; the recovery cluster's data must outlive every case switch.
+    cdc: [
+        ...ANYWHERE,
+        { path: "main.tikv.storageGiB" },
+        { path: "recovery.tikv.storageGiB" },
+        { path: "version", on: "docker" },
+        { path: "arch", on: "docker" },
+        { path: "main.pd.clientHostPort", on: "docker" },
+        { path: "main.tikv.statusHostPort", on: "docker" },
+        { path: "recovery.pd.clientHostPort", on: "docker" },
+        { path: "recovery.tikv.statusHostPort", on: "docker" },
+    ],
 };
 
 /**
@@ -112,6 +125,7 @@ const SWITCHES: Record<StackConfig["lab"], { path: string; absent: boolean; effe
         },
     ],
     etcd: [],
+    cdc: [],
 };
 
 /** One line per switch the new config makes without `allowReplace`. */

@@ -5,6 +5,7 @@
 import { StackConfig } from "./config";
 import { GuardState } from "./guard";
 import { Platform, createPlatform } from "./platform";
+import { buildCdcLab } from "./labs/cdc-lab";
 import { buildCrdbLab } from "./labs/crdb-lab";
 import { buildEtcdLab } from "./labs/etcd-lab";
 import { buildTikvLab } from "./labs/tikv-lab";
@@ -16,6 +17,7 @@ const BUILDERS: { [L in StackConfig["lab"]]: Builder<Extract<StackConfig, { lab:
     tikv: buildTikvLab,
     etcd: buildEtcdLab,
     crdb: buildCrdbLab,
+    cdc: buildCdcLab,
 };
 
 /**

@@ -32,7 +32,18 @@ export interface TikvClusterArgs {
     storageGiB: number;
     /** Start only once these are healthy (PD). */
     dependsOn: pulumi.Resource[];
+    /** Group name and member-name prefix; default `tikv` (members `tikv-0`, …; scrape job `<group>`). */
+    group?: string;
+    /**
+     * A TiKV configuration file (TOML), written to {@link TIKV_CONFIG_PATH} and passed as
+     * `--config` (tikv `cmd/tikv-server/src/main.rs`); omit for TiKV's defaults. Settings
+     * with no flag, such as `storage.api-version`, live here.
+     */
+    configToml?: string;
 }
+
+/** Where {@link TikvClusterArgs.configToml} is written in the container. */
+export const TIKV_CONFIG_PATH = "/etc/tikv/tikv.toml";
 
 /** A set of TiKV stores (`clusterlab:index:TikvCluster`). */
 export class TikvCluster extends pulumi.ComponentResource {
@@ -48,9 +59,10 @@ export class TikvCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: TikvClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusterlab:index:TikvCluster", name, {}, opts);
+        const config = args.configToml === undefined ? [] : [`--config=${TIKV_CONFIG_PATH}`];
         const group = args.platform.deployGroup(
             {
-                name: "tikv",
+                name: args.group ?? "tikv",
                 component: "tikv",
                 replicas: args.stores,
                 image: args.platform.image(args.image),
@@ -61,7 +73,9 @@ export class TikvCluster extends pulumi.ComponentResource {
                     `--status-addr=0.0.0.0:${TIKV_STATUS_PORT}`,
                     `--advertise-status-addr=${m.host}:${TIKV_STATUS_PORT}`,
                     "--data-dir=/data",
+                    ...config,
                 ],
+                files: args.configToml === undefined ? undefined : [{ path: TIKV_CONFIG_PATH, content: args.configToml }],
                 ports: [
                     { name: "grpc", containerPort: TIKV_PORT },
                     { name: "status", containerPort: TIKV_STATUS_PORT, hostPortBase: args.statusHostPort },
@@ -78,7 +92,7 @@ export class TikvCluster extends pulumi.ComponentResource {
         this.userStatusUrls = group.members.map((m) =>
             args.platform.userUrl("tikv", TIKV_STATUS_PORT, args.statusHostPort + m.ordinal, "/status"),
         );
-        this.scrapeJobs = [{ job: "tikv", targets: group.members.map((m) => `${m.host}:${TIKV_STATUS_PORT}`) }];
+        this.scrapeJobs = [{ job: args.group ?? "tikv", targets: group.members.map((m) => `${m.host}:${TIKV_STATUS_PORT}`) }];
         this.ready = group.ready;
         this.registerOutputs({ storeAddresses: this.storeAddresses });
     }

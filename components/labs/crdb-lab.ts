@@ -3,12 +3,21 @@
  * phase a config change. Phases are data (components/crdb-phases.ts).
  */
 import { CrdbLabConfig } from "../config";
-import { CRDB_CERTS_DIR, CRDB_CLIENT_USERS, CRDB_MAX_NODES, CrdbCertificates, clientSecretName, crdbCertPlan } from "../crdb-certs";
+import {
+    APP_CERT_FILE_MODE,
+    CRDB_CERTS_DIR,
+    CRDB_CLIENT_USERS,
+    CRDB_MAX_NODES,
+    CrdbCertificates,
+    clientSecretName,
+    crdbCertPlan,
+} from "../crdb-certs";
 import { CRDB_PUBLIC, CRDB_READER, CRDB_WRITER, CrdbCluster, crdbHosts, crdbSqlUrl } from "../crdb-cluster";
 import { CRDB_PHASES, DATABASE, READER_USER } from "../crdb-phases";
 import { CrdbSteps } from "../crdb-sql";
 import { cockroachWorkloadPlan } from "../load/cockroach-workload";
 import { LoadGen } from "../load-gen";
+import { SampleApp } from "../sample-app";
 import { Platform } from "../platform";
 import { observe } from "./observe";
 import { LabContext, LabOutputs } from "./types";
@@ -16,8 +25,8 @@ import { LabContext, LabOutputs } from "./types";
 /**
  * Builds the CockroachDB lab on `platform`.
  * @returns outputs: writer/reader connection strings, DB console, phase, replication factor,
- *   Prometheus/Grafana URLs, Grafana password (secret); in secure mode also `certificates`
- *   (the client certificate Secret per SQL user and where the URLs expect each mounted).
+ *   Prometheus/Grafana URLs, Grafana password (secret), and `appUrl` (the sample app's live page) when `app.enabled`;
+ *   in secure mode also `certificates` (the client certificate Secret per SQL user and where the URLs expect each mounted).
  */
 export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { previous }: LabContext): LabOutputs {
     const imageRef = `cockroachdb/cockroach:${config.crdb.version}`;
@@ -40,7 +49,7 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { previo
         dependsOn: steps.backup ? [steps.backup] : [],
         certs,
     });
-    steps.applySql(crdb.ready);
+    const sqlSteps = steps.applySql(crdb.ready);
     const outputs: LabOutputs = {
         phase: config.phase,
         nodes: config.crdb.nodes,
@@ -69,11 +78,35 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { previo
             }),
         );
     }
+    // ---- sample app (app.*): writes through crdb-writer, reads through crdb-reader as the
+    // read-only user (through the writer until phase 1 creates that user: see components/sample-app.ts).
+    const apps: SampleApp[] = [];
+    if (config.app.enabled) {
+        const app = new SampleApp("sample-app", {
+            platform,
+            image: config.app.image,
+            writerUrl: outputs.writerUrl as string,
+            readerUrl: outputs.readerUrl as string,
+            // Secure mode: the URLs name each user's certificate files under appCertsDir(user).
+            secretMounts: certs && ["root", READER_USER].map((user) => certs.clientMount(user, appCertsDir(user), APP_CERT_FILE_MODE)),
+            hostPort: config.app.hostPort,
+            loadOnStart: config.app.loadOnStart,
+            loadRps: config.app.loadRps,
+            spikeMaxSeconds: config.app.spikeMaxSeconds,
+            spikeMaxRps: config.app.spikeMaxRps,
+            otlpEndpoint: config.app.otlpEndpoint,
+            // After phase 0's SQL (database and schema), whatever the phase: the same dependencies every phase.
+            dependsOn: sqlSteps.slice(0, CRDB_PHASES[0].sql.length),
+        });
+        apps.push(app);
+        outputs.appUrl = app.url;
+    }
+    // ---- end sample app
     Object.assign(
         outputs,
         observe(config, platform, {
-            scrapeJobs: [...crdb.scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs)],
-            dashboards: [...crdb.dashboards, ...loads.flatMap((l) => l.dashboards)],
+            scrapeJobs: [...crdb.scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs), ...apps.flatMap((a) => a.scrapeJobs)],
+            dashboards: [...crdb.dashboards, ...loads.flatMap((l) => l.dashboards), ...apps.flatMap((a) => a.dashboards)],
         }),
     );
     return outputs;

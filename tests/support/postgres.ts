@@ -1,19 +1,24 @@
 /**
- * A throwaway PostgreSQL server (Debian `postgresql`) for real-binary tests: initdb in a temp
- * dir, started on a free 127.0.0.1 port, stopped with `pg_ctl stop` (as root the server runs
- * under `runuser`, which a signal may not reach). Same steps as tests/crdb-sql-postgres.test.ts.
+ * A real PostgreSQL (Debian `postgresql`) for T1 tests: a fresh cluster in a temp dir on a free
+ * 127.0.0.1 port, trust auth, the lab database `lab` and the `reader` role created the way the
+ * `*.crdb.sql` files do on CockroachDB, then every PostgreSQL-compatible file of every phase
+ * applied twice (all statements are idempotent). Stopped with `pg_ctl stop` by data directory.
+ *
+ * With `tlsUser`, the server also speaks TLS (`ssl=on`, a test CA made with the `openssl` CLI)
+ * and that user may only log in over TLS with a client certificate whose CN is its name
+ * (`pg_hba.conf` method `cert`; PostgreSQL docs "Secure TCP/IP Connections with SSL",
+ * "Certificate Authentication") — the shape of a secure CockroachDB cluster's client auth.
+ * `certificates` replaces the test CA with given files (the lab's own CA and node certificate).
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chownSync, existsSync, readdirSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { CRDB_PHASES, SQL_DIR } from "../../components/crdb-phases";
 import { ProcessGroup, freePort, waitFor } from "./processes";
 import { tempDir } from "./tools";
 
-/**
- * Debian's PostgreSQL server binaries (`/usr/lib/postgresql/<major>/bin`), newest major.
- * @throws Error naming the package when none is installed.
- */
+/** Debian's PostgreSQL server binaries (`/usr/lib/postgresql/<major>/bin`), newest major. */
 export function postgresBin(): string {
     const root = "/usr/lib/postgresql";
     const majors = existsSync(root) ? readdirSync(root).filter((d) => existsSync(join(root, d, "bin", "postgres"))) : [];
@@ -27,71 +32,182 @@ export function asPostgres(cmd: string, args: string[], timeout = 60_000) {
     return spawnSync(argv[0] as string, argv[1] as string[], { encoding: "utf8", timeout });
 }
 
-/** uid and gid of the `postgres` OS user, when running as root; undefined otherwise. */
-export function postgresOwner(): { uid: number; gid: number } | undefined {
-    if (process.getuid?.() !== 0) return undefined;
-    const id = (flag: string) => Number(spawnSync("id", [flag, "postgres"], { encoding: "utf8" }).stdout.trim());
-    return { uid: id("-u"), gid: id("-g") };
+/** A running test PostgreSQL. */
+export interface TestPostgres {
+    port: number;
+    bin: string;
+    /** psql as `user` on `db` (default `lab`), `ON_ERROR_STOP`; returns status and output. */
+    psql(user: string, args: string[], db?: string): ReturnType<typeof asPostgres>;
+    /** A connection string for `user` on `db` (default `lab`), TLS off. */
+    url(user: string, db?: string): string;
+    /** Stops the server and removes its directory. */
+    stop(): Promise<void>;
+    /** With `tlsUser`: PEM file paths of the CA, and of that user's client certificate and key. */
+    tls?: { ca: string; clientCert: string; clientKey: string; user: string };
 }
 
-/** A running server. */
-export interface PostgresServer {
-    port: number;
-    /** The temp dir holding `data/`, the socket and `pg.log`; owned by `postgres` when root. */
-    dir: string;
-    bin: string;
-    /** psql as `user` over the Unix socket (no TLS). */
-    psql(user: string, args: string[], db?: string): ReturnType<typeof spawnSync>;
-    stop(): Promise<void>;
+/** Runs openssl; throws with its output when it fails. */
+function openssl(args: string[]): void {
+    const r = spawnSync("openssl", args, { encoding: "utf8", timeout: 30_000 });
+    if (r.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${r.error ?? r.stderr}`);
+}
+
+/** A test CA, a server certificate for 127.0.0.1 and a client certificate with CN `user`, in `dir`. */
+function makeCertificates(dir: string, user: string) {
+    const f = (name: string) => join(dir, name);
+    openssl([
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=clusterlab test CA",
+        "-keyout",
+        f("ca.key"),
+        "-out",
+        f("ca.crt"),
+    ]);
+    for (const [name, cn, ext] of [
+        ["server", "127.0.0.1", "subjectAltName=IP:127.0.0.1"],
+        ["client", user, "extendedKeyUsage=clientAuth"],
+    ]) {
+        writeFileSync(f(`${name}.ext`), `${ext}\n`);
+        openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${cn}`, "-keyout", f(`${name}.key`), "-out", f(`${name}.csr`)]);
+        openssl([
+            "x509",
+            "-req",
+            "-in",
+            f(`${name}.csr`),
+            "-CA",
+            f("ca.crt"),
+            "-CAkey",
+            f("ca.key"),
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            f(`${name}.ext`),
+            "-out",
+            f(`${name}.crt`),
+        ]);
+    }
+    return {
+        ca: f("ca.crt"),
+        serverCert: f("server.crt"),
+        serverKey: f("server.key"),
+        clientCert: f("client.crt"),
+        clientKey: f("client.key"),
+    };
 }
 
 /**
- * initdb + start.
- * @param configure called between initdb and start with the data dir (write `pg_hba.conf`, certificates…).
- * @param settings extra `-c name=value` server settings.
+ * Starts PostgreSQL with the lab's schema applied.
+ * @throws AssertionError when initdb, start-up or any SQL file fails.
  */
-export async function startPostgres(configure?: (data: string) => void, settings: string[] = []): Promise<PostgresServer> {
-    const dir = tempDir("pg");
+export async function startLabPostgres(
+    prefix = "pg",
+    options: { tlsUser?: string; certificates?: { ca: string; serverCert: string; serverKey: string } } = {},
+): Promise<TestPostgres> {
+    const dir = tempDir(prefix);
     const processes = new ProcessGroup();
     const bin = postgresBin();
-    const owner = postgresOwner();
-    if (owner) chownSync(dir.path, owner.uid, owner.gid);
     const data = join(dir.path, "data");
-    const init = asPostgres(join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync"]);
-    assert.equal(init.status, 0, init.stderr);
-    configure?.(data);
     const port = await freePort();
-    const argv = [
-        "-D",
-        data,
-        "-p",
-        String(port),
-        "-c",
-        "listen_addresses=127.0.0.1",
-        "-k",
-        dir.path,
-        "-c",
-        "fsync=off",
-        ...settings.flatMap((s) => ["-c", s]),
-    ];
-    if (owner) processes.start("postgres", "runuser", ["-u", "postgres", "--", join(bin, "postgres"), ...argv], join(dir.path, "pg.log"));
-    else processes.start("postgres", join(bin, "postgres"), argv, join(dir.path, "pg.log"));
-    const psql = (user: string, args: string[], db = "postgres") =>
+    const psql = (user: string, args: string[], db = "lab") =>
         asPostgres(
             join(bin, "psql"),
-            ["-X", "-v", "ON_ERROR_STOP=1", "-h", dir.path, "-p", String(port), "-U", user, "-d", db, ...args],
+            ["-X", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", db, ...args],
             30_000,
         );
-    await waitFor("PostgreSQL accepting connections", async () => (psql("postgres", ["-c", "select 1"]).status === 0 ? true : undefined));
-    return {
-        port,
-        dir: dir.path,
-        bin,
-        psql,
-        async stop() {
-            asPostgres(join(bin, "pg_ctl"), ["stop", "-m", "fast", "-D", data], 30_000);
-            await processes.stopAll();
-            dir.remove();
-        },
+    let tls: TestPostgres["tls"];
+    const stop = async () => {
+        // As root the server runs under runuser, which a signal to runuser may not reach: stop it by its data dir.
+        if (existsSync(data)) asPostgres(join(bin, "pg_ctl"), ["stop", "-m", "fast", "-D", data], 30_000);
+        await processes.stopAll();
+        dir.remove();
     };
+    try {
+        if (process.getuid?.() === 0) {
+            const uid = Number(spawnSync("id", ["-u", "postgres"], { encoding: "utf8" }).stdout.trim());
+            const gid = Number(spawnSync("id", ["-g", "postgres"], { encoding: "utf8" }).stdout.trim());
+            chownSync(dir.path, uid, gid);
+        }
+        const init = asPostgres(join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync"]);
+        assert.equal(init.status, 0, init.stderr);
+        const argv = ["-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-k", dir.path, "-c", "fsync=off"];
+        if (options.tlsUser) {
+            // Given files are copied next to the data dir: the server (as postgres) may not read the caller's temp dir.
+            const given = options.certificates;
+            const certs = given
+                ? {
+                      ca: join(dir.path, "ca.crt"),
+                      serverCert: join(dir.path, "server.crt"),
+                      serverKey: join(dir.path, "server.key"),
+                      clientCert: "",
+                      clientKey: "",
+                  }
+                : makeCertificates(dir.path, options.tlsUser);
+            if (given)
+                for (const [from, to] of [
+                    [given.ca, certs.ca],
+                    [given.serverCert, certs.serverCert],
+                    [given.serverKey, certs.serverKey],
+                ])
+                    copyFileSync(from, to);
+            // The server refuses a key others can read; as root, the server runs as postgres.
+            chmodSync(certs.serverKey, 0o600);
+            if (process.getuid?.() === 0) {
+                const uid = Number(spawnSync("id", ["-u", "postgres"], { encoding: "utf8" }).stdout.trim());
+                chownSync(certs.serverKey, uid, 0);
+            }
+            argv.push(
+                "-c",
+                "ssl=on",
+                "-c",
+                `ssl_cert_file=${certs.serverCert}`,
+                "-c",
+                `ssl_key_file=${certs.serverKey}`,
+                "-c",
+                `ssl_ca_file=${certs.ca}`,
+            );
+            // First match wins: the TLS user only over TLS with its certificate; everyone else as before.
+            const hba = join(data, "pg_hba.conf");
+            const rules = `hostssl all ${options.tlsUser} 127.0.0.1/32 cert\nhostnossl all ${options.tlsUser} 127.0.0.1/32 reject\n`;
+            writeFileSync(hba, rules + readFileSync(hba, "utf8"));
+            tls = { ca: certs.ca, clientCert: certs.clientCert, clientKey: certs.clientKey, user: options.tlsUser };
+        }
+        if (process.getuid?.() === 0)
+            processes.start("postgres", "runuser", ["-u", "postgres", "--", join(bin, "postgres"), ...argv], join(dir.path, "pg.log"));
+        else processes.start("postgres", join(bin, "postgres"), argv, join(dir.path, "pg.log"));
+        await waitFor("PostgreSQL accepting connections", async () =>
+            psql("postgres", ["-c", "select 1"], "postgres").status === 0 ? true : undefined,
+        );
+        // What the .crdb.sql files do on CockroachDB, in PostgreSQL's words.
+        assert.equal(psql("postgres", ["-c", "CREATE DATABASE lab"], "postgres").status, 0);
+        assert.equal(psql("postgres", ["-c", "CREATE ROLE reader LOGIN"], "postgres").status, 0);
+        for (let round = 0; round < 2; round++) {
+            for (const phase of CRDB_PHASES) {
+                for (const file of phase.sql.filter((f) => !f.endsWith(".crdb.sql"))) {
+                    const r = psql("postgres", ["-f", join(SQL_DIR, file)]);
+                    assert.equal(r.status, 0, `${file} (round ${round + 1}): ${r.stderr}`);
+                }
+            }
+        }
+        // A writer like root: may insert and read. A role the schema made (reader) keeps its own rights.
+        const exists = tls && psql("postgres", ["-tAc", `SELECT 1 FROM pg_roles WHERE rolname = '${tls.user}'`]).stdout.trim() === "1";
+        if (tls && !exists) {
+            const grant = psql("postgres", [
+                "-c",
+                `CREATE ROLE ${tls.user} LOGIN; GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO ${tls.user}`,
+            ]);
+            assert.equal(grant.status, 0, grant.stderr);
+        }
+    } catch (err) {
+        await stop();
+        throw err;
+    }
+    return { port, bin, psql, url: (user, db = "lab") => `postgresql://${user}@127.0.0.1:${port}/${db}?sslmode=disable`, stop, tls };
 }
