@@ -38,9 +38,9 @@ const ROTATION_ALLOWED: AllowRule[] = [
     },
     {
         type: "kubernetes:apps/v1:Deployment",
-        name: /^crdb-workload$/,
-        paths: [/^spec\.template\.metadata\.annotations\.clusterlab\.dev\/secret-crdb-client-root$/],
-        reason: "the workload restarts onto root's new client certificate",
+        name: /^(crdb-workload|sample-app)$/,
+        paths: [/^spec\.template\.metadata\.annotations\.clusterlab\.dev\/secret-crdb-client-(root|reader)$/],
+        reason: "the workload and the sample app restart onto their new client certificates",
     },
 ];
 

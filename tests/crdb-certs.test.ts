@@ -261,7 +261,7 @@ describe("CockroachDB secure mode as rendered", () => {
 describe("CockroachDB secure mode: config and guard", () => {
     it("crdb.secure defaults to true on both platforms; certValidityHours is 24..87600", () => {
         for (const platform of ["docker", "kubernetes"]) {
-            const c = parseStackConfig({ lab: "crdb", platform });
+            const c = parseStackConfig({ lab: "crdb", platform, app: { enabled: false } });
             assert.equal(c.lab === "crdb" && c.crdb.secure, true);
             assert.equal(c.lab === "crdb" && c.crdb.certValidityHours, 43_800);
         }
