@@ -83,8 +83,20 @@ const ObservabilitySettings = z
         prometheusHostPort: hostPort.default(9090),
         grafanaHostPort: hostPort.default(3000),
         retention: promDuration.default("7d"),
+        /** Run Prometheus (scrapes every lab component; loads the lab's rule files). */
+        prometheus: z.boolean({ error: "expected true or false" }).default(true),
+        /** Run Grafana; it reads Prometheus as its datasource, so it needs `prometheus: true`. */
+        grafana: z.boolean({ error: "expected true or false" }).default(true),
     })
     .prefault({});
+
+/**
+ * An image the labs use by default, named by repository (`prom/prometheus`) or by full
+ * reference (`curlimages/curl:8.11.1`): the key of an {@link ImageSubstitutions} entry.
+ */
+const imageKey = z.string().regex(/^[a-z0-9][a-z0-9._\-/:]*$/, {
+    error: "expected an image repository such as prom/prometheus, or a full reference",
+});
 
 /** Settings every lab shares. */
 const common = {
@@ -96,6 +108,14 @@ const common = {
     arch: Arch.default("amd64"),
     kubernetes: KubernetesSettings,
     observability: ObservabilitySettings,
+    /**
+     * Image substitutions, as kustomize's `images:` does them: each key names an image the lab
+     * uses by default, by repository (`prom/prometheus`, matching any tag) or by full reference
+     * (`curlimages/curl:8.11.1`, exact match wins); each value is the pinned reference to run
+     * instead (a mirror, a local build). Covers members, Prometheus, Grafana and one-shot steps;
+     * the defaults are listed in components/images.ts.
+     */
+    images: z.record(imageKey, pinnedImage).default({}),
 };
 
 // ---- TiKV lab --------------------------------------------------------------------------
@@ -344,6 +364,11 @@ function decode(value: unknown): unknown {
  */
 function crossChecks(config: StackConfig): string[] {
     const problems: string[] = [];
+    if (config.observability.enabled && config.observability.grafana && !config.observability.prometheus) {
+        problems.push(
+            "observability.grafana: Grafana reads Prometheus as its only datasource; set observability.prometheus: true or observability.grafana: false, got grafana true with prometheus false",
+        );
+    }
     if (config.lab === "etcd" && Object.keys(config.failpoints[config.scenario] ?? {}).length && !config.etcd.failpointImage) {
         problems.push(
             `etcd.failpointImage: scenario ${config.scenario} sets failpoints, which official etcd images do not have; name a gofail build (make gofail-enable), got nothing`,

@@ -191,7 +191,9 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
                 },
                 // Names and host ports are fixed, so the old container must go first
                 // (pulumi-docker replaces create-before-delete by default: pulumi-docker#1356).
-                { parent, dependsOn: spec.dependsOn, deleteBeforeReplace: true },
+                // The provider updates `healthcheck` in state only (Docker cannot change a
+                // running container's healthcheck), so a changed probe must replace the container.
+                { parent, dependsOn: spec.dependsOn, deleteBeforeReplace: true, replaceOnChanges: ["healthcheck"] },
             );
             members.push({ ordinal, name, host: name });
             ready.push(container);
