@@ -40,6 +40,7 @@ const COUNTS: Record<StackConfig["lab"], CountRule[]> = {
         { path: "phase", removes: "the later phases' SQL and backup records and leaves their replication factor", allow: "allowReplace" },
     ],
     etcd: [],
+    appcluster: [{ path: "app.nodes", removes: "nodes holding data", allow: "app.allowScaleIn" }],
 };
 
 /** A value whose change replaces stateful resources; `on` limits it to a platform. */
@@ -91,6 +92,8 @@ const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
         { path: "etcd.clientHostPort", on: "docker" },
         { path: "arch", on: "docker" },
     ],
+    // Each app node is its own group with its own volume; only the volume size replaces them.
+    appcluster: [...ANYWHERE, { path: "app.storageGiB" }],
 };
 
 /**

@@ -8,6 +8,7 @@ import { Platform, createPlatform } from "./platform";
 import { buildCrdbLab } from "./labs/crdb-lab";
 import { buildEtcdLab } from "./labs/etcd-lab";
 import { buildTikvLab } from "./labs/tikv-lab";
+import { buildAppClusterLab } from "./appcluster/lab";
 import { LabContext, LabOutputs } from "./labs/types";
 
 type Builder<C> = (config: C, platform: Platform, context: LabContext) => LabOutputs;
@@ -16,6 +17,7 @@ const BUILDERS: { [L in StackConfig["lab"]]: Builder<Extract<StackConfig, { lab:
     tikv: buildTikvLab,
     etcd: buildEtcdLab,
     crdb: buildCrdbLab,
+    appcluster: buildAppClusterLab,
 };
 
 /**

@@ -186,14 +186,22 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
                         .map((p) => ({ internal: p.containerPort, external: p.hostPortBase! + ordinal, ip: "127.0.0.1" })),
                     volumes: volume ? [{ volumeName: volume.name, containerPath: spec.data!.mountPath }] : [],
                     healthcheck: spec.readiness ? dockerHealthcheck(spec.readiness) : undefined,
-                    wait: spec.waitHealthy && spec.readiness ? true : undefined,
-                    waitTimeout: spec.waitHealthy && spec.readiness ? 180 : undefined,
+                    wait: spec.waitHealthy && spec.readiness && !spec.stopped ? true : undefined,
+                    waitTimeout: spec.waitHealthy && spec.readiness && !spec.stopped ? 180 : undefined,
+                    // A stopped member: created, not started, and not expected to run.
+                    ...(spec.stopped ? { start: false, mustRun: false } : {}),
                 },
                 // Names and host ports are fixed, so the old container must go first
                 // (pulumi-docker replaces create-before-delete by default: pulumi-docker#1356).
                 // The provider updates `healthcheck` in state only (Docker cannot change a
-                // running container's healthcheck), so a changed probe must replace the container.
-                { parent, dependsOn: spec.dependsOn, deleteBeforeReplace: true, replaceOnChanges: ["healthcheck"] },
+                // running container's healthcheck), so a changed probe must replace the container;
+                // `start` likewise only acts at create, so stopping or restarting a member replaces it.
+                {
+                    parent,
+                    dependsOn: spec.dependsOn,
+                    deleteBeforeReplace: true,
+                    replaceOnChanges: ["healthcheck", "start", "mustRun"],
+                },
             );
             members.push({ ordinal, name, host: name });
             ready.push(container);
