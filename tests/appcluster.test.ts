@@ -22,8 +22,8 @@ function nodeContainer(graph: Graph, id: number) {
     return c;
 }
 
-function envOf(inputs: { envs: string[] }): Record<string, string> {
-    return Object.fromEntries(inputs.envs.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+function envOf(inputs: Record<string, any>): Record<string, string> {
+    return Object.fromEntries((inputs.envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
 }
 
 describe("app cluster lab (Pulumi.appcluster.yaml)", () => {
