@@ -140,6 +140,14 @@ export async function testImage(docker: Docker, base: string, image: TestImage):
     return tag;
 }
 
+/** The app cluster lab's stand-in node image (docker/test/appnode: busybox httpd). */
+export async function appNodeImage(docker: Docker): Promise<string> {
+    return testImage(docker, await baseImage(docker), {
+        name: "appnode",
+        contextFiles: [join(ROOT, "docker", "test", "appnode", "node.sh")],
+    });
+}
+
 /** The images the etcd lab runs in the Docker tier, by role. */
 export interface EtcdLabImages {
     /** etcd 3.5.17 with failpoints: both the plain member image and the failpoint image. */
