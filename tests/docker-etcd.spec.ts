@@ -196,11 +196,9 @@ describe("etcd lab on a real Docker engine", function () {
                 await removeContainer(engine.docker, graph, "etcd-1");
                 await applyGraph(engine.docker, graph, { only: (r) => r.name === "etcd-1" });
                 for (const name of Object.keys(own)) {
-                    assert.match(
-                        await failpointState(engine.docker, graph, config, "etcd-1", name),
-                        /disabled|^404/,
-                        `re-created etcd-1 ${name}`,
-                    );
+                    const state = await failpointState(engine.docker, graph, config, "etcd-1", name);
+                    console.log(`        re-created etcd-1, before the step re-runs: GET /${name} → ${state}`);
+                    assert.match(state, /disabled|^404/, `re-created etcd-1 ${name}`);
                 }
                 const step = steps.find((s) => s.resource.startsWith("failpoints-"))!;
                 await removeContainer(engine.docker, graph, step.resource);
