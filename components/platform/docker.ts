@@ -193,8 +193,9 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
                 },
                 // Names and host ports are fixed, so the old container must go first
                 // (pulumi-docker replaces create-before-delete by default: pulumi-docker#1356).
-                // The provider updates `healthcheck` in state only (Docker cannot change a
-                // running container's healthcheck), so a changed probe must replace the container;
+                // A `healthcheck` change reached the provider's state but not the running container
+                // (seen with the real provider; Docker cannot change a container's healthcheck), so a
+                // changed probe must replace the container;
                 // `start` likewise only acts at create, so stopping or restarting a member replaces it.
                 {
                     parent,

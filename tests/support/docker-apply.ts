@@ -11,7 +11,7 @@
  * |---|---|
  * | `Network {name, driver, labels}` | `POST /networks/create {Name, Driver, Labels}` |
  * | `Volume {name, labels}` | `POST /volumes/create {Name, Labels}`; an existing volume is reused (retainOnDelete keeps it) |
- * | `RemoteImage {name}` | the image must already exist locally (the provider looks locally before pulling; no registry here); its mock `imageId` is mapped back to `name` |
+ * | `RemoteImage {name}` | not pulled (no registry is reachable here): the image must already be on the engine; its mock `imageId` is mapped back to `name` |
  * | `Container {name, image, entrypoints, command, envs, labels, hostname}` | `POST /containers/create {Image, Entrypoint, Cmd, Env, Labels, Hostname}` |
  * | `networksAdvanced[{name, aliases}]` | `HostConfig.NetworkMode` + `NetworkingConfig.EndpointsConfig[name].Aliases` |
  * | `ports[{internal, external, ip}]` | `ExposedPorts` + `HostConfig.PortBindings` |
@@ -20,7 +20,7 @@
  * | `healthcheck {tests, interval, timeout, retries, startPeriod}` | `Healthcheck {Test, Interval, Timeout (ns), Retries, StartPeriod}` |
  * | `uploads[{file, content}]` | `PUT /containers/{id}/archive` (a tar at `/`) after create, before start, as the provider does |
  * | `start` (default true) | `POST /containers/{id}/start` |
- * | `attach: true` | waits for the container to exit ("attach to the container after its creation and waits the end of its execution"); the exit code is recorded, not judged (the provider does not fail on it either) |
+ * | `attach: true` | waits for the container to exit ("attach to the container after its creation and waits the end of its execution"); the exit code is recorded for the tests to judge |
  * | `wait: true`, `waitTimeout` (s, default 60) | polls `State.Health.Status` until `healthy`; fails like the provider (`container failed to be in healthy state`) |
  * | `mustRun` (default true) | a started, non-attached container must be running after start |
  * | `dependsOn` (recorded by evaluate) | a resource is created once everything it depends on is; independent resources in parallel, as the engine does |
