@@ -41,6 +41,7 @@ const COUNTS: Record<StackConfig["lab"], CountRule[]> = {
     ],
     etcd: [],
     cdc: [{ path: "main.tikv.stores", removes: "main-cluster stores holding data", allow: "main.tikv.allowScaleIn" }],
+    appcluster: [{ path: "app.nodes", removes: "nodes holding data", allow: "app.allowScaleIn" }],
 };
 
 /** A value whose change replaces stateful resources; `on` limits it to a platform. */
@@ -104,6 +105,8 @@ const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
         { path: "recovery.pd.clientHostPort", on: "docker" },
         { path: "recovery.tikv.statusHostPort", on: "docker" },
     ],
+    // Each app node is its own group with its own volume; only the volume size replaces them.
+    appcluster: [...ANYWHERE, { path: "app.storageGiB" }],
 };
 
 /**

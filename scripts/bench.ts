@@ -6,6 +6,7 @@
 import { performance } from "node:perf_hooks";
 import { evaluate, stackConfig, stackFiles } from "../tests/support/evaluate";
 import { benchApp } from "./bench/app";
+import { benchDocker } from "./bench/docker";
 
 const RUNS = 3;
 
@@ -43,6 +44,7 @@ async function main() {
         );
     }
     await benchApp();
+    await benchDocker();
 }
 
 main().catch((err) => {
