@@ -5,6 +5,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { evaluate, stackConfig, stackFiles } from "../tests/support/evaluate";
+import { kubernetesBench } from "./bench/kubernetes";
 
 const RUNS = 3;
 
@@ -41,6 +42,7 @@ async function main() {
             `| ${r.label} | ${r.medianMs.toFixed(0)} | ${r.resources} | ${(r.medianMs / r.resources).toFixed(2)} | ${(r.medianMs / base).toFixed(2)} |`,
         );
     }
+    await kubernetesBench();
 }
 
 main().catch((err) => {
