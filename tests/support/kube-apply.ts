@@ -3,8 +3,10 @@
  * pulumi-kubernetes provider would: server-side apply under one field manager
  * (`Provider.enableServerSideApply`), each wave awaited before the next as the provider awaits a
  * resource before creating its dependents — a Job until `Complete` unless it carries
- * `pulumi.com/skipAwait`, a StatefulSet or Deployment until its rollout is done (provider
- * `await` package: Job `Complete` condition, StatefulSet `readyReplicas`/`updateRevision`).
+ * `pulumi.com/skipAwait`, a StatefulSet or Deployment until its rollout is done
+ * (pulumi-kubernetes `provider/pkg/await/job.go`, `statefulset.go` — ready replicas and the
+ * current revision equal to the update revision — and `deployment.go`; `kubectl wait
+ * --for=condition=Complete` and `kubectl rollout status` check the same conditions).
  * Objects whose name changed or that left the graph are deleted after the whole apply, as the
  * engine deletes replaced resources last (create-before-delete).
  *
