@@ -148,7 +148,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
     /**
      * A ConfigMap holding `files`, named `<name>-files-<hash of its data>`: a content change gives
      * a new name, so the provider's replacement (pulumi-kubernetes replaces a ConfigMap whose `data`
-     * changes: provider/pkg/provider/provider.go, `enableConfigMapMutable` off) is create-before-delete
+     * changes unless the Provider's `enableConfigMapMutable` option is on) is create-before-delete
      * and the pods that mount it roll onto the new one; the same name would force delete-then-create.
      * Same convention as kustomize's `configMapGenerator` hash suffix (kubectl docs, "Generating
      * Resources"). Pulumi's own name for it stays `<name>-files`.
