@@ -83,8 +83,20 @@ const ObservabilitySettings = z
         prometheusHostPort: hostPort.default(9090),
         grafanaHostPort: hostPort.default(3000),
         retention: promDuration.default("7d"),
+        /** Run Prometheus (scrapes every lab component; loads the lab's rule files). */
+        prometheus: z.boolean({ error: "expected true or false" }).default(true),
+        /** Run Grafana; it reads Prometheus as its datasource, so it needs `prometheus: true`. */
+        grafana: z.boolean({ error: "expected true or false" }).default(true),
     })
     .prefault({});
+
+/**
+ * An image the labs use by default, named by repository (`prom/prometheus`) or by full
+ * reference (`curlimages/curl:8.11.1`): the key of an {@link ImageSubstitutions} entry.
+ */
+const imageKey = z.string().regex(/^[a-z0-9][a-z0-9._\-/:]*$/, {
+    error: "expected an image repository such as prom/prometheus, or a full reference",
+});
 
 /** Settings every lab shares. */
 const common = {
@@ -96,6 +108,14 @@ const common = {
     arch: Arch.default("amd64"),
     kubernetes: KubernetesSettings,
     observability: ObservabilitySettings,
+    /**
+     * Image substitutions, as kustomize's `images:` does them: each key names an image the lab
+     * uses by default, by repository (`prom/prometheus`, matching any tag) or by full reference
+     * (`curlimages/curl:8.11.1`, exact match wins); each value is the pinned reference to run
+     * instead (a mirror, a local build). Covers members, Prometheus, Grafana and one-shot steps;
+     * the defaults are listed in components/images.ts.
+     */
+    images: z.record(imageKey, pinnedImage).default({}),
 };
 
 // ---- TiKV lab --------------------------------------------------------------------------
@@ -446,12 +466,77 @@ export const CdcLabConfig = z.strictObject({
 });
 /** Parsed config of a RawKV CDC lab stack. */
 export type CdcLabConfig = z.infer<typeof CdcLabConfig>;
+// ---- app cluster lab (bring your own image) ---------------------------------------------
+
+/** An environment variable name (POSIX: letters, digits, underscore; not starting with a digit). */
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "expected an environment variable name such as NODE_ID" });
+
+/** A named port of the app: the port inside the container, and the host port base (node i, 1-based, publishes base + i). */
+const appPort = (containerPort: number, hostPortBase: number) =>
+    z.strictObject({ containerPort: intIn(1, 65535).default(containerPort), hostPortBase: hostPort.default(hostPortBase) }).prefault({});
+
+/** An HTTP path such as `/health`. */
+const httpPath = z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, { error: "expected an HTTP path such as /health" });
+
+/**
+ * A raft-style service from the user's own image: node 1 bootstraps, nodes 2..N join it.
+ * Each env name is the variable the image reads; rename them to fit the image.
+ */
+const AppSettings = z
+    .strictObject({
+        /** The user's image, pinned. */
+        image: pinnedImage,
+        /** Number of nodes (1-based ordinals; node 1 bootstraps). */
+        nodes: intIn(1, 9).default(3),
+        allowScaleIn: z.boolean().default(false),
+        /** Node ordinals (1..nodes) whose containers/pods are stopped, volumes kept: the fault drill. */
+        stopped: z.array(intIn(1, 9)).default([]),
+        env: z
+            .strictObject({
+                nodeId: envName.default("NODE_ID"),
+                nodeName: envName.default("NODE_NAME"),
+                httpAddr: envName.default("HTTP_ADDR"),
+                raftAddr: envName.default("RAFT_ADDR"),
+                joinAddr: envName.default("JOIN_ADDR"),
+                dataDir: envName.default("DATA_DIR"),
+            })
+            .prefault({}),
+        /** Extra plain environment for every node. */
+        extraEnv: z.record(envName, z.string()).default({}),
+        ports: z
+            .strictObject({
+                /** HTTP API (`HTTP_ADDR`, `JOIN_ADDR` of the joiners); host 8080 + i. */
+                api: appPort(8080, 8080),
+                /** Client KV API; host 9080 + i. */
+                kv: appPort(9080, 9080),
+                /** Raft transport (`RAFT_ADDR`); host 9001 + i. */
+                raft: appPort(9001, 9001),
+            })
+            .prefault({}),
+        /** Data directory in the container (`DATA_DIR`), a volume per node. */
+        dataDir: z.string().regex(/^\//, { error: "expected an absolute path" }).default("/data"),
+        storageGiB: volumeGiB.default(1),
+        /** Readiness: HTTP GET on the API port. */
+        healthPath: httpPath.default("/health"),
+        /** Prometheus metrics path on the API port; omit when the image serves none. */
+        metricsPath: httpPath.optional(),
+    })
+    .refine((a) => a.stopped.every((n) => n <= a.nodes), { error: "expected node ordinals within 1..nodes", path: ["stopped"] });
+
+/** The bring-your-own-image lab: N nodes of the user's raft service, Prometheus, Grafana. */
+export const AppClusterLabConfig = z.strictObject({
+    lab: z.literal("appcluster"),
+    ...common,
+    app: AppSettings,
+});
+/** Parsed config of an app cluster stack. */
+export type AppClusterLabConfig = z.infer<typeof AppClusterLabConfig>;
 
 // ---- the stack -------------------------------------------------------------------------
 
 /** One stack's config: which lab, and that lab's settings. */
-export const StackConfig = z.discriminatedUnion("lab", [TikvLabConfig, CrdbLabConfig, EtcdLabConfig, CdcLabConfig], {
-    error: 'expected lab to be "tikv", "crdb", "etcd" or "cdc"',
+export const StackConfig = z.discriminatedUnion("lab", [TikvLabConfig, CrdbLabConfig, EtcdLabConfig, CdcLabConfig, AppClusterLabConfig], {
+    error: 'expected lab to be "tikv", "crdb", "etcd", "cdc" or "appcluster"',
 });
 /** Parsed config of any stack; narrow on `lab`. */
 export type StackConfig = z.infer<typeof StackConfig>;
@@ -521,6 +606,11 @@ function decode(value: unknown): unknown {
  */
 function crossChecks(config: StackConfig): string[] {
     const problems: string[] = [];
+    if (config.observability.enabled && config.observability.grafana && !config.observability.prometheus) {
+        problems.push(
+            "observability.grafana: Grafana reads Prometheus as its only datasource; set observability.prometheus: true or observability.grafana: false, got grafana true with prometheus false",
+        );
+    }
     if (config.lab === "etcd" && Object.keys(config.failpoints[config.scenario] ?? {}).length && !config.etcd.failpointImage) {
         problems.push(
             `etcd.failpointImage: scenario ${config.scenario} sets failpoints, which official etcd images do not have; name a gofail build (make gofail-enable), got nothing`,

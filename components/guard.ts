@@ -43,6 +43,7 @@ const COUNTS: Record<StackConfig["lab"], CountRule[]> = {
     ],
     etcd: [],
     cdc: [{ path: "main.tikv.stores", removes: "main-cluster stores holding data", allow: "main.tikv.allowScaleIn" }],
+    appcluster: [{ path: "app.nodes", removes: "nodes holding data", allow: "app.allowScaleIn" }],
 };
 
 /** A value whose change replaces stateful resources; `on` limits it to a platform. */
@@ -108,6 +109,8 @@ const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
         { path: "recovery.pd.clientHostPort", on: "docker" },
         { path: "recovery.tikv.statusHostPort", on: "docker" },
     ],
+    // Each app node is its own group with its own volume; only the volume size replaces them.
+    appcluster: [...ANYWHERE, { path: "app.storageGiB" }],
 };
 
 /**
@@ -115,8 +118,7 @@ const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
  * that does not change with them, though no data is lost. `absent` is what a deployment
  * recorded before the rule existed had (every CockroachDB stack before secure mode was insecure).
  */
-const SWITCHES: Record<StackConfig["lab"], { path: string; absent: boolean; effect: string }[]> = {
-    tikv: [],
+const SWITCHES: Partial<Record<StackConfig["lab"], { path: string; absent: boolean; effect: string }[]>> = {
     crdb: [
         {
             path: "crdb.secure",
@@ -124,14 +126,12 @@ const SWITCHES: Record<StackConfig["lab"], { path: string; absent: boolean; effe
             effect: "restarts every node with new flags (--certs-dir instead of --insecure) and every client must switch to TLS and client certificates",
         },
     ],
-    etcd: [],
-    cdc: [],
 };
 
 /** One line per switch the new config makes without `allowReplace`. */
 function checkSwitches(previous: GuardState, next: StackConfig): string[] {
     if (next.allowReplace === true) return [];
-    return SWITCHES[next.lab].flatMap(({ path, absent, effect }) => {
+    return (SWITCHES[next.lab] ?? []).flatMap(({ path, absent, effect }) => {
         const before = previous.switches?.[path] ?? absent;
         const after = valueAt(next, path) as boolean;
         return before === after ? [] : [`${path}: ${before} → ${after} ${effect}; set allowReplace: true to allow it`];
@@ -150,8 +150,8 @@ export function guardState(config: StackConfig, previous?: GuardState): GuardSta
             REPLACING[config.lab].map(({ path }) => [path, (valueAt(config, path) as string | number | boolean | undefined) ?? null]),
         ),
         ...(config.lab === "crdb" ? { firstPhase: previous?.firstPhase ?? config.phase } : {}),
-        ...(SWITCHES[config.lab].length
-            ? { switches: Object.fromEntries(SWITCHES[config.lab].map(({ path }) => [path, valueAt(config, path) as boolean])) }
+        ...(SWITCHES[config.lab]?.length
+            ? { switches: Object.fromEntries(SWITCHES[config.lab]!.map(({ path }) => [path, valueAt(config, path) as boolean])) }
             : {}),
     };
 }

@@ -9,6 +9,7 @@ import { buildCdcLab } from "./labs/cdc-lab";
 import { buildCrdbLab } from "./labs/crdb-lab";
 import { buildEtcdLab } from "./labs/etcd-lab";
 import { buildTikvLab } from "./labs/tikv-lab";
+import { buildAppClusterLab } from "./appcluster/lab";
 import { LabContext, LabOutputs } from "./labs/types";
 
 type Builder<C> = (config: C, platform: Platform, context: LabContext) => LabOutputs;
@@ -18,6 +19,7 @@ const BUILDERS: { [L in StackConfig["lab"]]: Builder<Extract<StackConfig, { lab:
     etcd: buildEtcdLab,
     crdb: buildCrdbLab,
     cdc: buildCdcLab,
+    appcluster: buildAppClusterLab,
 };
 
 /**

@@ -6,6 +6,8 @@
 import { performance } from "node:perf_hooks";
 import { evaluate, stackConfig, stackFiles } from "../tests/support/evaluate";
 import { benchApp } from "./bench/app";
+import { benchDocker } from "./bench/docker";
+import { kubernetesBench } from "./bench/kubernetes";
 
 const RUNS = 3;
 
@@ -43,6 +45,8 @@ async function main() {
         );
     }
     await benchApp();
+    await benchDocker();
+    await kubernetesBench();
 }
 
 main().catch((err) => {

@@ -50,7 +50,7 @@ describe("stack config validation", () => {
     });
 
     it("rejects an unknown lab and a latest tag", () => {
-        assert.match(problemsOf({ lab: "mongodb" })[0], /^lab: expected lab to be "tikv", "crdb", "etcd" or "cdc", got "mongodb"/);
+        assert.match(problemsOf({ lab: "mongodb" })[0], /^lab: expected lab to be "tikv", "crdb", "etcd", "cdc" or "appcluster", got "mongodb"/);
         assert.match(problemsOf({ lab: "tikv", version: "latest" })[0], /^version: expected a pinned tag, not latest/);
     });
 

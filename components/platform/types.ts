@@ -89,6 +89,12 @@ export interface MemberGroupSpec {
     fsGroup?: number;
     /** Extra client entrypoints over this group. */
     clientServices?: ClientServiceSpec[];
+    /**
+     * Members exist but do not run, data kept (a fault drill): Docker creates the container
+     * without starting it (`start: false`); Kubernetes scales the StatefulSet to 0, which keeps
+     * its PVCs (`persistentVolumeClaimRetentionPolicy.whenScaled` defaults to Retain).
+     */
+    stopped?: boolean;
     dependsOn?: pulumi.Resource[];
     /** Secret file sets mounted as directories (certificates); a change of their `version` rolls the members. */
     secretMounts?: SecretMount[];
@@ -190,6 +196,13 @@ export interface Platform {
     serviceHost(service: string): string;
     /** Where a user on the host reaches a published port: `http://127.0.0.1:9090` or a port-forward hint. */
     userUrl(service: string, containerPort: number, hostPort: number, path?: string): string;
+    /**
+     * Where a user on the host reaches one member (`pd-3`, `tikv-0`) itself, not whichever member a
+     * Service picks: Docker `http://127.0.0.1:<hostPort>` (the member's own published port);
+     * Kubernetes a `kubectl port-forward pod/<member>` hint.
+     * @param member the member's name, `<group>-<ordinal>` as {@link DeployedGroup.members} gives it.
+     */
+    memberUrl(member: string, containerPort: number, hostPort: number, path?: string): string;
     /** The command that follows a task's output, e.g. `docker logs -f …` or `kubectl logs -f job/…`. */
     taskLogsCommand(task: string): string;
     deployGroup(spec: MemberGroupSpec, parent: pulumi.Resource): DeployedGroup;

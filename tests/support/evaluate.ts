@@ -41,6 +41,8 @@ export interface Graph {
     resources: Map<string, RegisteredResource>;
     /** Explicit `dependsOn` edges: resource key → keys it waits for (recorded by {@link evaluate}). */
     dependsOn: Map<string, string[]>;
+    /** `replaceOnChanges` options: resource key → input paths (recorded by {@link evaluate}). */
+    replaceOnChanges: Map<string, string[]>;
     /** Keys of resources registered with `protect: true` (recorded by {@link evaluate}; absent in hand-made graphs). */
     protect?: Set<string>;
     outputs: Record<string, unknown>;
@@ -105,7 +107,7 @@ function mockState(type: string, name: string, inputs: Record<string, any>, prev
  * @param previousOutputs what a StackReference to this stack returns (the last deployment's outputs).
  */
 export async function recordingMocks(stack: string, previousOutputs?: Record<string, unknown>): Promise<Graph> {
-    const graph: Graph = { resources: new Map(), dependsOn: new Map(), protect: new Set(), outputs: {} };
+    const graph: Graph = { resources: new Map(), dependsOn: new Map(), replaceOnChanges: new Map(), protect: new Set(), outputs: {} };
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
@@ -151,6 +153,7 @@ export async function evaluate(config: StackConfig, stack = "test", previous?: G
                     keyOf(args),
                     list.map((d) => keyOf({ type: d.__pulumiType, name: d.__name })),
                 );
+            if (args.opts.replaceOnChanges?.length) graph.replaceOnChanges.set(keyOf(args), args.opts.replaceOnChanges);
             return undefined;
         });
         outputs = buildLab(config, stack, previous);
