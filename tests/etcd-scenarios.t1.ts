@@ -411,9 +411,12 @@ describe(`etcd ${VERSION} (gofail build) scenarios, measured against baseline`, 
             scenario: "db-size-limit",
             measured: `NOSPACE on ${nospace}/${MEMBERS} members; ${failed.toFixed(0)} puts failed; DB at ${(quotaUsed * 100).toFixed(0)}% of the ${QUOTA / 1024 / 1024} MiB quota; ${queries} panel queries with data`,
             baseline: `failed puts ${base.failed} → ${failed.toFixed(0)}`,
-            ok: nospace === MEMBERS && failed > 0,
+            ok: nospace >= 1 && failed > 0,
         });
-        assert.equal(nospace, MEMBERS, `alarm list:\n${raised}`);
+        // One member's NOSPACE alarm, raised through raft, makes the whole cluster refuse puts
+        // (etcd docs, "Maintenance: Space quota"), so the other members may never reach the
+        // quota themselves: at least one alarm, and failed puts, is what the operator sees.
+        assert.ok(nospace >= 1, `no NOSPACE alarm:\n${raised}`);
         assert.ok(failed > 0, "no put failed under NOSPACE");
 
         const back = await apply("baseline", "baseline (after db-size-limit)");
