@@ -30,6 +30,10 @@ export interface TikvClusterArgs {
     statusHostPort: number;
     /** PVC size per store (Kubernetes), GiB. */
     storageGiB: number;
+    /** TiKV `memory-usage-limit`, MiB; unset: TiKV's default (75% of the machine's memory). */
+    memoryLimitMiB?: number;
+    /** TiKV `storage.block-cache.capacity`, MiB; unset: TiKV's default (45% of the machine's memory). */
+    blockCacheMiB?: number;
     /** Start only once these are healthy (PD). */
     dependsOn: pulumi.Resource[];
 }
@@ -48,6 +52,7 @@ export class TikvCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: TikvClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusterlab:index:TikvCluster", name, {}, opts);
+        const config = tikvConfigFile(args);
         const group = args.platform.deployGroup(
             {
                 name: "tikv",
@@ -61,7 +66,9 @@ export class TikvCluster extends pulumi.ComponentResource {
                     `--status-addr=0.0.0.0:${TIKV_STATUS_PORT}`,
                     `--advertise-status-addr=${m.host}:${TIKV_STATUS_PORT}`,
                     "--data-dir=/data",
+                    ...(config ? [`--config=${config.path}`] : []),
                 ],
+                files: config ? [config] : undefined,
                 ports: [
                     { name: "grpc", containerPort: TIKV_PORT },
                     { name: "status", containerPort: TIKV_STATUS_PORT, hostPortBase: args.statusHostPort },
@@ -82,4 +89,24 @@ export class TikvCluster extends pulumi.ComponentResource {
         this.ready = group.ready;
         this.registerOutputs({ storeAddresses: this.storeAddresses });
     }
+}
+
+/** Where the memory settings file is mounted in each store. */
+export const TIKV_CONFIG_PATH = "/etc/tikv/clusterlab.toml";
+
+/**
+ * The TiKV config file (TOML) holding the memory limits, or undefined when none is set (so a
+ * stack that sets neither renders exactly as before). Keys from the TiKV config reference
+ * (docs.pingcap.com/tidb/stable/tikv-configuration-file): top-level `memory-usage-limit`,
+ * `[storage.block-cache] capacity`; sizes as TiKV's `ReadableSize` reads them (`"2048MB"`,
+ * binary units: tikv `components/tikv_util/src/config.rs`).
+ */
+export function tikvConfigFile(
+    args: Pick<TikvClusterArgs, "memoryLimitMiB" | "blockCacheMiB">,
+): { path: string; content: string } | undefined {
+    const lines = [
+        ...(args.memoryLimitMiB ? [`memory-usage-limit = "${args.memoryLimitMiB}MB"`] : []),
+        ...(args.blockCacheMiB ? ["[storage.block-cache]", `capacity = "${args.blockCacheMiB}MB"`] : []),
+    ];
+    return lines.length ? { path: TIKV_CONFIG_PATH, content: `${lines.join("\n")}\n` } : undefined;
 }

@@ -31,6 +31,8 @@ export function buildTikvLab(config: TikvLabConfig, platform: Platform): LabOutp
         pdEndpoints: pd.endpoints,
         statusHostPort: config.tikv.statusHostPort,
         storageGiB: config.tikv.storageGiB,
+        memoryLimitMiB: config.tikv.memoryLimitMiB,
+        blockCacheMiB: config.tikv.blockCacheMiB,
         dependsOn: pd.ready,
     });
     const outputs: LabOutputs = {
