@@ -1,6 +1,7 @@
 /**
  * Refuses config changes that would remove members or replace stateful resources, unless
- * the config says so (`<component>.allowScaleIn`, `allowReplace`). DESIGN principle 5.
+ * the config says so (`<component>.allowScaleIn`, `allowReplace`): scale-in and replacement
+ * are the operations that lose data or quorum; growth is additive.
  *
  * The program records a {@link GuardState} as a stack output; the next run compares the
  * new config against it before registering any resource, and hands it to the lab (the
@@ -42,38 +43,55 @@ const COUNTS: Record<StackConfig["lab"], CountRule[]> = {
     etcd: [],
 };
 
-/** A value whose change replaces stateful resources; `on` limits it to a platform. */
+/**
+ * A value whose change replaces stateful resources; `on` limits it to a platform; `when`
+ * names a key that must be set for the value to reach any resource (else it is recorded as null).
+ */
 interface ReplacingRule {
     path: string;
     on?: PlatformKind;
+    when?: string;
 }
 
+/**
+ * On Kubernetes: the provider pointed at another cluster or render directory replaces every
+ * resource it manages (pulumi-kubernetes `provider/pkg/provider/provider.go`, `DiffConfig`); the
+ * namespace and storage class are in every StatefulSet's name and volume claim templates, which
+ * the API server refuses to update (kubernetes `pkg/apis/apps/validation/validation.go`). On
+ * Docker these keys render nothing.
+ */
 const ANYWHERE: ReplacingRule[] = [
     { path: "platform" },
-    { path: "kubernetes.namespace" },
-    { path: "kubernetes.storageClassName" },
-    { path: "kubernetes.context" },
+    { path: "kubernetes.namespace", on: "kubernetes" },
+    { path: "kubernetes.storageClassName", on: "kubernetes" },
+    { path: "kubernetes.context", on: "kubernetes" },
+    { path: "kubernetes.renderYamlToDirectory", on: "kubernetes" },
 ];
 
 /**
  * Per lab, values whose change replaces a StatefulSet (PVC templates, names), a volume, or
- * every member at once. On Docker a container is replaced for any change of image, flags or
- * ports, all members together (quorum lost); on Kubernetes the same change rolls pods one
- * at a time, so only PVC templates and names count there.
+ * every member at once. On Docker a container is replaced for any change of image, flags,
+ * env or ports (pulumi-docker `Container`: those inputs force a new container), all members
+ * together (quorum lost); on Kubernetes the same change rolls pods one at a time, so only
+ * PVC templates and names count there. Docker volumes have no size, so `storageGiB` counts
+ * on Kubernetes only. tests/guard-derived.test.ts checks this table against the graph the
+ * program registers for every one-key change of every stack.
  */
 const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
     tikv: [
         ...ANYWHERE,
         { path: "pd.bootstrapMembers" },
-        { path: "tikv.storageGiB" },
+        { path: "tikv.storageGiB", on: "kubernetes" },
         { path: "version", on: "docker" },
         { path: "arch", on: "docker" },
         { path: "pd.clientHostPort", on: "docker" },
         { path: "tikv.statusHostPort", on: "docker" },
+        { path: "tikv.memoryLimitMiB", on: "docker" },
+        { path: "tikv.blockCacheMiB", on: "docker" },
     ],
     crdb: [
         ...ANYWHERE,
-        { path: "crdb.storageGiB" },
+        { path: "crdb.storageGiB", on: "kubernetes" },
         { path: "crdb.version", on: "docker" },
         { path: "arch", on: "docker" },
         { path: "crdb.sqlHostPort", on: "docker" },
@@ -83,10 +101,12 @@ const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
     // (scale-out needs `etcdctl member add` first, which this lab does not automate).
     etcd: [
         ...ANYWHERE,
-        { path: "etcd.storageGiB" },
+        { path: "etcd.storageGiB", on: "kubernetes" },
         { path: "etcd.members" },
         { path: "etcd.version", on: "docker" },
         { path: "etcd.failpointImage", on: "docker" },
+        // GOFAIL_HTTP in every member's env, set only with a failpoint build.
+        { path: "etcd.failpointPort", on: "docker", when: "etcd.failpointImage" },
         { path: "etcd.quotaBackendBytes", on: "docker" },
         { path: "etcd.clientHostPort", on: "docker" },
         { path: "arch", on: "docker" },
@@ -102,7 +122,12 @@ export function guardState(config: StackConfig, previous?: GuardState): GuardSta
         lab: config.lab,
         counts: Object.fromEntries(COUNTS[config.lab].map(({ path }) => [path, valueAt(config, path) as number])),
         replacing: Object.fromEntries(
-            REPLACING[config.lab].map(({ path }) => [path, (valueAt(config, path) as string | number | boolean | undefined) ?? null]),
+            REPLACING[config.lab].map(({ path, when }) => [
+                path,
+                when && valueAt(config, when) === undefined
+                    ? null
+                    : ((valueAt(config, path) as string | number | boolean | undefined) ?? null),
+            ]),
         ),
         ...(config.lab === "crdb" ? { firstPhase: previous?.firstPhase ?? config.phase } : {}),
     };

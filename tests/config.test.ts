@@ -219,10 +219,35 @@ describe("stack config validation", () => {
     });
 
     it("refuses a change that replaces stateful resources unless allowReplace is set", () => {
-        const before = guardState(parseStackConfig({ lab: "tikv" }));
-        const next = { lab: "tikv", tikv: { storageGiB: 20 } };
+        // On Kubernetes the size is in the StatefulSet's volume claim template, which cannot be updated.
+        const before = guardState(parseStackConfig({ lab: "tikv", platform: "kubernetes" }));
+        const next = { lab: "tikv", platform: "kubernetes", tikv: { storageGiB: 20 } };
         assert.match(checkTransition(before, parseStackConfig(next))[0], /^tikv\.storageGiB: 10 → 20 would replace/);
         assert.deepEqual(checkTransition(before, parseStackConfig({ ...next, allowReplace: true })), []);
+    });
+
+    it("refuses a new etcd.failpointPort on Docker when a failpoint build runs (every member's env changes)", () => {
+        const image = "registry.local/etcd-gofail:v3.5.17";
+        const before = guardState(parseStackConfig({ lab: "etcd", etcd: { failpointImage: image } }));
+        const problems = checkTransition(before, parseStackConfig({ lab: "etcd", etcd: { failpointImage: image, failpointPort: 22382 } }));
+        assert.deepEqual(problems, [
+            "etcd.failpointPort: 22381 → 22382 would replace stateful resources; set allowReplace: true to allow it",
+        ]);
+        // Without a failpoint build the port reaches no member: nothing to refuse.
+        assert.deepEqual(
+            checkTransition(
+                guardState(parseStackConfig({ lab: "etcd" })),
+                parseStackConfig({ lab: "etcd", etcd: { failpointPort: 22382 } }),
+            ),
+            [],
+        );
+    });
+
+    it("does not refuse Kubernetes-only keys on Docker, nor a volume size Docker has not got", () => {
+        const before = guardState(parseStackConfig({ lab: "etcd" }));
+        for (const change of [{ kubernetes: { namespace: "other" } }, { etcd: { storageGiB: 20 } }]) {
+            assert.deepEqual(checkTransition(before, parseStackConfig({ lab: "etcd", ...change })), [], JSON.stringify(change));
+        }
     });
 });
 

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { Graph, ROOT, evaluate, ofType, stackConfig, stackFiles, waitsFor } from "./support/evaluate";
+import { Graph, ROOT, evaluate, mockImageId, ofType, stackConfig, stackFiles, waitsFor } from "./support/evaluate";
 
 const CONTAINER = "docker:index/container:Container";
 
@@ -113,7 +113,7 @@ describe("ready-made stacks", () => {
         for (const image of pulls) assert.equal(image.inputs.platform, "linux/arm64", image.name);
         for (const image of builds) assert.equal(image.inputs.build.platform, "linux/arm64", image.name);
         // Every container runs one of those images.
-        const ids = new Set(pulls.map((p) => `sha256:mock-${p.name}`));
+        const ids = new Set(pulls.map((p) => mockImageId(p.name, p.inputs.platform)));
         for (const c of ofType(graph, "docker:index/container:Container")) {
             assert.ok(ids.has(c.inputs.image) || builds.some((b) => b.inputs.imageName === c.inputs.image), `${c.name}: ${c.inputs.image}`);
         }

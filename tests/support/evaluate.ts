@@ -65,11 +65,17 @@ export function keyOf(r: { type: string; name: string }): string {
     return `${r.type}::${r.name}`;
 }
 
+/** The image id the mocks give a pulled image: `sha256:mock-<resource name>@<platform>`. */
+export function mockImageId(name: string, platform?: string): string {
+    return `sha256:mock-${name}${platform ? `@${platform}` : ""}`;
+}
+
 /** What the mock provider returns as state: inputs plus the outputs our code reads. */
 function mockState(type: string, name: string, inputs: Record<string, any>, previousOutputs?: Record<string, unknown>) {
     switch (type) {
+        // The image id depends on the platform pulled, as a real digest does: an arch change reaches the containers.
         case "docker:index/remoteImage:RemoteImage":
-            return { ...inputs, imageId: `sha256:mock-${name}`, repoDigest: `${inputs.name}@sha256:mock` };
+            return { ...inputs, imageId: mockImageId(name, inputs.platform), repoDigest: `${inputs.name}@sha256:mock` };
         case "docker:index/image:Image":
             return { ...inputs, repoDigest: `${inputs.imageName}@sha256:mock` };
         case "random:index/randomPassword:RandomPassword":
