@@ -124,6 +124,32 @@ export async function recordingMocks(stack: string, previousOutputs?: Record<str
  * @returns the registered graph and the lab's outputs, all promises settled.
  */
 export async function evaluate(config: StackConfig, stack = "test", previous?: GuardState): Promise<Graph> {
+    return withPlainStackTraces(() => evaluateOnce(config, stack, previous));
+}
+
+/**
+ * Runs `work` with V8's own stack-trace formatting instead of ts-node's source-map-support.
+ *
+ * Why: @pulumi/pulumi captures a full stack (`Error.stackTraceLimit = Infinity`) in every
+ * `Resource` constructor (`resource.js`, `Resource.callsites`) and one per `debuggablePromise`
+ * (`runtime/debuggable.js`), ~150 per resource. Under ts-node each capture is rewritten frame by
+ * frame through source maps (`@cspotcode/source-map-support` `wrapCallSite`), and the stacks
+ * grow with the number of resources already registered, so evaluation time grew faster than the
+ * resource count (profiled with `node --cpu-prof`: source-map-support and GC were the top self
+ * time, growing 4.6× for 3.9× the resources). Mocks never read those positions; restoring the
+ * hook afterwards keeps mapped stacks in test failures.
+ */
+export async function withPlainStackTraces<T>(work: () => Promise<T>): Promise<T> {
+    const saved = Error.prepareStackTrace;
+    (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
+    try {
+        return await work();
+    } finally {
+        Error.prepareStackTrace = saved;
+    }
+}
+
+async function evaluateOnce(config: StackConfig, stack: string, previous?: GuardState): Promise<Graph> {
     const graph = await recordingMocks(stack);
     let outputs: Record<string, unknown> = {};
     // Inside a root stack so a stack transformation sees every resource's options: mocks do not
@@ -177,7 +203,7 @@ export async function runProgram(
     delete require.cache[modulePath];
     const program = require(modulePath) as () => Promise<Record<string, unknown>>;
     try {
-        const outputs = await resolveAll(await program());
+        const outputs = await withPlainStackTraces(async () => resolveAll(await program()));
         await settle();
         return { graph, outputs };
     } catch (error) {
