@@ -5,6 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
+import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -214,12 +215,23 @@ export async function runProgram(
     }
 }
 
+/**
+ * The stack files the repository ships: tracked by git (`git ls-files`), so a stack a user
+ * made with `pulumi stack init` (which writes `Pulumi.<stack>.yaml` beside these) is not
+ * evaluated as one of ours. Outside a git checkout (an exported tarball), every file.
+ */
+function shippedStackFiles(): string[] {
+    const all = readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f));
+    const git = spawnSync("git", ["ls-files", "--", "Pulumi.*.yaml"], { cwd: ROOT, encoding: "utf8" });
+    if (git.status !== 0) return all.sort();
+    const tracked = new Set(git.stdout.split("\n").filter(Boolean));
+    return all.filter((f) => tracked.has(f)).sort();
+}
+
 /** The ready-made stack files: stack name → its `config:` block. */
 export function stackFiles(): Map<string, Record<string, unknown>> {
     const stacks = new Map<string, Record<string, unknown>>();
-    for (const file of readdirSync(ROOT)
-        .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
-        .sort()) {
+    for (const file of shippedStackFiles()) {
         const doc = parse(readFileSync(join(ROOT, file), "utf8")) ?? {};
         stacks.set(file.replace(/^Pulumi\.|\.yaml$/g, ""), (doc.config ?? {}) as Record<string, unknown>);
     }
