@@ -137,16 +137,24 @@ export async function evaluate(config: StackConfig, stack = "test", previous?: G
  * frame through source maps (`@cspotcode/source-map-support` `wrapCallSite`), and the stacks
  * grow with the number of resources already registered, so evaluation time grew faster than the
  * resource count (profiled with `node --cpu-prof`: source-map-support and GC were the top self
- * time, growing 4.6× for 3.9× the resources). Mocks never read those positions; restoring the
- * hook afterwards keeps mapped stacks in test failures.
+ * time, growing 4.6× for 3.9× the resources). Each debuggablePromise also keeps its stack
+ * string until it settles, so the live heap, and with it garbage collection, grows with the
+ * graph; mocha sets `Error.stackTraceLimit = Infinity`, which makes every string longer. So
+ * during evaluation stacks are not captured at all (`stackTraceLimit = 0`; the SDK's own
+ * per-resource capture sets its limit itself and is parsed, not kept). Mocks never read those
+ * positions. Errors thrown meanwhile keep their message; `CLUSTERLAB_FULL_STACKS=1` keeps
+ * full, source-mapped stacks for debugging.
  */
 export async function withPlainStackTraces<T>(work: () => Promise<T>): Promise<T> {
-    const saved = Error.prepareStackTrace;
+    if (process.env.CLUSTERLAB_FULL_STACKS === "1") return work();
+    const saved = { prepare: Error.prepareStackTrace, limit: Error.stackTraceLimit };
     (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
+    Error.stackTraceLimit = 0;
     try {
         return await work();
     } finally {
-        Error.prepareStackTrace = saved;
+        Error.prepareStackTrace = saved.prepare;
+        Error.stackTraceLimit = saved.limit;
     }
 }
 
