@@ -1,6 +1,6 @@
 /**
  * Alert rules for the etcd lab, in the spirit of etcd `contrib/mixin`, on the metric names
- * in FACTS.md. Tested with `promtool test rules` (tests/etcd-alerts.test.ts).
+ * of etcd `server/etcdserver/metrics.go` and `server/storage/{wal,backend,mvcc}/metrics.go`. Tested with `promtool test rules` (tests/etcd-alerts.test.ts).
  */
 import { stringify } from "yaml";
 

@@ -2,7 +2,7 @@
  * One of the etcd lab's dashboards (puts, ranges, peers, compaction, defrag).
  * Metric names: etcd `server/etcdserver/metrics.go`, `server/storage/{wal,backend,mvcc}/metrics.go`,
  * `server/etcdserver/api/rafthttp/metrics.go`; `grpc_server_handling_seconds` needs
- * `--metrics=extensive` (FACTS.md). `etcd_server_proposals_committed_total` and `_applied_total`
+ * `--metrics=extensive` (etcd `server/etcdmain/help.go`). `etcd_server_proposals_committed_total` and `_applied_total`
  * are gauges despite the suffix, hence `deriv` rather than `rate`.
  */
 import { INSTANCE, defineDashboard, quantile } from "./presets";

@@ -1,6 +1,6 @@
 /**
  * The TiKV lab: PD + TiKV, Prometheus + Grafana, go-ycsb. Images `pingcap/pd`,
- * `pingcap/tikv` (multi-arch since v6.5; FACTS.md "Images").
+ * `pingcap/tikv` (multi-arch since v6.5: hub.docker.com/r/pingcap/tikv/tags).
  */
 import { TikvLabConfig } from "../config";
 import { goYcsbPlan } from "../load/go-ycsb";
