@@ -45,12 +45,14 @@ const COUNTS: Record<StackConfig["lab"], CountRule[]> = {
 
 /**
  * A value whose change replaces stateful resources; `on` limits it to a platform; `when`
- * names a key that must be set for the value to reach any resource (else it is recorded as null).
+ * names a key that must be set for the value to reach any resource, `unless` one that
+ * overrides it when set (either way an unused value is recorded as null).
  */
 interface ReplacingRule {
     path: string;
     on?: PlatformKind;
     when?: string;
+    unless?: string;
 }
 
 /**
@@ -103,7 +105,8 @@ const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
         ...ANYWHERE,
         { path: "etcd.storageGiB", on: "kubernetes" },
         { path: "etcd.members" },
-        { path: "etcd.version", on: "docker" },
+        // A failpoint build replaces the official image, version and all.
+        { path: "etcd.version", on: "docker", unless: "etcd.failpointImage" },
         { path: "etcd.failpointImage", on: "docker" },
         // GOFAIL_HTTP in every member's env, set only with a failpoint build.
         { path: "etcd.failpointPort", on: "docker", when: "etcd.failpointImage" },
@@ -122,9 +125,9 @@ export function guardState(config: StackConfig, previous?: GuardState): GuardSta
         lab: config.lab,
         counts: Object.fromEntries(COUNTS[config.lab].map(({ path }) => [path, valueAt(config, path) as number])),
         replacing: Object.fromEntries(
-            REPLACING[config.lab].map(({ path, when }) => [
+            REPLACING[config.lab].map(({ path, when, unless }) => [
                 path,
-                when && valueAt(config, when) === undefined
+                (when && valueAt(config, when) === undefined) || (unless && valueAt(config, unless) !== undefined)
                     ? null
                     : ((valueAt(config, path) as string | number | boolean | undefined) ?? null),
             ]),

@@ -34,43 +34,61 @@ function parsesWith(raw: Record<string, unknown>, m: Mutation): StackConfig | un
     }
 }
 
+/** The stack's own config, then the same with each unset optional key set (one at a time). */
+function basesOf(stack: string, file: Record<string, unknown>): { label: string; raw: Record<string, unknown> }[] {
+    // A fixed password: a generated one is a resource of its own and not what this checks.
+    const raw = { ...stripNamespace(file), grafanaAdminPassword: "guard-test-password" };
+    const config = parseStackConfig(raw);
+    const optional = mutationsOf(config, (m) => parsesWith(raw, m) !== undefined).mutations.filter(
+        (m) => pathValue(config, m.path) === undefined,
+    );
+    return [
+        { label: `Pulumi.${stack}.yaml`, raw },
+        ...optional.map((m) => ({
+            label: `Pulumi.${stack}.yaml + ${m.path}: ${JSON.stringify(m.value)}`,
+            raw: withValue(raw, m.path, m.value),
+        })),
+    ];
+}
+
 describe("the guard refuses exactly what replaces or removes stateful resources", function () {
     this.timeout(600_000);
     for (const [stack, file] of stackFiles()) {
-        it(`Pulumi.${stack}.yaml: every one-key mutation`, async () => {
-            // A fixed password: a generated one is a resource of its own and not what this checks.
-            const raw = { ...stripNamespace(file), grafanaAdminPassword: "guard-test-password" };
-            const base = parseStackConfig(raw);
-            const deployed = guardState(base);
-            const baseGraph: Graph = await evaluate(base, stack, deployed);
-            const { mutations } = mutationsOf(base, (m) => parsesWith(raw, m) !== undefined);
-            assert.ok(mutations.length >= 10, `only ${mutations.length} mutations of ${stack}`);
-            const wrong: string[] = [];
-            let refused = 0;
-            for (const m of mutations) {
-                const next = parsesWith(raw, m)!;
-                const graph = await evaluate(next, stack, deployed);
-                const changes = statefulChanges(baseGraph, graph);
-                const domain = DOMAIN_RULES.find(
-                    (r) => r.path === m.path && r.when(base === next ? undefined : pathValue(base, m.path), m.value),
-                );
-                const expected = changes.length > 0 || domain !== undefined;
-                const problems = checkTransition(deployed, next);
-                if (problems.length) refused++;
-                if (expected !== problems.length > 0) {
-                    wrong.push(
-                        `${m.path} → ${JSON.stringify(m.value)}: guard ${problems.length ? `refuses (${problems.join("; ")})` : "allows"}, graph ${
-                            changes.length
-                                ? `shows ${changes.slice(0, 3).join("; ")}${changes.length > 3 ? ` … (${changes.length})` : ""}`
-                                : "shows nothing stateful replaced or removed"
-                        }`,
-                    );
+        for (const { label, raw } of basesOf(stack, file)) {
+            it(`${label}: every one-key mutation`, async () => {
+                const base = parseStackConfig(raw);
+                const deployed = guardState(base);
+                const baseGraph: Graph = await evaluate(base, stack, deployed);
+                const { mutations } = mutationsOf(base, (m) => parsesWith(raw, m) !== undefined);
+                assert.ok(mutations.length >= 10, `only ${mutations.length} mutations of ${label}`);
+                const wrong: string[] = [];
+                let refused = 0;
+                for (const m of mutations) {
+                    const next = parsesWith(raw, m)!;
+                    const graph = await evaluate(next, stack, deployed);
+                    const changes = statefulChanges(baseGraph, graph);
+                    const domain = DOMAIN_RULES.find((r) => r.path === m.path && r.when(pathValue(base, m.path), m.value));
+                    const expected = changes.length > 0 || domain !== undefined;
+                    const problems = checkTransition(deployed, next);
+                    if (problems.length) refused++;
+                    if (expected !== problems.length > 0) {
+                        const shown = changes.slice(0, 3).join("; ") + (changes.length > 3 ? ` … (${changes.length})` : "");
+                        wrong.push(
+                            `${m.path} → ${JSON.stringify(m.value)}: guard ${problems.length ? `refuses (${problems.join("; ")})` : "allows"}, graph ${
+                                changes.length ? `shows ${shown}` : "shows nothing stateful replaced or removed"
+                            }`,
+                        );
+                    }
                 }
-            }
-            assert.deepEqual(wrong, [], `${stack}: ${wrong.length} of ${mutations.length} mutations judged wrongly:\n${wrong.join("\n")}`);
-            // The check can fail: some mutations of every stack must be refused and some allowed.
-            assert.ok(refused > 0 && refused < mutations.length, `${stack}: ${refused} of ${mutations.length} refused`);
-        });
+                assert.deepEqual(
+                    wrong,
+                    [],
+                    `${label}: ${wrong.length} of ${mutations.length} mutations judged wrongly:\n${wrong.join("\n")}`,
+                );
+                // The check can fail: some mutations of every base must be refused and some allowed.
+                assert.ok(refused > 0 && refused < mutations.length, `${label}: ${refused} of ${mutations.length} refused`);
+            });
+        }
     }
 });
 
