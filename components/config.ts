@@ -35,8 +35,13 @@ const hostPort = intIn(1024, 65535);
 export const MOVING_TAGS: readonly string[] = ["latest", "main", "master", "nightly", "edge", "dev", "stable", "head"];
 
 /**
- * A pinned image tag: version-like (`v8.5.1`, `11.3.1`, `8.5`, `v3.5.17-gofail`): an optional
- * `v`, then a digit, then tag characters. Tag grammar: distribution/reference `reference.go`
+ * Version-like: starts with a version (`v8.5.1`, `11.3.1`, `8.5`, `v3.5.17-gofail`) or carries a
+ * dotted one (`cdc-v1.1.1`, `2.42-a`). Not `bookworm`, not a date-stamped branch build.
+ */
+const VERSION_LIKE = /^v?[0-9]|[0-9]+\.[0-9]+/;
+
+/**
+ * A pinned image tag: version-like (see VERSION_LIKE). Tag grammar: distribution/reference `reference.go`
  * (`[\w][\w.-]{0,127}`). Moving tags ({@link MOVING_TAGS}) are refused by name.
  */
 const pinnedTag = z
@@ -45,7 +50,8 @@ const pinnedTag = z
         error: "expected a pinned version tag such as v8.5.1, not a moving tag",
         abort: true,
     })
-    .regex(/^v?[0-9][A-Za-z0-9_.-]{0,126}$/, { error: "expected a version-like image tag such as v8.5.1 or 11.3.1" });
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: "expected an image tag such as v8.5.1", abort: true })
+    .regex(VERSION_LIKE, { error: "expected a version-like image tag such as v8.5.1, 11.3.1 or cdc-v1.1.1" });
 
 /**
  * A full image reference, pinned: `repo/name:1.2.3`, `repo/name@sha256:<64 hex>` or both.
@@ -57,13 +63,18 @@ const pinnedImage = z
         error: "expected a pinned version tag or a digest, not a moving tag such as latest",
         abort: true,
     })
-    .regex(/^[a-z0-9][a-z0-9._\-/:]*?(:v?[0-9][A-Za-z0-9_.-]*)?(@sha256:[a-f0-9]{64})?$/, {
+    .regex(/^[a-z0-9][a-z0-9._\-/:]*?(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?(@sha256:[a-f0-9]{64})?$/, {
         error: "expected an image reference with a pinned tag or digest, e.g. repo/name:1.2.3 or repo/name@sha256:…",
         abort: true,
     })
-    .refine((r) => /:v?[0-9][A-Za-z0-9_.-]*$|@sha256:[a-f0-9]{64}$/.test(r), {
-        error: "expected an image reference with a pinned version tag or digest, e.g. repo/name:1.2.3 or repo/name@sha256:…",
-    });
+    .refine(
+        (r) =>
+            /@sha256:[a-f0-9]{64}$/.test(r) ||
+            VERSION_LIKE.test(/:([A-Za-z0-9_][A-Za-z0-9_.-]*)$/.exec(r.replace(/^[^/]*:[0-9]+\//, ""))?.[1] ?? ""),
+        {
+            error: "expected an image reference with a pinned version tag or digest, e.g. repo/name:1.2.3 or repo/name@sha256:…",
+        },
+    );
 
 /** Milliseconds per unit of a Prometheus duration (prometheus/common `model/time.go`, `ParseDuration`). */
 const DURATION_UNITS: [string, number][] = [
@@ -156,8 +167,20 @@ const ObservabilitySettings = z
         grafanaHostPort: hostPort.default(3000),
         /** `--storage.tsdb.retention.time`; at least 2h, Prometheus's TSDB block length (prometheus.io/docs/prometheus/latest/storage/). */
         retention: promDurationIn("2h", "10y").default("7d"),
+        /** Run Prometheus (scrapes every lab component; loads the lab's rule files). */
+        prometheus: z.boolean({ error: "expected true or false" }).default(true),
+        /** Run Grafana; it reads Prometheus as its datasource, so it needs `prometheus: true`. */
+        grafana: z.boolean({ error: "expected true or false" }).default(true),
     })
     .prefault({});
+
+/**
+ * An image the labs use by default, named by repository (`prom/prometheus`) or by full
+ * reference (`curlimages/curl:8.11.1`): the key of an {@link ImageSubstitutions} entry.
+ */
+const imageKey = z.string().regex(/^[a-z0-9][a-z0-9._\-/:]*$/, {
+    error: "expected an image repository such as prom/prometheus, or a full reference",
+});
 
 /** Settings every lab shares. */
 const common = {
@@ -169,6 +192,14 @@ const common = {
     arch: Arch.default("amd64"),
     kubernetes: KubernetesSettings,
     observability: ObservabilitySettings,
+    /**
+     * Image substitutions, as kustomize's `images:` does them: each key names an image the lab
+     * uses by default, by repository (`prom/prometheus`, matching any tag) or by full reference
+     * (`curlimages/curl:8.11.1`, exact match wins); each value is the pinned reference to run
+     * instead (a mirror, a local build). Covers members, Prometheus, Grafana and one-shot steps;
+     * the defaults are listed in components/images.ts.
+     */
+    images: z.record(imageKey, pinnedImage).default({}),
 };
 
 // ---- TiKV lab --------------------------------------------------------------------------
@@ -271,6 +302,31 @@ const CrdbWorkloadSettings = z
     })
     .prefault({});
 
+// ---- sample app (CockroachDB lab) --------------------------------------------------------
+
+/**
+ * The sample app (`app/`): `POST /login` through `crdb-writer`, `GET /search` through
+ * `crdb-reader` as the read-only user, `POST /spike`, a live page. No published image: on
+ * Docker it is built from `app/Dockerfile` unless `image` names one; on Kubernetes `image` is
+ * required (build `app/Dockerfile`, push it or load it into the cluster).
+ */
+const SampleAppSettings = z
+    .strictObject({
+        enabled: z.boolean({ error: "expected true or false" }).default(true),
+        image: pinnedImage.optional(),
+        /** Docker: host port of the app's HTTP port (live page, API, /metrics). */
+        hostPort: hostPort.default(8000),
+        /** The app's own background load at start (the live page's "load" switch), requests per second. */
+        loadOnStart: z.boolean({ error: "expected true or false" }).default(true),
+        loadRps: intIn(1, 200).default(5),
+        /** `POST /spike` guardrails: the largest duration (seconds) and rate (requests per second) it accepts. */
+        spikeMaxSeconds: intIn(1, 3600).default(120),
+        spikeMaxRps: intIn(1, 5000).default(500),
+        /** OTLP/HTTP endpoint (e.g. `http://otel-collector:4318`); set to switch tracing on. */
+        otlpEndpoint: z.url({ error: "expected an http(s) URL such as http://otel-collector:4318" }).optional(),
+    })
+    .prefault({});
+
 /** The CockroachDB evolution lab (phase0..phase2). */
 export const CrdbLabConfig = z.strictObject({
     lab: z.literal("crdb"),
@@ -278,6 +334,7 @@ export const CrdbLabConfig = z.strictObject({
     phase: CrdbPhase.default(0),
     crdb: CrdbSettings,
     load: CrdbWorkloadSettings,
+    app: SampleAppSettings,
 });
 /** Parsed config of a CockroachDB lab stack. */
 export type CrdbLabConfig = z.infer<typeof CrdbLabConfig>;
@@ -304,17 +361,26 @@ const EtcdSettings = z
 
 /**
  * Failpoint terms per scenario, as gofail expects them (`sleep(100)`, `panic`, `off`), keyed
- * by failpoint name. Upstream names: `walBeforeSync`, `defragBeforeCopy` (etcd `server/`).
+ * by failpoint name. etcd 3.5 names: `walBeforeSync` (`server/wal/wal.go`), `beforeCommit`
+ * (`server/mvcc/backend/batch_tx.go`), `defragBeforeCopy` (`server/mvcc/backend/backend.go`).
  */
 const EtcdFailpoints = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), z.string().min(1));
 
 /**
- * Default failpoint terms: a 100 ms sleep before each WAL sync; a 5 s sleep before the
- * defrag copy. Names from etcd `server/storage/wal/wal.go` (`walBeforeSync`) and
- * `server/storage/backend/backend.go` (`defragBeforeCopy`).
+ * Default failpoint terms, for etcd 3.5 (paths in go.etcd.io/etcd/server/v3@v3.5.17; 3.6 moved
+ * them under `server/storage/`):
+ * - fsync-delay, a disk that adds 100 ms to every sync: 100 ms before each WAL sync
+ *   (`walBeforeSync`, `wal/wal.go` `WAL.Save`) and 200 ms before each bbolt commit, which syncs
+ *   twice (dirty pages, then the meta page: go.etcd.io/bbolt v1.3.11 `tx.go` `Tx.write`, `Tx.writeMeta`) (`beforeCommit`, `mvcc/backend/batch_tx.go`
+ *   `batchTx.commit`). `walBeforeSync` sleeps before `WAL.sync()` starts its timer, so
+ *   `etcd_disk_wal_fsync_duration_seconds` does not see it; `beforeCommit` sleeps inside the
+ *   timed section of `etcd_disk_backend_commit_duration_seconds`. No 3.5 failpoint sits inside
+ *   the timed `Fdatasync`.
+ * - defrag-delay: 5 s before the defrag copy (`defragBeforeCopy`, `mvcc/backend/backend.go`
+ *   `backend.defrag`), inside the timed section of `etcd_disk_backend_defrag_duration_seconds`.
  */
 export const DEFAULT_FAILPOINTS: Partial<Record<EtcdScenario, Record<string, string>>> = {
-    "fsync-delay": { walBeforeSync: "sleep(100)" },
+    "fsync-delay": { walBeforeSync: "sleep(100)", beforeCommit: "sleep(200)" },
     "defrag-delay": { defragBeforeCopy: "sleep(5000)" },
 };
 
@@ -326,6 +392,12 @@ const EtcdBenchSettings = z
         clients: intIn(1, 1000).default(50),
         conns: intIn(1, 100).default(10),
         total: intIn(1, 10_000_000).default(100_000),
+        /**
+         * `put --key-space-size`: the puts cycle over this many keys (`--sequential-keys`), so
+         * later puts supersede earlier revisions and compaction has something to reclaim. At
+         * least 64: the range benchmark reads key 24 (etcd `tools/benchmark/cmd/put.go` key encoding).
+         */
+        keySpaceSize: intIn(64, 10_000_000).default(10_000),
         rate: intIn(0, 100_000).default(1_000),
         keySize: intIn(1, 4096).default(32),
         valueSize: intIn(1, 1_048_576).default(256),
@@ -351,11 +423,205 @@ export const EtcdLabConfig = z.strictObject({
 /** Parsed config of an etcd lab stack. */
 export type EtcdLabConfig = z.infer<typeof EtcdLabConfig>;
 
+// ---- RawKV CDC lab ---------------------------------------------------------------------
+
+/**
+ * When the changefeed replicates, relative to the correctness workload's two rounds of PUTs:
+ * `before` (running throughout), `between` (paused during round 1, resumed before round 2),
+ * `after` (paused during both rounds, resumed afterwards, so it catches up from its checkpoint).
+ */
+export const CdcStart = z.enum(["before", "between", "after"], { error: 'expected "before", "between" or "after"' });
+/** One of {@link CdcStart}'s values. */
+export type CdcStart = z.infer<typeof CdcStart>;
+
+/** What PD operators (pd-ctl `operator add …`) do to the main cluster's regions during the workload. */
+export const CdcDisturb = z.enum(["none", "split", "merge", "transfer-leader"], {
+    error: 'expected "none", "split", "merge" or "transfer-leader"',
+});
+/** One of {@link CdcDisturb}'s values. */
+export type CdcDisturb = z.infer<typeof CdcDisturb>;
+
+/** A TiKV version tag TiKV-CDC can replicate: v6.2.0 or later (tikv/migration `cdc/README.md`). */
+const cdcTikvVersion = pinnedTag.refine(
+    (t) => {
+        const m = /^v?(\d+)\.(\d+)/.exec(t);
+        return !!m && (Number(m[1]) > 6 || (Number(m[1]) === 6 && Number(m[2]) >= 2));
+    },
+    { error: "expected a TiKV/PD tag v6.2.0 or later (TiKV-CDC needs API v2)" },
+);
+
+/** A CDC-lab cluster's PD (one member): its client URL's host port. */
+function cdcPd(clientHostPort: number) {
+    return z.strictObject({ clientHostPort: hostPort.default(clientHostPort) }).prefault({});
+}
+
+/** A CDC-lab cluster's TiKV settings besides the store count. */
+function cdcTikvFields(statusHostPort: number) {
+    return {
+        statusHostPort: hostPort.default(statusHostPort),
+        storageGiB: volumeGiB.default(10),
+        allowScaleIn: z.boolean().default(false),
+    };
+}
+
+/** The main cluster: 1 PD and 1 or 3 TiKV stores (the test plan's cases 1–2 and 3). */
+const CdcMainCluster = z
+    .strictObject({
+        pd: cdcPd(2379),
+        tikv: z
+            .strictObject({
+                stores: z.union([z.literal(1), z.literal(3)], { error: "expected 1 or 3" }).default(1),
+                ...cdcTikvFields(20180),
+            })
+            .prefault({}),
+    })
+    .prefault({});
+
+/** The recovery cluster: 1 PD and 1 TiKV store, the changefeed's sink. */
+const CdcRecoveryCluster = z
+    .strictObject({
+        pd: cdcPd(2479),
+        tikv: z.strictObject({ stores: z.literal(1, { error: "expected 1" }).default(1), ...cdcTikvFields(20280) }).prefault({}),
+    })
+    .prefault({});
+
+/**
+ * TiKV-CDC (github.com/tikv/migration `cdc/`): the capture server and its changefeed.
+ * No official image for every version: `image` names one, else `docker/tikv-cdc` builds `ref`.
+ */
+const CdcSettings = z
+    .strictObject({
+        /** false: no TiKV-CDC at all (the go-ycsb baseline of the regression comparison). */
+        enabled: z.boolean().default(true),
+        start: CdcStart.default("before"),
+        disturb: CdcDisturb.default("none"),
+        image: pinnedImage.optional(),
+        /** A tikv/migration git tag to build from. */
+        ref: z
+            .string()
+            .regex(/^[A-Za-z0-9._/-]+$/)
+            .default("cdc-v1.1.1"),
+        members: intIn(1, 3).default(1),
+        hostPort: hostPort.default(8600),
+        changefeedId: z
+            .string()
+            .regex(/^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$/, { error: "expected a changefeed id such as rawkv-replication" })
+            .default("rawkv-replication"),
+        /** `tikv-cdc server --gc-ttl`, seconds. */
+        gcTtlSeconds: intIn(60, 7 * 86400).default(86400),
+        /** How many PD operators the disturbance adds during the workload, one every `disturbIntervalSeconds`. */
+        disturbOperators: intIn(1, 1000).default(20),
+        disturbIntervalSeconds: intIn(1, 60).default(3),
+        /** The RPO objective: alert when the changefeed checkpoint lag stays above this, seconds. */
+        lagAlertSeconds: intIn(1, 86_400).default(30),
+    })
+    .prefault({});
+
+/** The correctness workload: N threads × M keys, v then v+1, then a check on the recovery cluster. */
+const CdcWorkloadSettings = z
+    .strictObject({
+        enabled: z.boolean().default(true),
+        image: pinnedImage.optional(),
+        threads: intIn(1, 1000).default(400),
+        keys: intIn(1, 100_000).default(1000),
+        /** v: round 1 writes v, round 2 writes v+1. */
+        base: intIn(0, 1_000_000_000).default(1),
+        /** A label of this run; a new value re-runs the workload with fresh keys. */
+        run: z
+            .string()
+            .regex(/^[a-z0-9-]{1,20}$/)
+            .default("1"),
+        /** How long the checker waits for the changefeed checkpoint to pass the writes, seconds. */
+        checkTimeoutSeconds: intIn(10, 7200).default(600),
+    })
+    .prefault({});
+
+/** The RawKV CDC lab: main and recovery TiKV clusters, TiKV-CDC between them, correctness workload, go-ycsb. */
+export const CdcLabConfig = z.strictObject({
+    lab: z.literal("cdc"),
+    ...common,
+    /** PD and TiKV tag of both clusters. */
+    version: cdcTikvVersion.default("v8.5.1"),
+    main: CdcMainCluster,
+    recovery: CdcRecoveryCluster,
+    cdc: CdcSettings,
+    workload: CdcWorkloadSettings,
+    /** go-ycsb workloada (raw) against the main cluster, with `cdc.enabled` on or off for the regression comparison. */
+    load: YcsbSettings,
+});
+/** Parsed config of a RawKV CDC lab stack. */
+export type CdcLabConfig = z.infer<typeof CdcLabConfig>;
+// ---- app cluster lab (bring your own image) ---------------------------------------------
+
+/** An environment variable name (POSIX: letters, digits, underscore; not starting with a digit). */
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "expected an environment variable name such as NODE_ID" });
+
+/** A named port of the app: the port inside the container, and the host port base (node i, 1-based, publishes base + i). */
+const appPort = (containerPort: number, hostPortBase: number) =>
+    z.strictObject({ containerPort: intIn(1, 65535).default(containerPort), hostPortBase: hostPort.default(hostPortBase) }).prefault({});
+
+/** An HTTP path such as `/health`. */
+const httpPath = z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, { error: "expected an HTTP path such as /health" });
+
+/**
+ * A raft-style service from the user's own image: node 1 bootstraps, nodes 2..N join it.
+ * Each env name is the variable the image reads; rename them to fit the image.
+ */
+const AppSettings = z
+    .strictObject({
+        /** The user's image, pinned. */
+        image: pinnedImage,
+        /** Number of nodes (1-based ordinals; node 1 bootstraps). */
+        nodes: intIn(1, 9).default(3),
+        allowScaleIn: z.boolean().default(false),
+        /** Node ordinals (1..nodes) whose containers/pods are stopped, volumes kept: the fault drill. */
+        stopped: z.array(intIn(1, 9)).default([]),
+        env: z
+            .strictObject({
+                nodeId: envName.default("NODE_ID"),
+                nodeName: envName.default("NODE_NAME"),
+                httpAddr: envName.default("HTTP_ADDR"),
+                raftAddr: envName.default("RAFT_ADDR"),
+                joinAddr: envName.default("JOIN_ADDR"),
+                dataDir: envName.default("DATA_DIR"),
+            })
+            .prefault({}),
+        /** Extra plain environment for every node. */
+        extraEnv: z.record(envName, z.string()).default({}),
+        ports: z
+            .strictObject({
+                /** HTTP API (`HTTP_ADDR`, `JOIN_ADDR` of the joiners); host 8080 + i. */
+                api: appPort(8080, 8080),
+                /** Client KV API; host 9080 + i. */
+                kv: appPort(9080, 9080),
+                /** Raft transport (`RAFT_ADDR`); host 9001 + i. */
+                raft: appPort(9001, 9001),
+            })
+            .prefault({}),
+        /** Data directory in the container (`DATA_DIR`), a volume per node. */
+        dataDir: z.string().regex(/^\//, { error: "expected an absolute path" }).default("/data"),
+        storageGiB: volumeGiB.default(1),
+        /** Readiness: HTTP GET on the API port. */
+        healthPath: httpPath.default("/health"),
+        /** Prometheus metrics path on the API port; omit when the image serves none. */
+        metricsPath: httpPath.optional(),
+    })
+    .refine((a) => a.stopped.every((n) => n <= a.nodes), { error: "expected node ordinals within 1..nodes", path: ["stopped"] });
+
+/** The bring-your-own-image lab: N nodes of the user's raft service, Prometheus, Grafana. */
+export const AppClusterLabConfig = z.strictObject({
+    lab: z.literal("appcluster"),
+    ...common,
+    app: AppSettings,
+});
+/** Parsed config of an app cluster stack. */
+export type AppClusterLabConfig = z.infer<typeof AppClusterLabConfig>;
+
 // ---- the stack -------------------------------------------------------------------------
 
 /** One stack's config: which lab, and that lab's settings. */
-export const StackConfig = z.discriminatedUnion("lab", [TikvLabConfig, CrdbLabConfig, EtcdLabConfig], {
-    error: 'expected lab to be "tikv", "crdb" or "etcd"',
+export const StackConfig = z.discriminatedUnion("lab", [TikvLabConfig, CrdbLabConfig, EtcdLabConfig, CdcLabConfig, AppClusterLabConfig], {
+    error: 'expected lab to be "tikv", "crdb", "etcd", "cdc" or "appcluster"',
 });
 /** Parsed config of any stack; narrow on `lab`. */
 export type StackConfig = z.infer<typeof StackConfig>;
@@ -517,19 +783,30 @@ function enumHint(issue: z.core.$ZodIssue, given: unknown): string {
 // ---- rules that span keys ----------------------------------------------------------------------
 
 /**
- * Host ports a stack publishes, as data: `path` is the port of member 0 (member N publishes
- * port + N), `members` the path of the member count (absent: one port), `when` a boolean
- * path that must be true for the port to be published. A key absent from a lab's config is
- * skipped, so one table serves every lab: a new lab's host port joins with one line.
+ * Host ports a stack publishes, as data: `path` is the port of the first member (member N
+ * publishes port + offset + N; `offset` defaults to 0), `members` the path of the member
+ * count (absent: one port), `when` boolean paths none of which may be false for the port to
+ * be published. A key absent from a lab's config is skipped, so one table serves every lab:
+ * a new lab's host port joins with one line.
  */
-export const HOST_PORT_KEYS: { path: string; members?: string; when?: string }[] = [
-    { path: "observability.prometheusHostPort", when: "observability.enabled" },
-    { path: "observability.grafanaHostPort", when: "observability.enabled" },
+export const HOST_PORT_KEYS: { path: string; members?: string; when?: string[]; offset?: number }[] = [
+    { path: "observability.prometheusHostPort", when: ["observability.enabled", "observability.prometheus"] },
+    { path: "observability.grafanaHostPort", when: ["observability.enabled", "observability.grafana"] },
     { path: "pd.clientHostPort", members: "pd.members" },
     { path: "tikv.statusHostPort", members: "tikv.stores" },
     { path: "crdb.sqlHostPort", members: "crdb.nodes" },
     { path: "crdb.httpHostPort", members: "crdb.nodes" },
+    { path: "app.hostPort", when: ["app.enabled"] },
     { path: "etcd.clientHostPort", members: "etcd.members" },
+    { path: "main.pd.clientHostPort" },
+    { path: "main.tikv.statusHostPort", members: "main.tikv.stores" },
+    { path: "recovery.pd.clientHostPort" },
+    { path: "recovery.tikv.statusHostPort", members: "recovery.tikv.stores" },
+    { path: "cdc.hostPort", members: "cdc.members", when: ["cdc.enabled"] },
+    // App cluster nodes are numbered from 1 and publish base + node number.
+    { path: "app.ports.api.hostPortBase", members: "app.nodes", offset: 1 },
+    { path: "app.ports.kv.hostPortBase", members: "app.nodes", offset: 1 },
+    { path: "app.ports.raft.hostPortBase", members: "app.nodes", offset: 1 },
 ];
 
 /** Highest TCP port (RFC 793: 16-bit port numbers). */
@@ -537,17 +814,17 @@ const MAX_PORT = 65535;
 
 /** Each host-port range past 65535, and each pair of ranges that overlap, naming both keys. */
 function hostPortProblems(config: StackConfig): string[] {
-    const ranges = HOST_PORT_KEYS.flatMap(({ path, members, when }) => {
-        const first = valueAt(config, path);
-        if (typeof first !== "number" || (when && valueAt(config, when) !== true)) return [];
+    const ranges = HOST_PORT_KEYS.flatMap(({ path, members, when, offset = 0 }) => {
+        const base = valueAt(config, path);
+        if (typeof base !== "number" || (when ?? []).some((w) => valueAt(config, w) === false)) return [];
         const count = members ? Number(valueAt(config, members) ?? 1) : 1;
-        return [{ path, members, first, last: first + count - 1, count }];
+        return [{ path, members, first: base + offset, last: base + offset + count - 1, count, base }];
     });
     const problems: string[] = [];
     for (const r of ranges) {
         if (r.last > MAX_PORT) {
             problems.push(
-                `${r.path}: ${r.count} members (${r.members}) publish ports ${r.first}..${r.last}, past ${MAX_PORT}; expected at most ${MAX_PORT - r.count + 1}, got ${r.first}`,
+                `${r.path}: ${r.count} members (${r.members}) publish ports ${r.first}..${r.last}, past ${MAX_PORT}; expected at most ${MAX_PORT - r.last + r.base}, got ${r.base}`,
             );
         }
     }
@@ -556,7 +833,7 @@ function hostPortProblems(config: StackConfig): string[] {
             if (a.first <= b.last && b.first <= a.last) {
                 const span = (r: typeof a) => (r.count > 1 ? `${r.first}..${r.last}` : `${r.first}`);
                 problems.push(
-                    `${b.path}: host port ${span(b)} collides with ${a.path} (${span(a)}); give each a free range, got ${b.first}`,
+                    `${b.path}: host port ${span(b)} collides with ${a.path} (${span(a)}); give each a free range, got ${b.base}`,
                 );
             }
         }
@@ -604,11 +881,33 @@ function crossChecks(config: StackConfig, raw: Record<string, unknown>): string[
                 : `phase: phase ${config.phase} sets replication factor ${rf}, which needs crdb.nodes ≥ ${rf} (it is ${config.crdb.nodes}, its default); set crdb.nodes as well, got ${config.phase}`,
         );
     }
+    if (config.observability.enabled && config.observability.grafana && !config.observability.prometheus) {
+        problems.push(
+            "observability.grafana: Grafana reads Prometheus as its only datasource; set observability.prometheus: true or observability.grafana: false, got grafana true with prometheus false",
+        );
+    }
+    if (config.platform === "kubernetes" && config.lab === "crdb" && config.app.enabled && !config.app.image) {
+        problems.push(
+            "app.image: required on kubernetes (no published sample-app image; build app/Dockerfile and push it, or set app.enabled to false), got nothing",
+        );
+    }
     if (config.platform === "kubernetes" && (config.lab === "tikv" || config.lab === "etcd") && config.load.enabled && !config.load.image) {
         const tool = config.lab === "tikv" ? "go-ycsb" : "etcd-benchmark";
         problems.push(
             `load.image: required on kubernetes (no official ${tool} image; build docker/${tool}/Dockerfile and push it), got nothing`,
         );
+    }
+    if (config.platform === "kubernetes" && config.lab === "cdc") {
+        // Kubernetes cannot run an image built on this machine: TiKV-CDC, the workload and go-ycsb need pushed images.
+        const needed: [string, boolean, string | undefined][] = [
+            ["cdc.image", config.cdc.enabled, config.cdc.image],
+            ["workload.image", config.cdc.enabled && config.workload.enabled, config.workload.image],
+            ["load.image", config.load.enabled, config.load.image],
+        ];
+        for (const [key, used, image] of needed) {
+            if (used && !image)
+                problems.push(`${key}: required on kubernetes (build the Dockerfile under docker/ and push it), got nothing`);
+        }
     }
     return problems;
 }

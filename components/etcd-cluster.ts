@@ -8,7 +8,7 @@
  * (amd64, arm64). Failpoints: a gofail build serves them over HTTP at `GOFAIL_HTTP`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Platform } from "./platform";
+import { HealthProbe, Platform } from "./platform";
 import { ScrapeJob } from "./prometheus-config";
 import { DashboardDefinition } from "../dashboards/presets";
 import { etcdCompaction } from "../dashboards/etcd-compaction";
@@ -64,6 +64,24 @@ export function etcdMemberFlags(
     ];
 }
 
+/**
+ * The members' readiness probe. Official images are distroless (no shell, curl or wget), so
+ * the probe runs `etcdctl endpoint health`. A failpoint build must not run etcdctl: the
+ * probe inherits the container's environment, and a gofail-linked etcdctl serves
+ * `GOFAIL_HTTP` at start-up (etcd-io/gofail `runtime/runtime.go` `init`), finds the port held
+ * by etcd and exits 1 (`bind: address already in use`). So with failpoints the probe is an
+ * HTTP GET of `/health` on the metrics port, which `--listen-metrics-urls` serves
+ * (etcd.io/docs/v3.5/op-guide/configuration/ "--listen-metrics-urls": "/metrics and /health");
+ * Kubernetes runs it natively, Docker with the image's curl or wget.
+ *
+ * @param failpoints whether the image is a failpoint (gofail) build.
+ */
+export function etcdReadiness(failpoints: boolean): HealthProbe {
+    return failpoints
+        ? { http: { port: ETCD_METRICS_PORT, path: "/health" } }
+        : { exec: ["/usr/local/bin/etcdctl", "endpoint", "health", `--endpoints=http://127.0.0.1:${ETCD_CLIENT_PORT}`] };
+}
+
 /** An etcd cluster (`clusterlab:index:EtcdCluster`). */
 export class EtcdCluster extends pulumi.ComponentResource {
     /** In-lab client endpoints, e.g. `http://etcd-0:2379`. */
@@ -98,7 +116,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
                     ...(args.failpointPort ? [{ name: "failpoints", containerPort: args.failpointPort }] : []),
                 ],
                 data: { mountPath: "/var/lib/etcd", sizeGiB: args.storageGiB },
-                readiness: { exec: ["/usr/local/bin/etcdctl", "endpoint", "health", `--endpoints=http://127.0.0.1:${ETCD_CLIENT_PORT}`] },
+                readiness: etcdReadiness(args.failpointPort !== undefined),
                 waitHealthy: true,
             },
             this,

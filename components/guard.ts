@@ -41,6 +41,8 @@ const COUNTS: Record<StackConfig["lab"], CountRule[]> = {
         { path: "phase", removes: "the later phases' SQL and backup records and leaves their replication factor", allow: "allowReplace" },
     ],
     etcd: [],
+    cdc: [{ path: "main.tikv.stores", removes: "main-cluster stores holding data", allow: "main.tikv.allowScaleIn" }],
+    appcluster: [{ path: "app.nodes", removes: "nodes holding data", allow: "app.allowScaleIn" }],
 };
 
 /**
@@ -114,6 +116,20 @@ const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
         { path: "etcd.clientHostPort", on: "docker" },
         { path: "arch", on: "docker" },
     ],
+    // Both clusters' members and volumes; the recovery cluster's data must outlive every case switch.
+    cdc: [
+        ...ANYWHERE,
+        { path: "main.tikv.storageGiB" },
+        { path: "recovery.tikv.storageGiB" },
+        { path: "version", on: "docker" },
+        { path: "arch", on: "docker" },
+        { path: "main.pd.clientHostPort", on: "docker" },
+        { path: "main.tikv.statusHostPort", on: "docker" },
+        { path: "recovery.pd.clientHostPort", on: "docker" },
+        { path: "recovery.tikv.statusHostPort", on: "docker" },
+    ],
+    // Each app node is its own group with its own volume; only the volume size replaces them.
+    appcluster: [...ANYWHERE, { path: "app.storageGiB" }],
 };
 
 /**

@@ -5,9 +5,11 @@
 import { StackConfig } from "./config";
 import { GuardState } from "./guard";
 import { Platform, createPlatform } from "./platform";
+import { buildCdcLab } from "./labs/cdc-lab";
 import { buildCrdbLab } from "./labs/crdb-lab";
 import { buildEtcdLab } from "./labs/etcd-lab";
 import { buildTikvLab } from "./labs/tikv-lab";
+import { buildAppClusterLab } from "./appcluster/lab";
 import { LabContext, LabOutputs } from "./labs/types";
 
 type Builder<C> = (config: C, platform: Platform, context: LabContext) => LabOutputs;
@@ -16,6 +18,8 @@ const BUILDERS: { [L in StackConfig["lab"]]: Builder<Extract<StackConfig, { lab:
     tikv: buildTikvLab,
     etcd: buildEtcdLab,
     crdb: buildCrdbLab,
+    cdc: buildCdcLab,
+    appcluster: buildAppClusterLab,
 };
 
 /**

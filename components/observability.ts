@@ -38,10 +38,25 @@ export interface ObservabilityArgs {
     grafanaHostPort: number;
     /** Grafana admin password; generated with @pulumi/random when absent. Always a secret. */
     grafanaAdminPassword?: string;
+    /** Run Prometheus; default true. */
+    prometheus?: boolean;
+    /**
+     * Run Grafana; default true. Grafana's only datasource is this Prometheus.
+     * @throws Error (from the constructor) when Grafana is asked for without Prometheus.
+     */
+    grafana?: boolean;
 }
 
-/** Grafana datasource provisioning file with one default Prometheus datasource (uid `prometheus`). */
-export function renderDatasources(prometheusUrl: string, scrapeInterval: string): string {
+/**
+ * Grafana datasource provisioning file with one default Prometheus datasource (uid `prometheus`).
+ *
+ * It deliberately carries no `jsonData.timeInterval` (the datasource's "scrape interval"):
+ * Grafana's files are container uploads, and any upload change replaces the Grafana container,
+ * so a Prometheus-only change (`observability.scrapeInterval`) must not reach them. Grafana
+ * then assumes 15 s (grafana.com/docs/grafana/latest/datasources/prometheus/configure/
+ * "Scrape interval": "defaults to 15s"), which only sets the floor of `$__rate_interval`.
+ */
+export function renderDatasources(prometheusUrl: string): string {
     return stringify({
         apiVersion: 1,
         datasources: [
@@ -53,7 +68,6 @@ export function renderDatasources(prometheusUrl: string, scrapeInterval: string)
                 url: prometheusUrl,
                 isDefault: true,
                 editable: false,
-                jsonData: { timeInterval: scrapeInterval },
             },
         ],
     });
@@ -78,14 +92,27 @@ export function renderDashboardProvider(path: string): string {
 
 /** Prometheus + Grafana (`clusterlab:index:Observability`). */
 export class Observability extends pulumi.ComponentResource {
-    /** Where a user opens Prometheus. */
-    public readonly prometheusUrl: string;
-    /** Where a user opens Grafana (login `admin`, password in the `grafanaAdminPassword` secret output). */
-    public readonly grafanaUrl: string;
-    public readonly grafanaAdminPassword: pulumi.Output<string>;
+    /** Where a user opens Prometheus; undefined when Prometheus is switched off. */
+    public readonly prometheusUrl?: string;
+    /** Where a user opens Grafana (login `admin`, password in the `grafanaAdminPassword` secret output); undefined when off. */
+    public readonly grafanaUrl?: string;
+    /** Grafana's admin password (secret); undefined when Grafana is off. */
+    public readonly grafanaAdminPassword?: pulumi.Output<string>;
 
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusterlab:index:Observability", name, {}, opts);
+        const withPrometheus = args.prometheus ?? true;
+        const withGrafana = args.grafana ?? true;
+        if (withGrafana && !withPrometheus) {
+            throw new Error("Observability: Grafana reads Prometheus as its only datasource; switch Prometheus on or Grafana off");
+        }
+        if (withPrometheus) this.prometheusUrl = this.deployPrometheus(args);
+        if (withGrafana) [this.grafanaUrl, this.grafanaAdminPassword] = this.deployGrafana(name, args);
+        this.registerOutputs({ prometheusUrl: this.prometheusUrl, grafanaUrl: this.grafanaUrl });
+    }
+
+    /** Prometheus with the rendered config and rule files; returns its user URL. */
+    private deployPrometheus(args: ObservabilityArgs): string {
         const { platform } = args;
         const rulePaths = Object.keys(args.ruleFiles ?? {});
         const prometheusConfig = renderPrometheusConfig(args.scrapeJobs, {
@@ -115,9 +142,14 @@ export class Observability extends pulumi.ComponentResource {
             },
             this,
         );
+        return platform.userUrl("prometheus", PROMETHEUS_PORT, args.prometheusHostPort);
+    }
 
+    /** Grafana with the provisioned datasource and dashboards; returns its user URL and admin password. */
+    private deployGrafana(name: string, args: ObservabilityArgs): [string, pulumi.Output<string>] {
+        const { platform } = args;
         // Secret whatever its source: RandomPassword marks `result` secret through the engine, which mocks do not model.
-        this.grafanaAdminPassword = pulumi.secret(
+        const password = pulumi.secret(
             args.grafanaAdminPassword ??
                 new random.RandomPassword(`${name}-grafana-admin`, { length: 24, special: false }, { parent: this }).result,
         );
@@ -137,13 +169,13 @@ export class Observability extends pulumi.ComponentResource {
                         ? { GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH: `${dashboardDir}/${args.dashboards[0].uid}.json` }
                         : {}),
                 },
-                secretEnv: { GF_SECURITY_ADMIN_PASSWORD: this.grafanaAdminPassword },
+                secretEnv: { GF_SECURITY_ADMIN_PASSWORD: password },
                 ports: [{ name: "http", containerPort: GRAFANA_PORT, hostPortBase: args.grafanaHostPort }],
                 data: { mountPath: "/var/lib/grafana", sizeGiB: 1 },
                 files: [
                     {
                         path: "/etc/grafana/provisioning/datasources/clusterlab.yaml",
-                        content: renderDatasources(`http://${platform.serviceHost("prometheus")}:${PROMETHEUS_PORT}`, args.scrapeInterval),
+                        content: renderDatasources(`http://${platform.serviceHost("prometheus")}:${PROMETHEUS_PORT}`),
                     },
                     { path: "/etc/grafana/provisioning/dashboards/clusterlab.yaml", content: renderDashboardProvider(dashboardDir) },
                     ...args.dashboards.map((d) => ({ path: `${dashboardDir}/${d.uid}.json`, content: JSON.stringify(d.build(), null, 2) })),
@@ -153,8 +185,6 @@ export class Observability extends pulumi.ComponentResource {
             },
             this,
         );
-        this.prometheusUrl = platform.userUrl("prometheus", PROMETHEUS_PORT, args.prometheusHostPort);
-        this.grafanaUrl = platform.userUrl("grafana", GRAFANA_PORT, args.grafanaHostPort);
-        this.registerOutputs({ prometheusUrl: this.prometheusUrl, grafanaUrl: this.grafanaUrl });
+        return [platform.userUrl("grafana", GRAFANA_PORT, args.grafanaHostPort), password];
     }
 }

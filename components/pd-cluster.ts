@@ -26,6 +26,12 @@ export interface PdClusterArgs {
     image: string;
     /** Docker: host port of member 0's client URL (member N: +N). */
     clientHostPort: number;
+    /**
+     * Group name and member-name prefix; default `pd` (members `pd-0`, …; scale-out group
+     * `<group>-join`; scrape job `<group>`). A lab with two PD clusters names them apart
+     * (`main-pd`, `recovery-pd`). Changing it on a live stack replaces every member.
+     */
+    group?: string;
 }
 
 /**
@@ -48,8 +54,9 @@ export class PdCluster extends pulumi.ComponentResource {
     constructor(name: string, args: PdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusterlab:index:PdCluster", name, {}, opts);
         const { platform } = args;
-        const bootstrapHosts = Array.from({ length: args.bootstrapMembers }, (_, i) => platform.memberHost("pd", i));
-        const initialCluster = bootstrapHosts.map((host, i) => `pd-${i}=http://${host}:${PD_PEER_PORT}`).join(",");
+        const group = args.group ?? "pd";
+        const bootstrapHosts = Array.from({ length: args.bootstrapMembers }, (_, i) => platform.memberHost(group, i));
+        const initialCluster = bootstrapHosts.map((host, i) => `${group}-${i}=http://${host}:${PD_PEER_PORT}`).join(",");
         const joinUrls = bootstrapHosts.map((host) => `http://${host}:${PD_CLIENT_PORT}`).join(",");
         const common = {
             component: "pd",
@@ -73,7 +80,7 @@ export class PdCluster extends pulumi.ComponentResource {
         const bootstrap = platform.deployGroup(
             {
                 ...common,
-                name: "pd",
+                name: group,
                 replicas: args.bootstrapMembers,
                 args: (m) => [...memberFlags(m), `--initial-cluster=${initialCluster}`],
             },
@@ -85,7 +92,7 @@ export class PdCluster extends pulumi.ComponentResource {
                 ? platform.deployGroup(
                       {
                           ...common,
-                          name: "pd-join",
+                          name: `${group}-join`,
                           replicas: scaleOut,
                           firstOrdinal: args.bootstrapMembers,
                           args: (m) => [...memberFlags(m), `--join=${joinUrls}`],
@@ -98,7 +105,7 @@ export class PdCluster extends pulumi.ComponentResource {
         this.clientUrls = all.map((m) => `http://${m.host}:${PD_CLIENT_PORT}`);
         this.endpoints = bootstrapHosts.map((h) => `${h}:${PD_CLIENT_PORT}`).join(",");
         this.userClientUrls = all.map((m) => platform.userUrl("pd", PD_CLIENT_PORT, args.clientHostPort + m.ordinal));
-        this.scrapeJobs = [{ job: "pd", targets: all.map((m) => `${m.host}:${PD_CLIENT_PORT}`) }];
+        this.scrapeJobs = [{ job: group, targets: all.map((m) => `${m.host}:${PD_CLIENT_PORT}`) }];
         this.ready = [...bootstrap.ready, ...joined.ready];
         this.registerOutputs({ clientUrls: this.clientUrls, endpoints: this.endpoints });
     }

@@ -36,7 +36,18 @@ export interface TikvClusterArgs {
     blockCacheMiB?: number;
     /** Start only once these are healthy (PD). */
     dependsOn: pulumi.Resource[];
+    /** Group name and member-name prefix; default `tikv` (members `tikv-0`, …; scrape job `<group>`). */
+    group?: string;
+    /**
+     * A TiKV configuration file (TOML), written to {@link TIKV_CONFIG_PATH} and passed as
+     * `--config` (tikv `cmd/tikv-server/src/main.rs`); omit for TiKV's defaults. Settings
+     * with no flag, such as `storage.api-version`, live here.
+     */
+    configToml?: string;
 }
+
+/** Where {@link TikvClusterArgs.configToml} is written in the container. */
+export const TIKV_CONFIG_PATH = "/etc/tikv/tikv.toml";
 
 /** A set of TiKV stores (`clusterlab:index:TikvCluster`). */
 export class TikvCluster extends pulumi.ComponentResource {
@@ -55,7 +66,7 @@ export class TikvCluster extends pulumi.ComponentResource {
         const config = tikvConfigFile(args);
         const group = args.platform.deployGroup(
             {
-                name: "tikv",
+                name: args.group ?? "tikv",
                 component: "tikv",
                 replicas: args.stores,
                 image: args.platform.image(args.image),
@@ -85,28 +96,27 @@ export class TikvCluster extends pulumi.ComponentResource {
         this.userStatusUrls = group.members.map((m) =>
             args.platform.userUrl("tikv", TIKV_STATUS_PORT, args.statusHostPort + m.ordinal, "/status"),
         );
-        this.scrapeJobs = [{ job: "tikv", targets: group.members.map((m) => `${m.host}:${TIKV_STATUS_PORT}`) }];
+        this.scrapeJobs = [{ job: args.group ?? "tikv", targets: group.members.map((m) => `${m.host}:${TIKV_STATUS_PORT}`) }];
         this.ready = group.ready;
         this.registerOutputs({ storeAddresses: this.storeAddresses });
     }
 }
 
-/** Where the memory settings file is mounted in each store. */
-export const TIKV_CONFIG_PATH = "/etc/tikv/clusterlab.toml";
-
 /**
- * The TiKV config file (TOML) holding the memory limits, or undefined when none is set (so a
- * stack that sets neither renders exactly as before). Keys from the TiKV config reference
- * (docs.pingcap.com/tidb/stable/tikv-configuration-file): top-level `memory-usage-limit`,
- * `[storage.block-cache] capacity`; sizes as TiKV's `ReadableSize` reads them (`"2048MB"`,
- * binary units: tikv `components/tikv_util/src/config.rs`).
+ * The TiKV config file (TOML) at {@link TIKV_CONFIG_PATH}: the memory limits, then the caller's
+ * `configToml`; undefined when there is neither (so a stack that sets none renders exactly as
+ * before). Keys from the TiKV config reference (docs.pingcap.com/tidb/stable/tikv-configuration-file):
+ * top-level `memory-usage-limit` (first: top-level keys must precede every table), and
+ * `[storage.block-cache] capacity` (last: a table header claims the keys after it); sizes as
+ * TiKV's `ReadableSize` reads them (`"2048MB"`, binary units: tikv `components/tikv_util/src/config.rs`).
  */
 export function tikvConfigFile(
-    args: Pick<TikvClusterArgs, "memoryLimitMiB" | "blockCacheMiB">,
+    args: Pick<TikvClusterArgs, "memoryLimitMiB" | "blockCacheMiB" | "configToml">,
 ): { path: string; content: string } | undefined {
-    const lines = [
-        ...(args.memoryLimitMiB ? [`memory-usage-limit = "${args.memoryLimitMiB}MB"`] : []),
-        ...(args.blockCacheMiB ? ["[storage.block-cache]", `capacity = "${args.blockCacheMiB}MB"`] : []),
+    const parts = [
+        ...(args.memoryLimitMiB ? [`memory-usage-limit = "${args.memoryLimitMiB}MB"\n`] : []),
+        ...(args.configToml !== undefined ? [args.configToml.endsWith("\n") ? args.configToml : `${args.configToml}\n`] : []),
+        ...(args.blockCacheMiB ? [`[storage.block-cache]\ncapacity = "${args.blockCacheMiB}MB"\n`] : []),
     ];
-    return lines.length ? { path: TIKV_CONFIG_PATH, content: `${lines.join("\n")}\n` } : undefined;
+    return parts.length ? { path: TIKV_CONFIG_PATH, content: parts.join("") } : undefined;
 }

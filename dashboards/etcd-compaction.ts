@@ -1,13 +1,15 @@
 /**
  * One of the etcd lab's dashboards (puts, ranges, peers, compaction, defrag).
- * Metric names: etcd `server/etcdserver/metrics.go`, `server/storage/{wal,backend,mvcc}/metrics.go`,
- * `server/etcdserver/api/rafthttp/metrics.go`; `grpc_server_handling_seconds` needs
- * `--metrics=extensive` (etcd `server/etcdmain/help.go`). `etcd_server_proposals_committed_total` and `_applied_total`
- * are gauges despite the suffix, hence `deriv` rather than `rate`.
+ * Metric names as etcd 3.5.17 defines them (go.etcd.io/etcd/server/v3@v3.5.17):
+ * `etcdserver/metrics.go`, `wal/metrics.go`, `mvcc/backend/metrics.go`, `mvcc/metrics.go`,
+ * `etcdserver/api/rafthttp/metrics.go`; `grpc_server_handling_seconds` and
+ * `grpc_server_handled_total` (go-grpc-prometheus) need `--metrics=extensive`
+ * (`embed/config.go`). `etcd_server_proposals_committed_total` and `_applied_total` are gauges
+ * despite the suffix, hence `deriv` rather than `rate`.
  */
-import { INSTANCE, defineDashboard, quantile } from "./presets";
+import { INSTANCE, RATE, defineDashboard, quantile } from "./presets";
 
-/** Dashboard `etcd-compaction`: database size, in-use size and quota. */
+/** Dashboard `etcd-compaction`: database size, in-use size and quota, keys compacted, revisions. */
 export const etcdCompaction = defineDashboard({
     uid: "etcd-compaction",
     title: "etcd compaction",
@@ -40,6 +42,27 @@ export const etcdCompaction = defineDashboard({
                             expr: `max by (instance) (etcd_mvcc_db_total_size_in_bytes{${INSTANCE}}) / on() group_left max(etcd_server_quota_backend_bytes)`,
                             legend: "{{instance}}",
                         },
+                    ],
+                },
+                {
+                    title: "Keys compacted/s",
+                    description:
+                        "Revisions removed by compaction (etcd_debugging_mvcc_db_compaction_keys_total): zero while every key is written once, positive when puts supersede older revisions.",
+                    unit: "ops",
+                    queries: [
+                        {
+                            expr: `sum by (instance) (rate(etcd_debugging_mvcc_db_compaction_keys_total{${INSTANCE}}[${RATE}]))`,
+                            legend: "{{instance}}",
+                        },
+                    ],
+                },
+                {
+                    title: "Current vs compacted revision",
+                    description: "The store's revision and the revision compacted up to; the gap is the history kept.",
+                    unit: "short",
+                    queries: [
+                        { expr: `max(etcd_debugging_mvcc_current_revision{${INSTANCE}})`, legend: "current" },
+                        { expr: `max(etcd_debugging_mvcc_compact_revision{${INSTANCE}})`, legend: "compacted" },
                     ],
                 },
                 {

@@ -1,9 +1,11 @@
 /**
  * One of the etcd lab's dashboards (puts, ranges, peers, compaction, defrag).
- * Metric names: etcd `server/etcdserver/metrics.go`, `server/storage/{wal,backend,mvcc}/metrics.go`,
- * `server/etcdserver/api/rafthttp/metrics.go`; `grpc_server_handling_seconds` needs
- * `--metrics=extensive` (etcd `server/etcdmain/help.go`). `etcd_server_proposals_committed_total` and `_applied_total`
- * are gauges despite the suffix, hence `deriv` rather than `rate`.
+ * Metric names as etcd 3.5.17 defines them (go.etcd.io/etcd/server/v3@v3.5.17):
+ * `etcdserver/metrics.go`, `wal/metrics.go`, `mvcc/backend/metrics.go`, `mvcc/metrics.go`,
+ * `etcdserver/api/rafthttp/metrics.go`; `grpc_server_handling_seconds` and
+ * `grpc_server_handled_total` (go-grpc-prometheus) need `--metrics=extensive`
+ * (`embed/config.go`). `etcd_server_proposals_committed_total` and `_applied_total` are gauges
+ * despite the suffix, hence `deriv` rather than `rate`.
  */
 import { INSTANCE, defineDashboard, quantile } from "./presets";
 
@@ -19,7 +21,8 @@ export const etcdDefrag = defineDashboard({
             panels: [
                 {
                     title: "Fragmentation",
-                    description: "Share of the DB file not in use: what a defrag would give back.",
+                    description:
+                        "Share of the DB file not in use (freed by compaction, not yet given back): what a defrag returns. Drops to near 0 right after a defrag.",
                     unit: "percentunit",
                     queries: [
                         {
@@ -31,7 +34,7 @@ export const etcdDefrag = defineDashboard({
                 {
                     title: "Defrag duration p99",
                     description:
-                        "etcd_disk_backend_defrag_duration_seconds (etcd server/storage/backend/metrics.go); the defrag-delay scenario stretches it.",
+                        "etcd_disk_backend_defrag_duration_seconds (etcd 3.5 server/mvcc/backend/metrics.go) times the whole defrag, including the defragBeforeCopy failpoint the defrag-delay scenario sleeps in.",
                     unit: "s",
                     queries: [
                         {

@@ -1,9 +1,11 @@
 /**
  * One of the etcd lab's dashboards (puts, ranges, peers, compaction, defrag).
- * Metric names: etcd `server/etcdserver/metrics.go`, `server/storage/{wal,backend,mvcc}/metrics.go`,
- * `server/etcdserver/api/rafthttp/metrics.go`; `grpc_server_handling_seconds` needs
- * `--metrics=extensive` (etcd `server/etcdmain/help.go`). `etcd_server_proposals_committed_total` and `_applied_total`
- * are gauges despite the suffix, hence `deriv` rather than `rate`.
+ * Metric names as etcd 3.5.17 defines them (go.etcd.io/etcd/server/v3@v3.5.17):
+ * `etcdserver/metrics.go`, `wal/metrics.go`, `mvcc/backend/metrics.go`, `mvcc/metrics.go`,
+ * `etcdserver/api/rafthttp/metrics.go`; `grpc_server_handling_seconds` and
+ * `grpc_server_handled_total` (go-grpc-prometheus) need `--metrics=extensive`
+ * (`embed/config.go`). `etcd_server_proposals_committed_total` and `_applied_total` are gauges
+ * despite the suffix, hence `deriv` rather than `rate`.
  */
 import { grpcMethod, INSTANCE, RATE, defineDashboard, quantile } from "./presets";
 
@@ -30,7 +32,7 @@ export const etcdPuts = defineDashboard({
                 },
                 {
                     title: "Put p99",
-                    description: "Server-side Put latency.",
+                    description: "Server-side Put latency: includes the WAL sync and apply; the fsync-delay scenario raises it.",
                     unit: "s",
                     queries: [
                         {
@@ -58,8 +60,21 @@ export const etcdPuts = defineDashboard({
                     ],
                 },
                 {
+                    title: "Failed puts/s",
+                    description:
+                        "Put RPCs that returned an error, by code: ResourceExhausted is 'mvcc: database space exceeded' (the NOSPACE alarm of the db-size-limit scenario).",
+                    unit: "ops",
+                    queries: [
+                        {
+                            expr: `sum by (instance, grpc_code) (rate(grpc_server_handled_total{grpc_code!="OK", ${grpcMethod("Put")}}[${RATE}]))`,
+                            legend: "{{grpc_code}} {{instance}}",
+                        },
+                    ],
+                },
+                {
                     title: "WAL fsync p99",
-                    description: "The fsync-delay scenario shows up here first.",
+                    description:
+                        "Times only the fdatasync inside WAL.sync (etcd 3.5 wal/wal.go): a slow disk shows here, but the fsync-delay failpoint (walBeforeSync) sleeps before this timer starts, so read Put p99 and Backend commit p99 for that scenario.",
                     unit: "s",
                     queries: [
                         {
@@ -70,7 +85,8 @@ export const etcdPuts = defineDashboard({
                 },
                 {
                     title: "Backend commit p99",
-                    description: "bbolt commit latency.",
+                    description:
+                        "bbolt commit latency, including its fsync (etcd 3.5 mvcc/backend/batch_tx.go); the fsync-delay scenario's beforeCommit failpoint sleeps inside this timer.",
                     unit: "s",
                     queries: [
                         {

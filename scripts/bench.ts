@@ -5,6 +5,8 @@
  */
 import { performance } from "node:perf_hooks";
 import { evaluate, stackConfig, stackFiles } from "../tests/support/evaluate";
+import { benchApp } from "./bench/app";
+import { benchDocker } from "./bench/docker";
 import { scaleBench } from "./bench/scale";
 
 const RUNS = 3;
@@ -35,6 +37,8 @@ async function main() {
     for (const r of rows)
         console.log(`| ${r.label} | ${r.medianMs.toFixed(0)} | ${r.resources} | ${(r.medianMs / r.resources).toFixed(2)} |`);
     await scaleBench();
+    await benchApp();
+    await benchDocker();
 }
 
 main().catch((err) => {

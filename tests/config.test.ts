@@ -63,9 +63,12 @@ describe("stack config validation", () => {
     it("answers a mistyped lab key or value with the key the user meant", () => {
         const problems = problemsOf({ labb: "tikv" });
         assert.match(problems[0], /^labb: unknown key \(did you mean lab\?\); keys at the top level: /);
-        assert.match(problems[1], /^lab: expected one of "tikv", "crdb", "etcd" \(pulumi config set lab tikv\), got nothing$/);
+        assert.match(
+            problems[1],
+            /^lab: expected one of "tikv", "crdb", "etcd", "cdc", "appcluster" \(pulumi config set lab tikv\), got nothing$/,
+        );
         assert.deepEqual(problemsOf({ lab: "tivk" }), [
-            'lab: expected one of "tikv", "crdb", "etcd" (pulumi config set lab tikv); did you mean "tikv"?, got "tivk"',
+            'lab: expected one of "tikv", "crdb", "etcd", "cdc", "appcluster" (pulumi config set lab tikv); did you mean "tikv"?, got "tivk"',
         ]);
     });
 
@@ -120,9 +123,12 @@ describe("stack config validation", () => {
     });
 
     it("every host-port key of every lab is in the collision table", () => {
+        // Labs that cannot parse with no settings at all get the least they need.
+        const least: Record<string, Record<string, unknown>> = { appcluster: { app: { image: "registry.local/raft-app:1.0.0" } } };
         for (const lab of LABS) {
-            const config = parseStackConfig({ lab });
-            const keys = leafPaths(config).filter((p) => /HostPort$/.test(p));
+            const config = parseStackConfig({ lab, ...least[lab] });
+            const keys = leafPaths(config).filter((p) => /hostPort(Base)?$/i.test(p));
+            assert.ok(keys.length >= 2, `${lab}: only ${keys.join(", ")}`);
             for (const key of keys)
                 assert.ok(
                     HOST_PORT_KEYS.some((k) => k.path === key),
@@ -193,6 +199,16 @@ describe("stack config validation", () => {
         assert.deepEqual(problemsOf({ lab: "tikv", tikv: { memoryLimitMiB: 1024, blockCacheMiB: 1024 } }), [
             "tikv.blockCacheMiB: expected less than tikv.memoryLimitMiB (1024): the block cache lives inside TiKV's memory limit, got 1024",
         ]);
+    });
+
+    it("rejects an unknown lab and a latest tag", () => {
+        assert.deepEqual(problemsOf({ lab: "mongodb" }), [
+            'lab: expected one of "tikv", "crdb", "etcd", "cdc", "appcluster" (pulumi config set lab tikv), got "mongodb"',
+        ]);
+        assert.match(
+            problemsOf({ lab: "tikv", version: "latest" })[0],
+            /^version: expected a pinned version tag such as v8\.5\.1, not a moving tag/,
+        );
     });
 
     it("never echoes a secret in an error, and never turns one into a number", () => {

@@ -15,6 +15,9 @@ const CRDB_PHASE_ALLOWED: AllowRule[] = [
     ...PROMETHEUS_TARGETS_ALLOWED,
 ];
 
+/** Kubernetes needs the sample app's image named (it has no published one). */
+const APP = { image: "clusterlab/sample-app:0.1.0" };
+
 const RENDER = { kubernetes: { renderYamlToDirectory: "/tmp/clusterlab-render" }, grafanaAdminPassword: "phase-test-password" };
 
 describe("CockroachDB evolution phase diff", () => {
@@ -110,19 +113,20 @@ describe("CockroachDB evolution phase diff", () => {
 
     it("config validation refuses a scale-in 3 → 2 and a StatefulSet-replacing change unless allowed", () => {
         const deployed = guardState(stackConfig("phase2"));
-        const scaleIn = parseStackConfig({ lab: "crdb", platform: "kubernetes", phase: 1, crdb: { nodes: 2 } });
+        const scaleIn = parseStackConfig({ lab: "crdb", platform: "kubernetes", app: APP, phase: 1, crdb: { nodes: 2 } });
         assert.match(checkTransition(deployed, scaleIn)[0], /^crdb\.nodes: 3 → 2 removes nodes holding data; set crdb\.allowScaleIn: true/);
-        const bigger = parseStackConfig({ lab: "crdb", platform: "kubernetes", phase: 2, crdb: { nodes: 3, storageGiB: 50 } });
+        const bigger = parseStackConfig({ lab: "crdb", platform: "kubernetes", app: APP, phase: 2, crdb: { nodes: 3, storageGiB: 50 } });
         assert.match(checkTransition(deployed, bigger)[0], /^crdb\.storageGiB: 10 → 50 would replace stateful resources/);
         const moved = parseStackConfig({
             lab: "crdb",
             platform: "kubernetes",
+            app: APP,
             phase: 2,
             crdb: { nodes: 3 },
             kubernetes: { namespace: "other" },
         });
         assert.match(checkTransition(deployed, moved)[0], /^kubernetes\.namespace: "clusterlab" → "other"/);
-        const back = parseStackConfig({ lab: "crdb", platform: "kubernetes", phase: 1, crdb: { nodes: 2, allowScaleIn: true } });
+        const back = parseStackConfig({ lab: "crdb", platform: "kubernetes", app: APP, phase: 1, crdb: { nodes: 2, allowScaleIn: true } });
         assert.deepEqual(checkTransition(deployed, back), [
             "phase: 2 → 1 removes the later phases' SQL and backup records and leaves their replication factor; set allowReplace: true to allow it",
         ]);

@@ -1,73 +1,30 @@
 /**
  * T1: the PostgreSQL-compatible part of sql/ on a real PostgreSQL (Debian `postgresql`, or
- * Homebrew's on macOS: found through PATH or `pg_config --bindir`), started by this test on
- * 127.0.0.1; the read-only user's rights tried for real.
+ * Homebrew's on macOS), started by this test on 127.0.0.1; the read-only user's rights tried for real.
  * CockroachDB-only files (`*.crdb.sql`: zone configs, BACKUP, CREATE … IF NOT EXISTS for
  * databases and users) are checked for presence, not run.
  */
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { chownSync, readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CRDB_PHASES, SQL_DIR, readSql } from "../components/crdb-phases";
-import { freePort, waitFor } from "./support/processes";
-import { Account, postgresAccount, postgresBinDir, tempDir } from "./support/tools";
+import { TestPostgres, startLabPostgres } from "./support/postgres";
 
 describe("CockroachDB lab SQL on a real PostgreSQL", function () {
     this.timeout(120_000);
-    // Made in before(), so a suite filtered out by --grep leaves nothing behind.
-    let dir: { path: string; remove: () => void };
-    let port: number;
-    let bin: string;
-    let account: Account | undefined;
-    let started = false;
-
-    /** Runs a PostgreSQL program as the account PostgreSQL runs as (Node's spawn uid/gid: no runuser, no sudo). */
-    const pg = (program: string, args: string[], timeout = 60_000) =>
-        spawnSync(join(bin, program), args, {
-            encoding: "utf8",
-            timeout,
-            ...(account ? { uid: account.uid, gid: account.gid, cwd: dir.path } : {}),
-        });
-
-    /** psql as `user` on the lab database; returns status and output. */
-    const psql = (user: string, args: string[], db = "lab") =>
-        pg("psql", ["-X", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", db, ...args], 30_000);
+    // Started in before(), so a suite filtered out by --grep leaves nothing behind.
+    let pg: TestPostgres;
+    const psql = (user: string, args: string[], db?: string) => pg.psql(user, args, db);
 
     before(async () => {
-        bin = postgresBinDir();
-        account = postgresAccount();
-        dir = tempDir("pg");
-        if (account) chownSync(dir.path, account.uid, account.gid);
-        const data = join(dir.path, "data");
-        const init = pg("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync"]);
-        assert.equal(init.status, 0, init.stderr);
-        port = await freePort();
-        // pg_ctl starts the server in the background and waits (-w, bounded by -t) until it accepts connections.
-        const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir.path} -c fsync=off`;
-        const start = pg("pg_ctl", ["start", "-w", "-t", "60", "-D", data, "-l", join(dir.path, "pg.log"), "-o", options], 90_000);
-        started = start.status === 0;
-        assert.ok(started, `pg_ctl start: ${start.stdout}${start.stderr}${readFileSync(join(dir.path, "pg.log"), "utf8").slice(-2000)}`);
-        await waitFor("PostgreSQL accepting connections", async () =>
-            psql("postgres", ["-c", "select 1"], "postgres").status === 0 ? true : undefined,
-        );
-        // What the .crdb.sql files do on CockroachDB, in PostgreSQL's words.
-        assert.equal(psql("postgres", ["-c", "CREATE DATABASE lab"], "postgres").status, 0);
-        assert.equal(psql("postgres", ["-c", "CREATE ROLE reader LOGIN"], "postgres").status, 0);
-        // Every PostgreSQL-compatible file of every phase, in order, twice: all statements are idempotent.
-        for (let round = 0; round < 2; round++) {
-            for (const phase of CRDB_PHASES) {
-                for (const file of phase.sql.filter((f) => !f.endsWith(".crdb.sql"))) {
-                    const r = psql("postgres", ["-f", join(SQL_DIR, file)]);
-                    assert.equal(r.status, 0, `${file} (round ${round + 1}): ${r.stderr}`);
-                }
-            }
-            tablesAfterRound.push(tableRows());
-        }
+        pg = await startLabPostgres("pg");
+    });
+
+    after(async () => {
+        await pg?.stop();
     });
 
     /** `table=rows` of every table in the lab database's public schema, as PostgreSQL reports them. */
-    const tablesAfterRound: string[][] = [];
     function tableRows(): string[] {
         const tables = psql("postgres", ["-tAc", "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"]);
         assert.equal(tables.status, 0, tables.stderr);
@@ -79,15 +36,16 @@ describe("CockroachDB lab SQL on a real PostgreSQL", function () {
     }
 
     it("running every phase's SQL again drops, truncates and duplicates nothing", () => {
-        const [first, second] = tablesAfterRound;
-        assert.ok(first.length >= 2 && first.every((t) => !t.endsWith("=")), first.join(", "));
-        assert.deepEqual(second, first);
-    });
-
-    after(() => {
-        // Stops exactly the server this test started: pg_ctl signals the PID in our data dir's postmaster.pid.
-        if (started) pg("pg_ctl", ["stop", "-m", "fast", "-w", "-t", "30", "-D", join(dir.path, "data")], 45_000);
-        dir?.remove();
+        // The helper already ran every file twice; a third round must leave every table and row count as it is.
+        const before = tableRows();
+        assert.ok(before.length >= 2 && before.every((t) => !t.endsWith("=")), before.join(", "));
+        for (const phase of CRDB_PHASES) {
+            for (const file of phase.sql.filter((f) => !f.endsWith(".crdb.sql"))) {
+                const r = psql("postgres", ["-f", join(SQL_DIR, file)]);
+                assert.equal(r.status, 0, `${file}: ${r.stderr}`);
+            }
+        }
+        assert.deepEqual(tableRows(), before);
     });
 
     it("seeds at least 10,000 search terms", () => {

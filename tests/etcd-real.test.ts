@@ -3,51 +3,13 @@
  * (Debian etcd-server, etcd-client, prometheus), on 127.0.0.1 only.
  */
 import * as assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { parse, stringify } from "yaml";
-import { ETCD_CLIENT_PORT, ETCD_METRICS_PORT, ETCD_PEER_PORT } from "../components/etcd-cluster";
 import { Graph, evaluate, ofType, renderedFiles, stackConfig } from "./support/evaluate";
-import { ProcessGroup, freePorts, waitFor } from "./support/processes";
+import { MemberPorts, loopbackPorts, promQuery, startMembers, startPrometheus } from "./support/etcd-loopback";
+import { ProcessGroup, freePort, waitFor } from "./support/processes";
 import { requireTool, run, tempDir } from "./support/tools";
+import { ETCD_CLIENT_PORT, ETCD_METRICS_PORT } from "../components/etcd-cluster";
 
 const MEMBERS = 3;
-
-/** Loopback ports standing in for each member's container ports. */
-interface MemberPorts {
-    client: number;
-    peer: number;
-    metrics: number;
-}
-
-/**
- * The only rewrite applied to rendered flags: container host names and ports → 127.0.0.1
- * and free ports; listen addresses 0.0.0.0 → 127.0.0.1; the data dir → a temp dir.
- *   etcd-J:2379 → 127.0.0.1:<client J>     0.0.0.0:2379 → 127.0.0.1:<client self>
- *   etcd-J:2380 → 127.0.0.1:<peer J>       0.0.0.0:2380 → 127.0.0.1:<peer self>
- *   etcd-J:2381 → 127.0.0.1:<metrics J>    0.0.0.0:2381 → 127.0.0.1:<metrics self>
- *   --data-dir=/var/lib/etcd → --data-dir=<tmp>/etcd-<self>
- */
-function substitute(flag: string, self: number, ports: MemberPorts[], dataDir: string): string {
-    const byContainerPort = (p: MemberPorts): Record<number, number> => ({
-        [ETCD_CLIENT_PORT]: p.client,
-        [ETCD_PEER_PORT]: p.peer,
-        [ETCD_METRICS_PORT]: p.metrics,
-    });
-    return flag
-        .replace(/etcd-(\d+):(\d+)/g, (_, j, port) => `127.0.0.1:${byContainerPort(ports[Number(j)])[Number(port)]}`)
-        .replace(/0\.0\.0\.0:(\d+)/g, (_, port) => `127.0.0.1:${byContainerPort(ports[self])[Number(port)]}`)
-        .replace(/^--data-dir=\/var\/lib\/etcd$/, `--data-dir=${dataDir}`);
-}
-
-async function promQuery(port: number, query: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-    const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(query)}`, {
-        signal: AbortSignal.timeout(3_000),
-    });
-    const body = (await res.json()) as { status: string; data: { result: any[] } };
-    assert.equal(body.status, "success");
-    return body.data.result;
-}
 
 describe("etcd lab on real binaries", function () {
     this.timeout(120_000);
@@ -58,23 +20,16 @@ describe("etcd lab on real binaries", function () {
     let ports: MemberPorts[];
     let prometheusPort: number;
     let etcdctl: string;
-    const endpoint = (i: number) => `http://127.0.0.1:${ports[i].client}`;
+    const endpoint = (i: number) => `http://127.0.0.1:${ports[i][ETCD_CLIENT_PORT]}`;
 
     before(async () => {
         dir = tempDir("etcd-real");
         const etcd = requireTool("etcd");
         etcdctl = requireTool("etcdctl");
         graph = await evaluate(stackConfig("etcd"), "etcd");
-        const all = await freePorts(MEMBERS * 3 + 1);
-        ports = Array.from({ length: MEMBERS }, (_, i) => ({ client: all[3 * i], peer: all[3 * i + 1], metrics: all[3 * i + 2] }));
-        prometheusPort = all[MEMBERS * 3];
-        for (let i = 0; i < MEMBERS; i++) {
-            const container = ofType(graph, "docker:index/container:Container").find((c) => c.name === `etcd-${i}`);
-            assert.ok(container, `etcd-${i} not rendered`);
-            const flags = (container.inputs.command as string[]).map((f) => substitute(f, i, ports, join(dir.path, `etcd-${i}`)));
-            assert.ok(!flags.some((f) => /etcd-\d+:|0\.0\.0\.0/.test(f)), `unsubstituted flag in ${flags.join(" ")}`);
-            processes.start(`etcd-${i}`, etcd, flags, join(dir.path, `etcd-${i}.log`));
-        }
+        ports = await loopbackPorts(MEMBERS);
+        prometheusPort = await freePort();
+        startMembers(graph, processes, etcd, ports, dir.path);
     });
 
     after(async () => {
@@ -115,40 +70,12 @@ describe("etcd lab on real binaries", function () {
 
     it("Prometheus with the rendered config scrapes all three members: up == 1 and a leader", async () => {
         const prometheus = requireTool("prometheus");
-        const files = renderedFiles(graph, "prometheus");
-        const config = parse(files["/etc/prometheus/prometheus.yml"]);
-        // Same rewrite as the flags: etcd-J:2381 → 127.0.0.1:<metrics J>; a 1 s interval so the test is quick.
-        config.global.scrape_interval = "1s";
-        for (const job of config.scrape_configs) {
-            for (const sc of job.static_configs) sc.targets = sc.targets.map((t: string) => substitute(t, 0, ports, ""));
-        }
-        config.rule_files = (config.rule_files ?? []).map((p: string) => {
-            const local = join(dir.path, "rules", p.replace(/\//g, "_"));
-            mkdirSync(join(dir.path, "rules"), { recursive: true });
-            writeFileSync(local, files[p]);
-            return local;
-        });
-        const configFile = join(dir.path, "prometheus.yml");
-        writeFileSync(configFile, stringify(config));
-        processes.start(
-            "prometheus",
-            prometheus,
-            [
-                `--config.file=${configFile}`,
-                `--storage.tsdb.path=${join(dir.path, "tsdb")}`,
-                `--web.listen-address=127.0.0.1:${prometheusPort}`,
-            ],
-            join(dir.path, "prometheus.log"),
-        );
-        await waitFor("Prometheus ready", async () => {
-            const res = await fetch(`http://127.0.0.1:${prometheusPort}/-/ready`, { signal: AbortSignal.timeout(2_000) });
-            return res.ok ? true : undefined;
-        });
+        await startPrometheus(graph, processes, prometheus, ports, prometheusPort, dir.path);
         const up = await waitFor("three etcd targets up", async () => {
             const result = await promQuery(prometheusPort, 'up{job="etcd"}');
             return result.length === MEMBERS && result.every((r) => r.value[1] === "1") ? result : undefined;
-        }).catch((err) => assert.fail(`${err}\n${readFileSync(join(dir.path, "prometheus.log"), "utf8").slice(-2000)}`));
-        assert.deepEqual(up.map((r) => r.metric.instance).sort(), ports.map((p) => `127.0.0.1:${p.metrics}`).sort());
+        });
+        assert.deepEqual(up.map((r) => r.metric.instance).sort(), ports.map((p) => `127.0.0.1:${p[ETCD_METRICS_PORT]}`).sort());
         const leader = await waitFor("etcd_server_has_leader on every member", async () => {
             const result = await promQuery(prometheusPort, "etcd_server_has_leader");
             return result.length === MEMBERS ? result : undefined;

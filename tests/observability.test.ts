@@ -91,6 +91,7 @@ describe("Grafana admin password", () => {
                 grafanaHostPort: 3000,
                 grafanaAdminPassword: password,
             });
+            assert.ok(obs.grafanaAdminPassword, "Grafana is on by default");
             assert.equal(await pulumi.isSecret(obs.grafanaAdminPassword), true);
             await settle();
             const generated = ofType(graph, "random:index/randomPassword:RandomPassword");

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { TIKV_CONFIG_PATH } from "../components/tikv-cluster";
 import { Graph, ROOT, evaluate, mockImageId, ofType, stackConfig, stackFiles, waitsFor } from "./support/evaluate";
 
 const CONTAINER = "docker:index/container:Container";
@@ -73,6 +74,25 @@ const EXPECTED: Record<string, StackExpectation> = {
         stateful: ["etcd"],
         tasks: ["etcd-benchmark-baseline", "etcd-benchmark-build"],
         outputs: ["etcdEndpoints", "scenario"],
+    },
+    cdc: {
+        lab: "cdc",
+        platform: "docker",
+        arch: "amd64",
+        groups: { "main-pd": 1, "main-tikv": 1, "recovery-pd": 1, "recovery-tikv": 1, "tikv-cdc": 1, prometheus: 1, grafana: 1 },
+        stateful: ["main-pd", "main-tikv", "recovery-pd", "recovery-tikv", "tikv-cdc"],
+        tasks: ["tikv-cdc-build", "rawkv-workload-build", "rawkv-verdict-0"],
+        outputs: ["mainPdClientUrls", "recoveryPdClientUrls", "cdcChangefeedId", "cdcSinkUri"],
+    },
+    appcluster: {
+        lab: "appcluster",
+        platform: "docker",
+        arch: "amd64",
+        // Each node is a group of one (`app-<n>`), numbered from 1.
+        groups: { "app-1": 1, "app-2": 1, "app-3": 1, prometheus: 1, grafana: 1 },
+        stateful: ["app-1", "app-2", "app-3"],
+        tasks: [],
+        outputs: ["apiUrls", "kvUrls", "joinAddress"],
     },
     phase0: CRDB_PHASE(0),
     phase1: CRDB_PHASE(1),
@@ -214,10 +234,10 @@ describe("ready-made stacks", () => {
         const graph = await evaluate(stackConfig("dev", { tikv: { memoryLimitMiB: 2048, blockCacheMiB: 512 } }), "dev");
         for (const name of ["tikv-0", "tikv-1", "tikv-2"]) {
             const store = container(graph, name);
-            assert.ok(store.inputs.command.includes("--config=/etc/tikv/clusterlab.toml"), store.inputs.command.join(" "));
+            assert.ok(store.inputs.command.includes(`--config=${TIKV_CONFIG_PATH}`), store.inputs.command.join(" "));
             assert.deepEqual(store.inputs.uploads, [
                 {
-                    file: "/etc/tikv/clusterlab.toml",
+                    file: TIKV_CONFIG_PATH,
                     content: 'memory-usage-limit = "2048MB"\n[storage.block-cache]\ncapacity = "512MB"\n',
                 },
             ]);

@@ -8,6 +8,7 @@ import { CRDB_PHASES, DATABASE, READER_USER } from "../crdb-phases";
 import { CrdbSteps } from "../crdb-sql";
 import { cockroachWorkloadPlan } from "../load/cockroach-workload";
 import { LoadGen } from "../load-gen";
+import { SampleApp } from "../sample-app";
 import { Platform } from "../platform";
 import { observe } from "./observe";
 import { LabContext, LabOutputs } from "./types";
@@ -15,7 +16,7 @@ import { LabContext, LabOutputs } from "./types";
 /**
  * Builds the CockroachDB lab on `platform`.
  * @returns outputs: writer/reader connection strings, DB console, phase, replication factor,
- *   Prometheus/Grafana URLs, Grafana password (secret).
+ *   Prometheus/Grafana URLs, Grafana password (secret), and `appUrl` (the sample app's live page) when `app.enabled`.
  */
 export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { previous }: LabContext): LabOutputs {
     const imageRef = `cockroachdb/cockroach:${config.crdb.version}`;
@@ -35,7 +36,7 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { previo
         httpHostPort: config.crdb.httpHostPort,
         dependsOn: steps.backup ? [steps.backup] : [],
     });
-    steps.applySql(crdb.ready);
+    const sqlSteps = steps.applySql(crdb.ready);
     const outputs: LabOutputs = {
         phase: config.phase,
         nodes: config.crdb.nodes,
@@ -54,11 +55,33 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { previo
             }),
         );
     }
+    // ---- sample app (app.*): writes through crdb-writer, reads through crdb-reader as the
+    // read-only user (through the writer until phase 1 creates that user: see components/sample-app.ts).
+    const apps: SampleApp[] = [];
+    if (config.app.enabled) {
+        const app = new SampleApp("sample-app", {
+            platform,
+            image: config.app.image,
+            writerUrl: crdbSqlUrl("root", hosts.writer, DATABASE),
+            readerUrl: crdbSqlUrl(READER_USER, hosts.reader, DATABASE),
+            hostPort: config.app.hostPort,
+            loadOnStart: config.app.loadOnStart,
+            loadRps: config.app.loadRps,
+            spikeMaxSeconds: config.app.spikeMaxSeconds,
+            spikeMaxRps: config.app.spikeMaxRps,
+            otlpEndpoint: config.app.otlpEndpoint,
+            // After phase 0's SQL (database and schema), whatever the phase: the same dependencies every phase.
+            dependsOn: sqlSteps.slice(0, CRDB_PHASES[0].sql.length),
+        });
+        apps.push(app);
+        outputs.appUrl = app.url;
+    }
+    // ---- end sample app
     Object.assign(
         outputs,
         observe(config, platform, {
-            scrapeJobs: [...crdb.scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs)],
-            dashboards: [...crdb.dashboards, ...loads.flatMap((l) => l.dashboards)],
+            scrapeJobs: [...crdb.scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs), ...apps.flatMap((a) => a.scrapeJobs)],
+            dashboards: [...crdb.dashboards, ...loads.flatMap((l) => l.dashboards), ...apps.flatMap((a) => a.dashboards)],
         }),
     );
     return outputs;

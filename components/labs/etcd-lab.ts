@@ -3,14 +3,25 @@
  * scenarios. Image `gcr.io/etcd-development/etcd` (etcd.io/docs/v3.5/op-guide/container/).
  */
 import { EtcdLabConfig } from "../config";
-import { EtcdCluster } from "../etcd-cluster";
+import { EtcdCluster, EtcdClusterArgs, etcdMemberFlags } from "../etcd-cluster";
 import { EtcdScenarioRun } from "../etcd-scenario";
 import { etcdBenchmarkPlan } from "../load/etcd-benchmark";
 import { LoadGen } from "../load-gen";
-import { Platform } from "../platform";
+import { Platform, contentHash } from "../platform";
 import { etcdAlertRules } from "../etcd-alerts";
 import { observe } from "./observe";
 import { LabContext, LabOutputs } from "./types";
+
+/**
+ * A digest of what shapes every member: the cluster arguments and the flags they render. Any
+ * change that replaces (Docker) or rolls (Kubernetes) the members changes one of these, and a
+ * new member starts with every failpoint off, so the scenario step must run again. Re-running it
+ * on a change that does not restart members is harmless: the step is idempotent.
+ */
+export function memberRevision(args: Omit<EtcdClusterArgs, "platform">): string {
+    const flags = etcdMemberFlags({ name: "etcd-0", host: "etcd-0" }, ["etcd-0"], args);
+    return contentHash(JSON.stringify({ args, flags }));
+}
 
 /**
  * Builds the etcd lab on `platform`.
@@ -18,8 +29,7 @@ import { LabContext, LabOutputs } from "./types";
  */
 export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack }: LabContext): LabOutputs {
     const image = config.etcd.failpointImage ?? `gcr.io/etcd-development/etcd:${config.etcd.version}`;
-    const etcd = new EtcdCluster("etcd", {
-        platform,
+    const memberArgs = {
         members: config.etcd.members,
         image,
         clusterToken: `clusterlab-${stack}`,
@@ -27,14 +37,16 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack 
         clientHostPort: config.etcd.clientHostPort,
         storageGiB: config.etcd.storageGiB,
         failpointPort: config.etcd.failpointImage ? config.etcd.failpointPort : undefined,
-    });
+    };
+    const etcd = new EtcdCluster("etcd", { platform, ...memberArgs });
     const scenario = new EtcdScenarioRun("scenario", {
         platform,
         scenario: config.scenario,
         failpoints: config.failpoints,
         failpointEndpoints: etcd.failpointEndpoints,
         clientEndpoints: etcd.endpoints,
-        etcdImage: platform.image(image),
+        memberRevision: memberRevision(memberArgs),
+        defragAfterRevisions: config.load.keySpaceSize,
         dependsOn: etcd.ready,
     });
     const outputs: LabOutputs = { etcdEndpoints: etcd.userEndpoints, scenario: config.scenario };
@@ -48,6 +60,7 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack 
             }),
         );
     }
+    scenario.underLoad(loads);
     Object.assign(
         outputs,
         observe(config, platform, {

@@ -15,9 +15,10 @@ export interface Observed {
 }
 
 /**
- * Adds Prometheus + Grafana when `observability.enabled`, with images `prom/prometheus` and
- * `grafana/grafana` at the configured tags.
- * @returns outputs `prometheusUrl`, `grafanaUrl`, `grafanaAdminPassword` (secret); empty when disabled.
+ * Adds Prometheus and/or Grafana when `observability.enabled` (each switched by
+ * `observability.prometheus` / `observability.grafana`), with images `prom/prometheus` and
+ * `grafana/grafana` at the configured tags (substituted by the stack's `images:`).
+ * @returns outputs `prometheusUrl`, `grafanaUrl`, `grafanaAdminPassword` (secret), each only when that service runs.
  */
 export function observe(config: StackConfig, platform: Platform, observed: Observed): LabOutputs {
     const o = config.observability;
@@ -32,6 +33,11 @@ export function observe(config: StackConfig, platform: Platform, observed: Obser
         prometheusHostPort: o.prometheusHostPort,
         grafanaHostPort: o.grafanaHostPort,
         grafanaAdminPassword: config.grafanaAdminPassword,
+        prometheus: o.prometheus,
+        grafana: o.grafana,
     });
-    return { prometheusUrl: obs.prometheusUrl, grafanaUrl: obs.grafanaUrl, grafanaAdminPassword: obs.grafanaAdminPassword };
+    const outputs: LabOutputs = {};
+    if (obs.prometheusUrl) outputs.prometheusUrl = obs.prometheusUrl;
+    if (obs.grafanaUrl) Object.assign(outputs, { grafanaUrl: obs.grafanaUrl, grafanaAdminPassword: obs.grafanaAdminPassword });
+    return outputs;
 }

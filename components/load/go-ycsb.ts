@@ -8,13 +8,23 @@ import { TikvLabConfig } from "../config";
 import { LoadPlan } from "../load-gen";
 import { tikvLoad } from "../../dashboards/tikv-load";
 
+/** Options of a go-ycsb run beyond the `load` settings. */
+export interface GoYcsbOptions {
+    /**
+     * `tikv.apiversion`: the API version of the TiKV cluster (`V1` default; `V2` for clusters with
+     * `storage.api-version = 2`, as TiKV-CDC needs). pingcap/go-ycsb `README.md`, `db/tikv/db.go`.
+     */
+    apiVersion?: "V1" | "V2";
+}
+
 /** The `go-ycsb` command lines (load, then run) for a config. */
-export function goYcsbCommands(load: TikvLabConfig["load"], pdEndpoints: string): string[] {
+export function goYcsbCommands(load: TikvLabConfig["load"], pdEndpoints: string, options: GoYcsbOptions = {}): string[] {
     const common = [
         "tikv",
         `-P /workloads/${load.workload}`,
         `-p tikv.pd=${pdEndpoints}`,
         `-p tikv.type=${load.mode}`,
+        ...(options.apiVersion ? [`-p tikv.apiversion=${options.apiVersion}`] : []),
         `-p recordcount=${load.recordCount}`,
         `--threads ${load.threads}`,
     ].join(" ");
@@ -28,7 +38,7 @@ export function goYcsbCommands(load: TikvLabConfig["load"], pdEndpoints: string)
  * The go-ycsb load plan: one shell that loads then runs.
  * Image: `load.image` when configured, else built from `docker/go-ycsb`.
  */
-export function goYcsbPlan(load: TikvLabConfig["load"], pdEndpoints: string): LoadPlan {
+export function goYcsbPlan(load: TikvLabConfig["load"], pdEndpoints: string, options: GoYcsbOptions = {}): LoadPlan {
     return {
         name: `go-ycsb-${load.mode}`,
         mode: "once",
@@ -36,7 +46,7 @@ export function goYcsbPlan(load: TikvLabConfig["load"], pdEndpoints: string): Lo
             ? { ref: load.image }
             : { build: { name: "go-ycsb", context: "docker/go-ycsb", tag: load.goYcsbRef, buildArgs: { GO_YCSB_REF: load.goYcsbRef } } },
         command: ["/bin/sh", "-c"],
-        args: [goYcsbCommands(load, pdEndpoints).join(" && ")],
+        args: [goYcsbCommands(load, pdEndpoints, options).join(" && ")],
         dashboards: [tikvLoad],
     };
 }

@@ -186,12 +186,23 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
                         .map((p) => ({ internal: p.containerPort, external: p.hostPortBase! + ordinal, ip: "127.0.0.1" })),
                     volumes: volume ? [{ volumeName: volume.name, containerPath: spec.data!.mountPath }] : [],
                     healthcheck: spec.readiness ? dockerHealthcheck(spec.readiness) : undefined,
-                    wait: spec.waitHealthy && spec.readiness ? true : undefined,
-                    waitTimeout: spec.waitHealthy && spec.readiness ? 180 : undefined,
+                    wait: spec.waitHealthy && spec.readiness && !spec.stopped ? true : undefined,
+                    waitTimeout: spec.waitHealthy && spec.readiness && !spec.stopped ? 180 : undefined,
+                    // A stopped member: created, not started, and not expected to run.
+                    ...(spec.stopped ? { start: false, mustRun: false } : {}),
                 },
                 // Names and host ports are fixed, so the old container must go first
                 // (pulumi-docker replaces create-before-delete by default: pulumi-docker#1356).
-                { parent, dependsOn: spec.dependsOn, deleteBeforeReplace: true },
+                // A `healthcheck` change reached the provider's state but not the running container
+                // (seen with the real provider; Docker cannot change a container's healthcheck), so a
+                // changed probe must replace the container;
+                // `start` likewise only acts at create, so stopping or restarting a member replaces it.
+                {
+                    parent,
+                    dependsOn: spec.dependsOn,
+                    deleteBeforeReplace: true,
+                    replaceOnChanges: ["healthcheck", "start", "mustRun"],
+                },
             );
             members.push({ ordinal, name, host: name });
             ready.push(container);

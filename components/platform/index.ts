@@ -6,6 +6,7 @@ import { StackConfig } from "../config";
 import { DockerPlatform } from "./docker";
 import { KubernetesPlatform } from "./kubernetes";
 import { Platform } from "./types";
+import { withImageSubstitutions } from "../images";
 
 export * from "./types";
 export { DockerPlatform } from "./docker";
@@ -18,6 +19,11 @@ export { KubernetesPlatform } from "./kubernetes";
  * @param stack stack name, used to prefix Docker names.
  */
 export function createPlatform(config: StackConfig, stack: string, opts?: pulumi.ComponentResourceOptions): Platform {
+    // The stack's `images:` substitutions apply to every image a component asks for.
+    return withImageSubstitutions(createBackend(config, stack, opts), config.images);
+}
+
+function createBackend(config: StackConfig, stack: string, opts?: pulumi.ComponentResourceOptions): Platform {
     if (config.platform === "docker") {
         return new DockerPlatform("docker", { lab: config.lab, stack, arch: config.arch }, opts);
     }

@@ -84,6 +84,12 @@ export interface MemberGroupSpec {
     fsGroup?: number;
     /** Extra client entrypoints over this group. */
     clientServices?: ClientServiceSpec[];
+    /**
+     * Members exist but do not run, data kept (a fault drill): Docker creates the container
+     * without starting it (`start: false`); Kubernetes scales the StatefulSet to 0, which keeps
+     * its PVCs (`persistentVolumeClaimRetentionPolicy.whenScaled` defaults to Retain).
+     */
+    stopped?: boolean;
     dependsOn?: pulumi.Resource[];
 }
 

@@ -41,6 +41,8 @@ export interface Graph {
     resources: Map<string, RegisteredResource>;
     /** Explicit `dependsOn` edges: resource key → keys it waits for (recorded by {@link evaluate}). */
     dependsOn: Map<string, string[]>;
+    /** `replaceOnChanges` options: resource key → input paths (recorded by {@link evaluate}). */
+    replaceOnChanges: Map<string, string[]>;
     outputs: Record<string, unknown>;
 }
 
@@ -93,7 +95,7 @@ function mockState(type: string, name: string, inputs: Record<string, any>, prev
  * @param previousOutputs what a StackReference to this stack returns (the last deployment's outputs).
  */
 export async function recordingMocks(stack: string, previousOutputs?: Record<string, unknown>): Promise<Graph> {
-    const graph: Graph = { resources: new Map(), dependsOn: new Map(), outputs: {} };
+    const graph: Graph = { resources: new Map(), dependsOn: new Map(), replaceOnChanges: new Map(), outputs: {} };
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
@@ -172,6 +174,7 @@ async function evaluateOnce(config: StackConfig, stack: string, previous?: Guard
                     keyOf(args),
                     list.map((d) => keyOf({ type: d.__pulumiType, name: d.__name })),
                 );
+            if (args.opts.replaceOnChanges?.length) graph.replaceOnChanges.set(keyOf(args), args.opts.replaceOnChanges);
             return undefined;
         });
         outputs = buildLab(config, stack, previous);

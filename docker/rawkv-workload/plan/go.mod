@@ -1,0 +1,3 @@
+module github.com/clusterlab/rawkv-workload/plan
+
+go 1.19
