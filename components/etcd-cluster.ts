@@ -122,7 +122,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
             this,
         );
         this.endpoints = group.members.map((m) => `http://${m.host}:${ETCD_CLIENT_PORT}`);
-        this.userEndpoints = group.members.map((m) => platform.userUrl("etcd", ETCD_CLIENT_PORT, args.clientHostPort + m.ordinal));
+        this.userEndpoints = group.members.map((m) => platform.memberUrl(m.name, ETCD_CLIENT_PORT, args.clientHostPort + m.ordinal));
         this.failpointEndpoints = args.failpointPort ? group.members.map((m) => `http://${m.host}:${args.failpointPort}`) : [];
         this.scrapeJobs = [{ job: "etcd", targets: group.members.map((m) => `${m.host}:${ETCD_METRICS_PORT}`) }];
         this.ready = group.ready;

@@ -104,7 +104,7 @@ export class PdCluster extends pulumi.ComponentResource {
         const all = [...bootstrap.members, ...joined.members];
         this.clientUrls = all.map((m) => `http://${m.host}:${PD_CLIENT_PORT}`);
         this.endpoints = bootstrapHosts.map((h) => `${h}:${PD_CLIENT_PORT}`).join(",");
-        this.userClientUrls = all.map((m) => platform.userUrl("pd", PD_CLIENT_PORT, args.clientHostPort + m.ordinal));
+        this.userClientUrls = all.map((m) => platform.memberUrl(m.name, PD_CLIENT_PORT, args.clientHostPort + m.ordinal));
         this.scrapeJobs = [{ job: group, targets: all.map((m) => `${m.host}:${PD_CLIENT_PORT}`) }];
         this.ready = [...bootstrap.ready, ...joined.ready];
         this.registerOutputs({ clientUrls: this.clientUrls, endpoints: this.endpoints });

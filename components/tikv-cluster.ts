@@ -94,7 +94,7 @@ export class TikvCluster extends pulumi.ComponentResource {
         );
         this.storeAddresses = group.members.map((m) => `${m.host}:${TIKV_PORT}`);
         this.userStatusUrls = group.members.map((m) =>
-            args.platform.userUrl("tikv", TIKV_STATUS_PORT, args.statusHostPort + m.ordinal, "/status"),
+            args.platform.memberUrl(m.name, TIKV_STATUS_PORT, args.statusHostPort + m.ordinal, "/status"),
         );
         this.scrapeJobs = [{ job: args.group ?? "tikv", targets: group.members.map((m) => `${m.host}:${TIKV_STATUS_PORT}`) }];
         this.ready = group.ready;

@@ -7,6 +7,7 @@ import { performance } from "node:perf_hooks";
 import { evaluate, stackConfig, stackFiles } from "../tests/support/evaluate";
 import { benchApp } from "./bench/app";
 import { benchDocker } from "./bench/docker";
+import { kubernetesBench } from "./bench/kubernetes";
 import { scaleBench } from "./bench/scale";
 
 const RUNS = 3;
@@ -39,6 +40,7 @@ async function main() {
     await scaleBench();
     await benchApp();
     await benchDocker();
+    await kubernetesBench();
 }
 
 main().catch((err) => {

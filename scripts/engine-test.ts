@@ -7,8 +7,12 @@
  * Then a deliberately destructive change (a bigger PVC template, with allowReplace) must
  * make preview:safe fail.
  *
- * Needs `pulumi`, `pulumi-language-nodejs` and `pulumi-resource-kubernetes` on PATH
- * (scripts/pulumi-from-source.sh builds them). The test passphrase is `clusterlab-engine-test`.
+ * A user-run check, not part of CI: it needs the Pulumi CLI installed the official way
+ * (https://www.pulumi.com/docs/install/), which downloads the kubernetes provider plugin at the
+ * version `@pulumi/kubernetes` in package.json names. CI machines cannot download Pulumi or its
+ * plugins; there `tests/fixtures/engine/` holds what this engine produced for these stacks, and
+ * `npm run test:k8s` applies the same phases to a real API server. The test passphrase is
+ * `clusterlab-engine-test`.
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -77,7 +81,7 @@ function configurePhase(phase: number, extra: Record<string, string> = {}): void
         ...Object.entries(extra),
     ];
     for (const [key, value] of values) pulumi("config", "set", "--path", key, value);
-    // An explicit secret instead of @pulumi/random: only the Kubernetes provider is built here.
+    // An explicit secret: the rendered manifests then do not depend on the random provider.
     pulumi("config", "set", "--secret", "grafanaAdminPassword", "engine-test-admin");
 }
 
@@ -117,6 +121,9 @@ function previewSafe(): { status: number; output: string } {
 }
 
 function main(): void {
+    if (spawnSync("pulumi", ["version"], { env }).error) {
+        throw new Error("pulumi is not on PATH: install it the official way (https://www.pulumi.com/docs/install/) and run again");
+    }
     log(`work dir ${work}; ${sh("pulumi", ["version"]).stdout.trim()}`);
     // The file backend does not create its own directory.
     mkdirSync(join(work, "state"), { recursive: true });

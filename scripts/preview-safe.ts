@@ -7,6 +7,8 @@
  *
  * Every argument except `--json-file FILE` is passed to `pulumi preview --json`.
  * Exit codes: 0 safe, 1 unsafe steps found, 2 pulumi failed / output unusable.
+ * Replacing a resource without data (a ConfigMap whose content changed) is safe: it exits 0
+ * and lists such replacements as notes, saying whether the old object goes first (same name).
  *
  * Input shape: the JSON that `pulumi preview --json` prints is the
  * `PreviewDigest` struct of pulumi/pulumi `pkg/display/json.go`, filled in by
@@ -234,6 +236,64 @@ export function findUnsafeSteps(previewJson: unknown): UnsafeStep[] {
     return out;
 }
 
+/** A replacement of a resource that holds no data (a ConfigMap, a Service): allowed, but reported. */
+export interface StatelessReplacement {
+    urn: string;
+    type: string;
+    name: string;
+    /** Properties forcing the replacement (as for {@link UnsafeStep}). */
+    forcedBy: string[];
+    /**
+     * `delete-then-create` when the old and new objects share `metadata.name`: the Kubernetes
+     * provider must delete the old object before it can create the new one (pulumi-kubernetes
+     * sets deleteBeforeReplace for a replacement that keeps a named object's name), so for a
+     * moment nothing answers to that name; `create-then-delete` otherwise (the engine's default).
+     */
+    order: "delete-then-create" | "create-then-delete";
+}
+
+/**
+ * The `replace` steps that {@link findUnsafeSteps} lets through: resources whose type holds no
+ * data and that are not protected. A config rollout through a ConfigMap replaced under a new
+ * name is the intended way; a same-name replacement works too but leaves a gap, which the
+ * notes say. Throws like previewSteps on malformed input.
+ */
+export function findStatelessReplacements(previewJson: unknown): StatelessReplacement[] {
+    const unsafe = new Set(findUnsafeSteps(previewJson).map((u) => u.urn));
+    const metadataName = (st: RawState | undefined): unknown =>
+        (st as { inputs?: { metadata?: { name?: unknown } } } | undefined)?.inputs?.metadata?.name;
+    return previewSteps(previewJson)
+        .filter((s) => s.op === "replace" && !unsafe.has(s.urn))
+        .map((s) => {
+            const before = metadataName(s.oldState);
+            const sameName = typeof before === "string" && before === metadataName(s.newState);
+            return {
+                urn: s.urn,
+                type: stepType(s),
+                name: parseUrn(s.urn).name,
+                forcedBy: forcingProperties(s),
+                order: sameName ? "delete-then-create" : "create-then-delete",
+            };
+        });
+}
+
+/** The notes table of stateless replacements: OPERATION, TYPE, NAME, FORCED BY, ORDER. Pure. */
+export function formatReplacementNotes(notes: readonly StatelessReplacement[]): string {
+    const rows = [
+        ["OPERATION", "TYPE", "NAME", "FORCED BY", "ORDER"],
+        ...notes.map((n) => ["replace", n.type, n.name, n.forcedBy.join(", ") || "-", n.order]),
+    ];
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    return rows
+        .map((r) =>
+            r
+                .map((cell, c) => cell.padEnd(widths[c]))
+                .join("  ")
+                .trimEnd(),
+        )
+        .join("\n");
+}
+
 /**
  * Count steps per op, e.g. { create: 2, update: 1 }. Prefers the engine's
  * `changeSummary` (counts every resource, including "same") and falls back to
@@ -389,6 +449,14 @@ export function main(argv: readonly string[]): number {
         .map(([op, n]) => `${n} ${op}`)
         .join(", ");
     console.log(`preview-safe: ok (${counts || "no changes"}); nothing stateful or protected is replaced or deleted`);
+    const notes = findStatelessReplacements(doc);
+    if (notes.length > 0) {
+        console.log(`note: ${notes.length} resource(s) without data will be replaced (allowed):`);
+        console.log(formatReplacementNotes(notes));
+        if (notes.some((n) => n.order === "delete-then-create")) {
+            console.log("note: delete-then-create leaves a moment without that object; give it a content-hashed or auto-generated name");
+        }
+    }
     return 0;
 }
 

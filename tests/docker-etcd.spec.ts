@@ -165,8 +165,8 @@ describe("etcd lab on a real Docker engine", function () {
                 for (const m of MEMBERS) assert.ok(results.get(m)?.readyMs !== undefined, `${m} not healthy`);
                 const steps = [...results.values()].filter((r) => r.exitCode !== undefined);
                 assert.ok(
-                    steps.some((s) => s.resource.startsWith("failpoints-")),
-                    `no failpoint step ran: ${[...results.keys()]}`,
+                    steps.some((s) => s.resource.startsWith("scenario-")),
+                    `no scenario step ran: ${[...results.keys()]}`,
                 );
                 for (const s of steps) assert.equal(s.exitCode, 0, `${s.resource} exited ${s.exitCode}`);
                 const health = JSON.parse(etcdctl(etcdctlTool, hostEndpoints(ports), ["endpoint", "health", "-w", "json"])) as {
@@ -200,7 +200,7 @@ describe("etcd lab on a real Docker engine", function () {
                     console.log(`        re-created etcd-1, before the step re-runs: GET /${name} → ${state}`);
                     assert.match(state, /disabled|^404/, `re-created etcd-1 ${name}`);
                 }
-                const step = steps.find((s) => s.resource.startsWith("failpoints-"))!;
+                const step = steps.find((s) => s.resource.startsWith("scenario-"))!;
                 await removeContainer(engine.docker, graph, step.resource);
                 const rerun = await applyGraph(engine.docker, graph, { only: (r) => r.name === step.resource });
                 assert.equal(rerun.get(step.resource)?.exitCode, 0);

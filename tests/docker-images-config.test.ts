@@ -66,7 +66,7 @@ describe("image references", () => {
         };
         assert.equal(container(graph, "etcd-0").inputs.image, idOf("local/etcd-gofail:3.5.17-a"));
         assert.equal(container(graph, "prometheus-0").inputs.image, idOf("local/prometheus:2.42-a"));
-        const failpointStep = ofType(graph, CONTAINER).find((c) => c.name.startsWith("failpoints-"));
+        const failpointStep = ofType(graph, CONTAINER).find((c) => c.name.startsWith("scenario-"));
         assert.equal(failpointStep?.inputs.image, idOf("local/curl:7.88-a"));
     });
 
@@ -75,7 +75,8 @@ describe("image references", () => {
         const pulled = ofType(graph, REMOTE_IMAGE)
             .map((r) => r.inputs.name)
             .sort();
-        assert.deepEqual(pulled, ["gcr.io/etcd-development/etcd:v3.5.17", "grafana/grafana:11.3.1", "prom/prometheus:v2.55.1"]);
+        // The scenario step (curl) runs in every scenario: it also restores the cluster on a switch.
+        assert.deepEqual(pulled, ["curlimages/curl:8.11.1", "gcr.io/etcd-development/etcd:v3.5.17", "grafana/grafana:11.3.1", "prom/prometheus:v2.55.1"]);
     });
 
     it("refuses an unpinned substitute, naming the key", () => {

@@ -1,22 +1,14 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { readFileSync } from "node:fs";
-import { countOps, findUnsafeSteps, formatUnsafeTable, main, parseUrn } from "../scripts/preview-safe";
+import { countOps, findStatelessReplacements, findUnsafeSteps, formatUnsafeTable, main, parseUrn } from "../scripts/preview-safe";
 
-// The fixtures are real `pulumi preview --json` output (stackTrace and
-// sourcePosition fields dropped) from a throwaway project: a ConfigMap + a
-// StatefulSet through `new k8s.Provider("render", { renderYamlToDirectory })`,
-// safe = label add + replicas 3 -> 5 + a new ConfigMap, replace = StatefulSet
-// spec.serviceName "pd" -> "pd-peer". Provenance: engine = pulumi v3.232.0
-// built from source (v3.270.0 is refused by the Go module proxy here);
-// program run by @pulumi/pulumi 3.270.0's automation LanguageServer via
-// `--client` (no pulumi-language-nodejs binary could be built); provider = a
-// STAND-IN pulumi-resource-kubernetes (the real one is refused by the proxy)
-// that returns the real provider's Diff shape: diffs = top-level keys,
-// detailedDiff keyed by property path with inputDiff=true, replaces = the
-// *-replace keys, StatefulSet forceNew list from pulumi-kubernetes
-// provider/pkg/provider/diff.go. Step/digest structure is the engine's own.
-const fixture = (name: string): unknown => JSON.parse(readFileSync(path.join(__dirname, "fixtures", name), "utf8"));
+// The fixtures are what the real engine printed for this project's phase stacks
+// (tests/fixtures/engine/README.md: Pulumi CLI 3.259.0, kubernetes provider 4.32.0, a real
+// Kubernetes 1.33 API server, commit e83d147).
+const ENGINE = path.join(__dirname, "fixtures", "engine");
+const fixture = (name: string): unknown => JSON.parse(readFileSync(path.join(ENGINE, name), "utf8"));
+const PHASES = ["phase0-preview.json", "phase1-preview.json", "phase2-preview.json", "phase2-noop-preview.json"];
 
 const STACK = "urn:pulumi:dev::clusterlab";
 
@@ -36,29 +28,52 @@ function runMain(argv: string[]): { code: number; out: string } {
 }
 
 describe("preview-safe: findUnsafeSteps", () => {
-    it("finds nothing unsafe in the engine-made safe preview (creates/updates only)", () => {
-        const doc = fixture("preview-safe.json") as { steps: { op: string }[] };
-        const ops = new Set(doc.steps.map((s) => s.op));
-        assert.ok(doc.steps.length > 0, "fixture has steps");
-        for (const op of ops) assert.ok(["create", "update", "same"].includes(op), `unexpected op ${op} in safe fixture`);
-        assert.deepEqual(findUnsafeSteps(doc), []);
+    for (const file of PHASES) {
+        it(`finds nothing unsafe in the engine's ${file}`, () => {
+            const doc = fixture(file) as { steps: { op: string }[] };
+            assert.ok(doc.steps.length > 0, "fixture has steps");
+            assert.deepEqual(findUnsafeSteps(doc), []);
+        });
+    }
+
+    it("flags the crdb StatefulSet replacement forced by volumeClaimTemplates in the engine's storage-20GiB preview", () => {
+        const doc = fixture("phase2-storage-20gib-preview.json") as { steps: { op: string; urn: string }[] };
+        const unsafe = findUnsafeSteps(doc);
+        assert.deepEqual(
+            unsafe.map((u) => [u.op, u.type, u.name, u.reasons.join()]),
+            [["replace", "kubernetes:apps/v1:StatefulSet", "crdb", "stateful-type"]],
+        );
+        assert.deepEqual(unsafe[0].forcedBy, ["spec.volumeClaimTemplates[0].spec.resources.requests.storage"]);
+        // The same preview deletes the backup Jobs and their ConfigMaps: no data, not flagged.
+        assert.ok(doc.steps.some((s) => s.op === "delete" && s.urn.endsWith("::backup-before-phase1")));
+        assert.match(formatUnsafeTable(unsafe), /replace\s+kubernetes:apps\/v1:StatefulSet\s+crdb\s+no\s+spec\.volumeClaimTemplates/);
     });
 
-    it("flags the StatefulSet replacement forced by spec.serviceName in the engine-made replace preview", () => {
-        const unsafe = findUnsafeSteps(fixture("preview-replace.json"));
-        const sts = unsafe.filter((u) => u.type === "kubernetes:apps/v1:StatefulSet");
-        assert.ok(sts.length >= 1, `no StatefulSet among ${JSON.stringify(unsafe)}`);
-        const replace = sts.find((u) => u.op === "replace");
-        assert.ok(replace, "StatefulSet step has op=replace");
-        assert.equal(replace.name, "pd");
-        assert.ok(
-            replace.forcedBy.some((p) => p.includes("serviceName")),
-            `serviceName not among forcing properties ${JSON.stringify(replace.forcedBy)}`,
+    it("lets the engine's same-name ConfigMap replacement through as a note that says delete-then-create", () => {
+        const notes = findStatelessReplacements(fixture("phase1-preview.json"));
+        assert.deepEqual(
+            notes.map((n) => [n.type, n.name, n.order]),
+            [["kubernetes:core/v1:ConfigMap", "prometheus-files", "delete-then-create"]],
         );
-        assert.ok(replace.reasons.includes("stateful-type"));
-        // The ConfigMap in the same preview is only updated, so it is not reported.
-        assert.ok(unsafe.every((u) => u.type !== "kubernetes:core/v1:ConfigMap"));
-        assert.match(formatUnsafeTable(unsafe), /replace\s+kubernetes:apps\/v1:StatefulSet\s+pd\s+no\s+.*serviceName/);
+        assert.deepEqual(notes[0].forcedBy, ['data["etc-prometheus-prometheus.yml"]']);
+        assert.deepEqual(findStatelessReplacements(fixture("phase2-storage-20gib-preview.json")), []);
+    });
+
+    it("calls a ConfigMap replacement under a new name create-then-delete", () => {
+        const urn = `${STACK}::kubernetes:core/v1:ConfigMap::prometheus-files`;
+        const state = (name: string) => ({ type: "kubernetes:core/v1:ConfigMap", inputs: { metadata: { name } } });
+        const [note] = findStatelessReplacements({
+            steps: [
+                {
+                    op: "replace",
+                    urn,
+                    oldState: state("prometheus-files-aaaa"),
+                    newState: state("prometheus-files-bbbb"),
+                    replaceReasons: ["metadata.name"],
+                },
+            ],
+        });
+        assert.equal(note.order, "create-then-delete");
     });
 
     it("flags deleting a protected resource even when its type is not stateful", () => {
@@ -143,15 +158,30 @@ describe("preview-safe: findUnsafeSteps", () => {
 });
 
 describe("preview-safe: main --json-file", () => {
-    it("exits 0 with per-op counts for the safe fixture and 1 with a table for the replace fixture", () => {
-        const safe = runMain(["--json-file", path.join(__dirname, "fixtures", "preview-safe.json")]);
-        assert.equal(safe.code, 0, safe.out);
-        assert.match(safe.out, /preview-safe: ok \(.*create/);
+    for (const file of PHASES) {
+        it(`exits 0 on the engine's ${file}`, () => {
+            const r = runMain(["--json-file", path.join(ENGINE, file)]);
+            assert.equal(r.code, 0, r.out);
+            assert.match(r.out, /^preview-safe: ok \(/);
+        });
+    }
 
-        const bad = runMain(["--json-file", path.join(__dirname, "fixtures", "preview-replace.json")]);
+    it("prints the ConfigMap replacement of phase 1 as a note, not a refusal", () => {
+        const r = runMain(["--json-file", path.join(ENGINE, "phase1-preview.json")]);
+        assert.equal(r.code, 0, r.out);
+        assert.match(r.out, /8 create, 1 read, 1 replace, 31 same, 2 update/);
+        assert.match(
+            r.out,
+            /replace\s+kubernetes:core\/v1:ConfigMap\s+prometheus-files\s+data\["etc-prometheus-prometheus.yml"\]\s+delete-then-create/,
+        );
+    });
+
+    it("exits 1 with its table on the engine's storage-20GiB preview", () => {
+        const bad = runMain(["--json-file", path.join(ENGINE, "phase2-storage-20gib-preview.json")]);
         assert.equal(bad.code, 1, bad.out);
-        assert.match(bad.out, /OPERATION\s+TYPE\s+NAME/);
-        assert.match(bad.out, /StatefulSet/);
+        assert.match(bad.out, /1 step\(s\) would replace or delete stateful\/protected resources/);
+        assert.match(bad.out, /OPERATION\s+TYPE\s+NAME\s+PROTECT\s+FORCED BY\s+WHY/);
+        assert.match(bad.out, /replace\s+kubernetes:apps\/v1:StatefulSet\s+crdb/);
     });
 
     it("exits 2 on output that is not JSON", () => {

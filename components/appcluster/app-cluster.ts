@@ -112,8 +112,8 @@ export class AppCluster extends pulumi.ComponentResource {
                 id,
                 name: group,
                 host,
-                apiUrl: platform.userUrl(group, app.ports.api.containerPort, app.ports.api.hostPortBase + id),
-                kvUrl: platform.userUrl(group, app.ports.kv.containerPort, app.ports.kv.hostPortBase + id),
+                apiUrl: platform.memberUrl(deployed.members[0].name, app.ports.api.containerPort, app.ports.api.hostPortBase + id),
+                kvUrl: platform.memberUrl(deployed.members[0].name, app.ports.kv.containerPort, app.ports.kv.hostPortBase + id),
                 stopped: stopped.has(id),
             });
         }

@@ -125,7 +125,7 @@ export class TikvCdc extends pulumi.ComponentResource {
         this.addresses = group.members.map((m) => `${m.host}:${TIKV_CDC_PORT}`);
         this.apiUrl = `http://${this.addresses[0]}`;
         this.userUrls = group.members.map((m) =>
-            platform.userUrl("tikv-cdc", TIKV_CDC_PORT, args.hostPort + m.ordinal, "/api/v1/changefeeds"),
+            platform.memberUrl(m.name, TIKV_CDC_PORT, args.hostPort + m.ordinal, "/api/v1/changefeeds"),
         );
         this.sinkUri = sinkUri(args.downstreamPdEndpoints);
         this.changefeedId = args.changefeedId;

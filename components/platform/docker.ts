@@ -96,6 +96,11 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         return `http://127.0.0.1:${hostPort}${path}`;
     }
 
+    /** Each member publishes its own host port, so the member URL is its published port. */
+    memberUrl(_member: string, _containerPort: number, hostPort: number, path = ""): string {
+        return `http://127.0.0.1:${hostPort}${path}`;
+    }
+
     taskLogsCommand(task: string): string {
         return `docker logs -f ${this.containerName(task)}`;
     }

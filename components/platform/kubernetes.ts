@@ -112,8 +112,18 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
         return `${service}.${this.ns}.svc.cluster.local`;
     }
 
+    /** Through a port-forward to the Service: any ready pod behind it answers. */
     userUrl(service: string, containerPort: number, hostPort: number, path = ""): string {
         return `kubectl -n ${this.ns} port-forward svc/${service} ${hostPort}:${containerPort}  # then http://127.0.0.1:${hostPort}${path}`;
+    }
+
+    /**
+     * Through a port-forward to the member's own pod (`kubectl port-forward pod/<member>`), so the
+     * answer comes from that member and not from whichever pod a Service picks (kubectl reference,
+     * `kubectl port-forward TYPE/NAME [LOCAL_PORT:]REMOTE_PORT`).
+     */
+    memberUrl(member: string, containerPort: number, hostPort: number, path = ""): string {
+        return `kubectl -n ${this.ns} port-forward pod/${member} ${hostPort}:${containerPort}  # then http://127.0.0.1:${hostPort}${path}`;
     }
 
     taskLogsCommand(task: string): string {
@@ -135,12 +145,25 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
         );
     }
 
+    /**
+     * A ConfigMap holding `files`, named `<name>-files-<hash of its data>`: a content change gives
+     * a new name, so the provider's replacement (pulumi-kubernetes replaces a ConfigMap whose `data`
+     * changes unless the Provider's `enableConfigMapMutable` option is on) is create-before-delete
+     * and the pods that mount it roll onto the new one; the same name would force delete-then-create.
+     * Same convention as kustomize's `configMapGenerator` hash suffix (kubectl docs, "Generating
+     * Resources"). Pulumi's own name for it stays `<name>-files`.
+     * @returns the ConfigMap; mount it by its `metadata.name` output.
+     */
     private filesConfigMap(name: string, component: string, files: ConfigFile[], parent: pulumi.Resource) {
+        const data = pulumi
+            .all(files.map((f) => pulumi.output(f.content).apply((content) => [fileKey(f.path), content] as const)))
+            .apply((entries) => Object.fromEntries(entries) as Record<string, string>);
+        const objectName = data.apply((d) => `${name}-files-${contentHash(JSON.stringify(Object.entries(d).sort()), 10)}`);
         return new k8s.core.v1.ConfigMap(
             `${name}-files`,
             {
-                metadata: { name: `${name}-files`, namespace: this.ns, labels: standardLabels(this.args.lab, component, name) },
-                data: Object.fromEntries(files.map((f) => [fileKey(f.path), f.content])),
+                metadata: { name: objectName, namespace: this.ns, labels: standardLabels(this.args.lab, component, name) },
+                data,
             },
             this.opts(parent),
         );
@@ -190,7 +213,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
                         ],
                     },
                 ],
-                volumes: configMap ? [{ name: "files", configMap: { name: `${spec.name}-files` } }] : undefined,
+                volumes: configMap ? [{ name: "files", configMap: { name: configMap.metadata.name } }] : undefined,
             },
         };
         return { labels, template, deps: [configMap, secret].filter((r): r is NonNullable<typeof r> => !!r) };
@@ -219,7 +242,8 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
                     metadata: { name: spec.name, namespace: this.ns, labels },
                     spec: {
                         serviceName: `${spec.name}-peer`,
-                        replicas: spec.replicas,
+                        // A stopped group (the app cluster's fault drill) keeps its PVCs and Services at 0 pods.
+                        replicas: spec.stopped ? 0 : spec.replicas,
                         ordinals: first ? { start: first } : undefined,
                         podManagementPolicy: "Parallel",
                         selector: { matchLabels: selector },
@@ -253,7 +277,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
                 spec.name,
                 {
                     metadata: { name: spec.name, namespace: this.ns, labels },
-                    spec: { replicas: spec.replicas, selector: { matchLabels: selector }, template },
+                    spec: { replicas: spec.stopped ? 0 : spec.replicas, selector: { matchLabels: selector }, template },
                 },
                 this.opts(parent, [...deps, ...(spec.dependsOn ?? [])]),
             );
@@ -308,7 +332,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
                                     volumeMounts: files.map((f) => ({ name: "files", mountPath: f.path, subPath: fileKey(f.path) })),
                                 },
                             ],
-                            volumes: configMap ? [{ name: "files", configMap: { name: `${spec.name}-files` } }] : undefined,
+                            volumes: configMap ? [{ name: "files", configMap: { name: configMap.metadata.name } }] : undefined,
                         },
                     },
                 },

@@ -151,6 +151,13 @@ export interface Platform {
     serviceHost(service: string): string;
     /** Where a user on the host reaches a published port: `http://127.0.0.1:9090` or a port-forward hint. */
     userUrl(service: string, containerPort: number, hostPort: number, path?: string): string;
+    /**
+     * Where a user on the host reaches one member (`pd-3`, `tikv-0`) itself, not whichever member a
+     * Service picks: Docker `http://127.0.0.1:<hostPort>` (the member's own published port);
+     * Kubernetes a `kubectl port-forward pod/<member>` hint.
+     * @param member the member's name, `<group>-<ordinal>` as {@link DeployedGroup.members} gives it.
+     */
+    memberUrl(member: string, containerPort: number, hostPort: number, path?: string): string;
     /** The command that follows a task's output, e.g. `docker logs -f …` or `kubectl logs -f job/…`. */
     taskLogsCommand(task: string): string;
     deployGroup(spec: MemberGroupSpec, parent: pulumi.Resource): DeployedGroup;

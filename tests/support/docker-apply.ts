@@ -51,7 +51,7 @@ export function durationNs(text: string): number {
 
 /** What happened to one container. */
 export interface ContainerResult {
-    /** Resource name in the graph (`etcd-0`, `failpoints-fsync-delay-…`). */
+    /** Resource name in the graph (`etcd-0`, `scenario-fsync-delay-…`). */
     resource: string;
     /** Docker container name. */
     name: string;

@@ -25,18 +25,28 @@ export interface AllowRule {
 /**
  * What Observability may change in any transition that adds scrape targets: Prometheus's
  * config (on Docker an upload, so the stateless container is recreated and its TSDB volume
- * stays; on Kubernetes the ConfigMap, and the hash that rolls the pod onto it).
+ * stays; on Kubernetes a ConfigMap under a new content-hashed name — the provider replaces a
+ * ConfigMap whose data changes, and a new name makes that create-before-delete — and the pod
+ * template that mounts it by that name, which rolls the pod onto it). Nothing stateful.
  */
 export const PROMETHEUS_TARGETS_ALLOWED: AllowRule[] = [
     { type: "docker:index/container:Container", name: /^prometheus-0$/, paths: [/^uploads\[0\]\.content$/], reason: "new scrape targets" },
-    { type: "kubernetes:core/v1:ConfigMap", name: /^prometheus-files$/, paths: [/^data\./], reason: "new scrape targets" },
+    {
+        type: "kubernetes:core/v1:ConfigMap",
+        name: /^prometheus-files$/,
+        paths: [/^data\./, /^metadata\.name$/],
+        reason: "new scrape targets in a ConfigMap replaced by a new name (create-before-delete; stateless)",
+    },
     {
         type: "kubernetes:apps/v1:StatefulSet",
         name: /^prometheus$/,
-        paths: [/annotations\.clusterlab\.dev\/config-hash$/],
+        paths: [/annotations\.clusterlab\.dev\/config-hash$/, /^spec\.template\.spec\.volumes\[\d+\]\.configMap\.name$/],
         reason: "rolls Prometheus onto the new config",
     },
 ];
+
+/** ConfigMap type token: the provider replaces one whose `data` changes (pulumi-kubernetes `provider.go`, ConfigMaps immutable by default). */
+const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 
 /** One refused difference. */
 export interface Violation {
@@ -74,7 +84,13 @@ export function diffGraphs(before: Graph, after: Graph, allow: AllowRule[]): Vio
             continue;
         }
         const rules = allow.filter((r) => r.type === old.type && (!r.name || r.name.test(old.name)));
-        const refused = changedPaths(old.inputs, cur.inputs).filter((p) => !rules.some((r) => r.paths.some((re) => re.test(p))));
+        const changed = changedPaths(old.inputs, cur.inputs);
+        const refused = changed.filter((p) => !rules.some((r) => r.paths.some((re) => re.test(p))));
+        // A ConfigMap whose data changes under the same name is deleted, then re-created: pods
+        // mounting it meanwhile see nothing. Whatever the allow rules say, the name must change.
+        if (old.type === CONFIG_MAP && changed.some((p) => /^(binaryD|d)ata\./.test(p)) && !changed.includes("metadata.name")) {
+            refused.push("data changed under the same metadata.name (delete-then-create)");
+        }
         if (refused.length) violations.push({ resource: key, kind: "changed", paths: refused });
     }
     return violations;
