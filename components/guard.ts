@@ -28,6 +28,8 @@ interface CountRule {
     path: string;
     removes: string;
     allow: string;
+    /** A switch that, when false, counts as 0 members (the component is removed). */
+    when?: string;
 }
 
 /** Per lab, the counts that must not go down. */
@@ -41,7 +43,11 @@ const COUNTS: Record<StackConfig["lab"], CountRule[]> = {
         { path: "phase", removes: "the later phases' SQL and backup records and leaves their replication factor", allow: "allowReplace" },
     ],
     etcd: [],
-    cdc: [{ path: "main.tikv.stores", removes: "main-cluster stores holding data", allow: "main.tikv.allowScaleIn" }],
+    cdc: [
+        { path: "main.tikv.stores", removes: "main-cluster stores holding data", allow: "main.tikv.allowScaleIn" },
+        // Switching TiKV-CDC off deletes its capture servers (and leaves the changefeed unserved).
+        { path: "cdc.members", removes: "TiKV-CDC capture servers", allow: "allowReplace", when: "cdc.enabled" },
+    ],
     appcluster: [{ path: "app.nodes", removes: "nodes holding data", allow: "app.allowScaleIn" }],
 };
 
@@ -119,8 +125,13 @@ const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
     // Both clusters' members and volumes; the recovery cluster's data must outlive every case switch.
     cdc: [
         ...ANYWHERE,
-        { path: "main.tikv.storageGiB" },
-        { path: "recovery.tikv.storageGiB" },
+        { path: "main.tikv.storageGiB", on: "kubernetes" },
+        { path: "recovery.tikv.storageGiB", on: "kubernetes" },
+        // TiKV-CDC's capture servers: every input of theirs recreates them all at once on Docker.
+        { path: "cdc.image", on: "docker" },
+        { path: "cdc.ref", on: "docker", unless: "cdc.image" },
+        { path: "cdc.hostPort", on: "docker" },
+        { path: "cdc.gcTtlSeconds", on: "docker" },
         { path: "version", on: "docker" },
         { path: "arch", on: "docker" },
         { path: "main.pd.clientHostPort", on: "docker" },
@@ -129,7 +140,20 @@ const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
         { path: "recovery.tikv.statusHostPort", on: "docker" },
     ],
     // Each app node is its own group with its own volume; only the volume size replaces them.
-    appcluster: [...ANYWHERE, { path: "app.storageGiB" }],
+    // Each app node is its own group with its own volume. On Kubernetes only the volume size
+    // replaces them; on Docker every input every node shares recreates all nodes at once.
+    appcluster: [
+        ...ANYWHERE,
+        { path: "app.storageGiB", on: "kubernetes" },
+        ...[
+            "arch",
+            "app.image",
+            "app.dataDir",
+            "app.healthPath",
+            ...["nodeId", "nodeName", "httpAddr", "raftAddr", "joinAddr", "dataDir"].map((k) => `app.env.${k}`),
+            ...["api", "kv", "raft"].flatMap((p) => [`app.ports.${p}.containerPort`, `app.ports.${p}.hostPortBase`]),
+        ].map((path): ReplacingRule => ({ path, on: "docker" })),
+    ],
 };
 
 /**
@@ -139,7 +163,12 @@ const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
 export function guardState(config: StackConfig, previous?: GuardState): GuardState {
     return {
         lab: config.lab,
-        counts: Object.fromEntries(COUNTS[config.lab].map(({ path }) => [path, valueAt(config, path) as number])),
+        counts: Object.fromEntries(
+            COUNTS[config.lab].map(({ path, when }) => [
+                path,
+                when && valueAt(config, when) === false ? 0 : (valueAt(config, path) as number),
+            ]),
+        ),
         replacing: Object.fromEntries(
             REPLACING[config.lab].map(({ path, when, unless }) => [
                 path,
