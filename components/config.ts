@@ -284,7 +284,14 @@ const CrdbSettings = z
         storageGiB: volumeGiB.default(10),
         sqlHostPort: hostPort.default(26257),
         httpHostPort: hostPort.default(8080),
-        secure: z.literal(false, { error: "secure mode is not built yet: set crdb.secure to false" }).default(false),
+        /**
+         * TLS everywhere with certificates issued by the stack (components/crdb-certs.ts): `--certs-dir`
+         * instead of `--insecure`, password-less SQL users by client certificate. Switching a deployed
+         * stack either way restarts every node with new flags: the guard asks for `allowReplace`.
+         */
+        secure: z.boolean({ error: "expected true or false" }).default(true),
+        /** Validity of the node and client certificates in hours (1 day..10 years); a new value re-issues them and rolls the nodes. */
+        certValidityHours: intIn(24, 87_600).default(43_800),
         allowScaleIn: z.boolean().default(false),
     })
     .prefault({});

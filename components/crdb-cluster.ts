@@ -4,12 +4,14 @@
  * `apis/v1alpha1/cluster_types.go`).
  *
  * Ports 26257 (SQL + RPC) and 8080 (HTTP: `/health`, `/health?ready=1`, `/_status/vars`);
- * cockroach `pkg/server/server_http.go`. Flags: `start --insecure --join --advertise-addr
+ * cockroach `pkg/server/server_http.go`. Flags: `start --insecure|--certs-dir --join --advertise-addr
  * --listen-addr --http-addr`, then `cockroach init --host=<first>` once (cockroach
- * `monitoring/demo/docker-compose.yaml`). Image `cockroachdb/cockroach` (multi-arch manifest;
+ * `monitoring/demo/docker-compose.yaml`). In secure mode the HTTP port serves HTTPS only
+ * (cockroachlabs.com/docs/stable/cockroach-start, `--certs-dir`), so probes and scrapes use HTTPS. Image `cockroachdb/cockroach` (multi-arch manifest;
  * entrypoint `cockroach.sh`, so the command starts with `start`).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { CRDB_CERTS_DIR, CrdbCertificates } from "./crdb-certs";
 import { Platform } from "./platform";
 import { ScrapeJob } from "./prometheus-config";
 import { DashboardDefinition } from "../dashboards/presets";
@@ -41,9 +43,26 @@ export function crdbHosts(platform: Platform): { writer: string; reader: string;
     };
 }
 
-/** An insecure-cluster connection string, e.g. `postgresql://root@crdb-writer:26257/lab?sslmode=disable`. */
-export function crdbSqlUrl(user: string, host: string, database = ""): string {
-    return `postgresql://${user}@${host}:${CRDB_SQL_PORT}${database ? `/${database}` : ""}?sslmode=disable`;
+/** The public entrypoint's Service name in the official Helm chart; the node certificate names it so such a Service needs no new certificate. */
+export const CRDB_PUBLIC = "crdb-public";
+
+/**
+ * A connection string. Insecure: `postgresql://root@crdb-writer:26257/lab?sslmode=disable`.
+ * Secure (`certsDir` given): `sslmode=verify-full` with `sslrootcert=<dir>/ca.crt`,
+ * `sslcert=<dir>/client.<user>.crt`, `sslkey=<dir>/client.<user>.key` — libpq's parameters
+ * (postgresql.org/docs/current/libpq-connect.html), which `cockroach` and node-postgres read too
+ * (cockroachlabs.com/docs/stable/connection-parameters).
+ */
+export function crdbSqlUrl(user: string, host: string, database = "", certsDir?: string): string {
+    const params = certsDir
+        ? `sslmode=verify-full&sslrootcert=${certsDir}/ca.crt&sslcert=${certsDir}/client.${user}.crt&sslkey=${certsDir}/client.${user}.key`
+        : "sslmode=disable";
+    return `postgresql://${user}@${host}:${CRDB_SQL_PORT}${database ? `/${database}` : ""}?${params}`;
+}
+
+/** `--insecure`, or `--certs-dir=<dir>` when the cluster is secure: what every `cockroach` command of the lab passes. */
+export function crdbSecurityFlag(secure: boolean): string {
+    return secure ? `--certs-dir=${CRDB_CERTS_DIR}` : "--insecure";
 }
 
 /** Arguments of {@link CrdbCluster}. */
@@ -58,13 +77,15 @@ export interface CrdbClusterArgs {
     httpHostPort: number;
     /** The node-count change waits on these (the phase's backup). */
     dependsOn: pulumi.Resource[];
+    /** Secure mode: the certificates; nodes mount `node.crt`/`node.key` at `CRDB_CERTS_DIR`. Undefined: `--insecure`. */
+    certs?: CrdbCertificates;
 }
 
 /** The flags of every node (identical but for its own advertise host). */
-export function crdbStartArgs(member: { host: string }, joinHosts: string[]): string[] {
+export function crdbStartArgs(member: { host: string }, joinHosts: string[], secure = false): string[] {
     return [
         "start",
-        "--insecure",
+        crdbSecurityFlag(secure),
         `--join=${joinHosts.map((h) => `${h}:${CRDB_SQL_PORT}`).join(",")}`,
         `--advertise-addr=${member.host}:${CRDB_SQL_PORT}`,
         `--listen-addr=:${CRDB_SQL_PORT}`,
@@ -89,13 +110,15 @@ export class CrdbCluster extends pulumi.ComponentResource {
         super("clusterlab:index:CrdbCluster", name, {}, opts);
         const { platform } = args;
         const joinHosts = Array.from({ length: CRDB_JOIN_NODES }, (_, i) => platform.memberHost("crdb", i));
+        const secure = !!args.certs;
+        const scheme = secure ? ("HTTPS" as const) : undefined;
         const group = platform.deployGroup(
             {
                 name: "crdb",
                 component: "cockroachdb",
                 replicas: args.nodes,
                 image: platform.image(args.image),
-                args: (m) => crdbStartArgs(m, joinHosts),
+                args: (m) => crdbStartArgs(m, joinHosts, secure),
                 ports: [
                     { name: "sql", containerPort: CRDB_SQL_PORT, hostPortBase: args.sqlHostPort },
                     { name: "http", containerPort: CRDB_HTTP_PORT, hostPortBase: args.httpHostPort },
@@ -103,9 +126,9 @@ export class CrdbCluster extends pulumi.ComponentResource {
                 data: { mountPath: "/cockroach/cockroach-data", sizeGiB: args.storageGiB },
                 // Not ready until `cockroach init` has run. Pulumi awaits the StatefulSet's readiness, so init
                 // must not depend on it (it polls crdb-0 instead) and it must not depend on init.
-                readiness: { http: { port: CRDB_HTTP_PORT, path: "/health?ready=1" }, periodSeconds: 5, failureThreshold: 3 },
+                readiness: { http: { port: CRDB_HTTP_PORT, path: "/health?ready=1", scheme }, periodSeconds: 5, failureThreshold: 3 },
                 liveness: {
-                    http: { port: CRDB_HTTP_PORT, path: "/health" },
+                    http: { port: CRDB_HTTP_PORT, path: "/health", scheme },
                     periodSeconds: 5,
                     failureThreshold: 6,
                     initialDelaySeconds: 30,
@@ -116,13 +139,21 @@ export class CrdbCluster extends pulumi.ComponentResource {
                     { name: CRDB_READER, ports: ["sql"] },
                 ],
                 dependsOn: args.dependsOn,
+                secretMounts: args.certs ? [args.certs.nodeMount()] : undefined,
             },
             this,
         );
         this.scrapeJobs = [
-            { job: "cockroachdb", targets: group.members.map((m) => `${m.host}:${CRDB_HTTP_PORT}`), metricsPath: "/_status/vars" },
+            {
+                job: "cockroachdb",
+                targets: group.members.map((m) => `${m.host}:${CRDB_HTTP_PORT}`),
+                metricsPath: "/_status/vars",
+                // Prometheus has no copy of the lab's CA yet: TLS without verification (a known gap, README).
+                ...(secure ? { scheme: "https" as const, insecureSkipVerify: true } : {}),
+            },
         ];
-        this.consoleUrl = platform.userUrl(CRDB_WRITER, CRDB_HTTP_PORT, args.httpHostPort);
+        const console = platform.userUrl(CRDB_WRITER, CRDB_HTTP_PORT, args.httpHostPort);
+        this.consoleUrl = secure ? console.replace("http://", "https://") : console;
         this.ready = group.ready;
         this.registerOutputs({ consoleUrl: this.consoleUrl });
     }

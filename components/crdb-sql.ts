@@ -6,8 +6,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_SQL, DATABASE, backupPhases, phasesThrough, readSql } from "./crdb-phases";
-import { CRDB_SQL_PORT, crdbHosts } from "./crdb-cluster";
-import { Platform, contentHash } from "./platform";
+import { CrdbCertificates } from "./crdb-certs";
+import { CRDB_SQL_PORT, crdbHosts, crdbSecurityFlag } from "./crdb-cluster";
+import { Platform, SecretMount, contentHash } from "./platform";
 
 /** Attempts and pause of every step's retry loop: 60 × 5 s = 5 minutes at most. */
 export const STEP_ATTEMPTS = 60;
@@ -31,6 +32,8 @@ export interface CrdbStepsArgs {
     phase: number;
     /** The phase the stack was first deployed at (GuardState.firstPhase); backups start after it. */
     firstPhase: number;
+    /** Secure mode: every step connects as `root` with its client certificate (`--certs-dir`). Undefined: `--insecure`. */
+    certs?: CrdbCertificates;
 }
 
 /**
@@ -45,12 +48,19 @@ export class CrdbSteps extends pulumi.ComponentResource {
     private readonly args: CrdbStepsArgs;
     /** `host:port` of the writer entrypoint, where SQL and backups connect. */
     private readonly writer: string;
+    /** `--insecure` or `--certs-dir=…`. */
+    private readonly security: string;
+    /** The root client certs directory in secure mode. */
+    private readonly secretMounts?: SecretMount[];
 
     constructor(name: string, args: CrdbStepsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusterlab:index:CrdbSteps", name, {}, opts);
         this.args = args;
         const hosts = crdbHosts(args.platform);
         this.writer = `${hosts.writer}:${CRDB_SQL_PORT}`;
+        this.security = crdbSecurityFlag(!!args.certs);
+        this.secretMounts = args.certs ? [args.certs.clientMount("root")] : undefined;
+        const { security, secretMounts } = this;
         const host = `${hosts.firstNode}:${CRDB_SQL_PORT}`;
         // Depends on nothing: it polls the first node, which the StatefulSet creates in parallel.
         // A second init fails, so "the cluster answers" also counts as done.
@@ -60,8 +70,9 @@ export class CrdbSteps extends pulumi.ComponentResource {
                 component: "cockroachdb-init",
                 image: args.image,
                 command: ["/bin/bash", "-c"],
-                args: [retryScript(`cockroach init --insecure --host=${host}`, `cockroach node status --insecure --host=${host}`)],
+                args: [retryScript(`cockroach init ${security} --host=${host}`, `cockroach node status ${security} --host=${host}`)],
                 waitForCompletion: true,
+                secretMounts,
             },
             this,
         );
@@ -73,9 +84,10 @@ export class CrdbSteps extends pulumi.ComponentResource {
                     component: "cockroachdb-backup",
                     image: args.image,
                     command: ["/bin/bash", "-c"],
-                    args: [retryScript(`cockroach sql --insecure --host=${this.writer} --file=/sql/backup.sql`)],
+                    args: [retryScript(`cockroach sql ${security} --host=${this.writer} --file=/sql/backup.sql`)],
                     files: [{ path: "/sql/backup.sql", content: readSql(BACKUP_SQL) }],
                     waitForCompletion: true,
+                    secretMounts,
                     dependsOn: [this.init],
                 },
                 this,
@@ -102,9 +114,10 @@ export class CrdbSteps extends pulumi.ComponentResource {
                         component: "cockroachdb-sql",
                         image: this.args.image,
                         command: ["/bin/bash", "-c"],
-                        args: [retryScript(`cockroach sql --insecure --host=${this.writer}${database} --file=/sql/${file}`)],
+                        args: [retryScript(`cockroach sql ${this.security} --host=${this.writer}${database} --file=/sql/${file}`)],
                         files: [{ path: `/sql/${file}`, content }],
                         waitForCompletion: true,
+                        secretMounts: this.secretMounts,
                         dependsOn: [previous, ...(phase.phase > 0 ? nodesReady : [])],
                     },
                     this,

@@ -21,6 +21,8 @@ export interface GuardState {
     replacing: Record<string, string | number | boolean | null>;
     /** CockroachDB lab: the phase the stack was first deployed at (backups start after it). */
     firstPhase?: number;
+    /** On/off values whose change restarts every member (`crdb.secure`), by config path; absent in states recorded before them. */
+    switches?: Record<string, boolean>;
 }
 
 /** A count that must not go down, what going down removes, and the flag that permits it. */
@@ -106,6 +108,8 @@ const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
         { path: "arch", on: "docker" },
         { path: "crdb.sqlHostPort", on: "docker" },
         { path: "crdb.httpHostPort", on: "docker" },
+        // New certificates are new uploads: every node container is re-created at once.
+        { path: "crdb.certValidityHours", on: "docker" },
     ],
     // etcd members all bootstrap from one --initial-cluster; another count rewrites every member
     // (scale-out needs `etcdctl member add` first, which this lab does not automate).
@@ -157,6 +161,31 @@ const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
 };
 
 /**
+ * Switches: values whose change restarts every member with new flags and breaks every client
+ * that does not change with them, though no data is lost. `absent` is what a deployment
+ * recorded before the rule existed had (every CockroachDB stack before secure mode was insecure).
+ */
+const SWITCHES: Partial<Record<StackConfig["lab"], { path: string; absent: boolean; effect: string }[]>> = {
+    crdb: [
+        {
+            path: "crdb.secure",
+            absent: false,
+            effect: "restarts every node with new flags (--certs-dir instead of --insecure) and every client must switch to TLS and client certificates",
+        },
+    ],
+};
+
+/** One line per switch the new config makes without `allowReplace`. */
+function checkSwitches(previous: GuardState, next: StackConfig): string[] {
+    if (next.allowReplace === true) return [];
+    return (SWITCHES[next.lab] ?? []).flatMap(({ path, absent, effect }) => {
+        const before = previous.switches?.[path] ?? absent;
+        const after = valueAt(next, path) as boolean;
+        return before === after ? [] : [`${path}: ${before} → ${after} ${effect}; set allowReplace: true to allow it`];
+    });
+}
+
+/**
  * The guard state of a parsed config.
  * @param previous the last deployment's state: carries `firstPhase` forward.
  */
@@ -178,6 +207,9 @@ export function guardState(config: StackConfig, previous?: GuardState): GuardSta
             ]),
         ),
         ...(config.lab === "crdb" ? { firstPhase: previous?.firstPhase ?? config.phase } : {}),
+        ...(SWITCHES[config.lab]?.length
+            ? { switches: Object.fromEntries(SWITCHES[config.lab]!.map(({ path }) => [path, valueAt(config, path) as boolean])) }
+            : {}),
     };
 }
 
@@ -212,5 +244,6 @@ export function checkTransition(previous: GuardState | undefined, next: StackCon
             );
         }
     }
+    problems.push(...checkSwitches(previous, next));
     return problems;
 }

@@ -4,7 +4,7 @@
  * optional Prometheus endpoint. The per-tool plans live in `components/load/`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ImageBuildSpec, Platform } from "./platform";
+import { ImageBuildSpec, Platform, SecretMount } from "./platform";
 import { ScrapeJob } from "./prometheus-config";
 import { DashboardDefinition } from "../dashboards/presets";
 
@@ -22,6 +22,8 @@ export interface LoadPlan {
     /** A Prometheus endpoint the generator serves (port, path). */
     metrics?: { port: number; path: string };
     dashboards?: DashboardDefinition[];
+    /** Secret file sets the generator mounts (client certificates of a secure database). */
+    secretMounts?: SecretMount[];
 }
 
 /** Arguments of {@link LoadGen}. */
@@ -55,6 +57,7 @@ export class LoadGen extends pulumi.ComponentResource {
                     retries: 3,
                     waitForCompletion: false,
                     dependsOn: args.dependsOn,
+                    secretMounts: plan.secretMounts,
                 },
                 this,
             );
@@ -70,6 +73,7 @@ export class LoadGen extends pulumi.ComponentResource {
                     env: plan.env,
                     ports: plan.metrics ? [{ name: "metrics", containerPort: plan.metrics.port }] : [],
                     dependsOn: args.dependsOn,
+                    secretMounts: plan.secretMounts,
                 },
                 this,
             );

@@ -17,6 +17,10 @@ export interface ScrapeJob {
     metricsPath?: string;
     /** Extra labels on every target, e.g. `{ cluster: "tikv" }`. */
     labels?: Record<string, string>;
+    /** `scheme`; default `http`. A secure CockroachDB serves its HTTP port over TLS only. */
+    scheme?: "http" | "https";
+    /** `tls_config.insecure_skip_verify`: scrape TLS without checking the server certificate against a CA. */
+    insecureSkipVerify?: boolean;
 }
 
 /** Global settings of the rendered configuration. */
@@ -54,6 +58,8 @@ export function renderPrometheusConfig(jobs: ScrapeJob[], settings: PrometheusSe
                 job_name: job.job,
                 honor_labels: true,
                 metrics_path: job.metricsPath ?? "/metrics",
+                ...(job.scheme ? { scheme: job.scheme } : {}),
+                ...(job.insecureSkipVerify ? { tls_config: { insecure_skip_verify: true } } : {}),
                 static_configs: [{ targets: job.targets, ...(job.labels ? { labels: job.labels } : {}) }],
             })),
     };

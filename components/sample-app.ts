@@ -15,7 +15,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigFile, Platform } from "./platform";
+import { ConfigFile, Platform, SecretMount } from "./platform";
 import { ScrapeJob } from "./prometheus-config";
 import { DashboardDefinition } from "../dashboards/presets";
 import { sampleApp } from "../dashboards/sample-app";
@@ -46,6 +46,8 @@ export interface SampleAppArgs {
     readerUrl: pulumi.Input<string>;
     /** Files the URLs refer to (CA and client certificates in secure mode), mounted read-only. */
     files?: ConfigFile[];
+    /** Secret file sets the URLs refer to (a secure cluster's client certificate directories). */
+    secretMounts?: SecretMount[];
     /** Docker: host port of the app's HTTP port. */
     hostPort: number;
     /** Background load at start, and its rate (requests per second). */
@@ -105,6 +107,7 @@ export class SampleApp extends pulumi.ComponentResource {
                 },
                 ports: [{ name: "http", containerPort: SAMPLE_APP_PORT, hostPortBase: args.hostPort }],
                 files: args.files,
+                secretMounts: args.secretMounts,
                 readiness: { http: { port: SAMPLE_APP_PORT, path: "/readyz" }, periodSeconds: 5, failureThreshold: 3 },
                 liveness: {
                     http: { port: SAMPLE_APP_PORT, path: "/healthz" },

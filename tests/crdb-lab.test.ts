@@ -20,7 +20,16 @@ describe("CockroachDB lab", () => {
             );
         assert.deepEqual(normalize(containerArgs), normalize(podArgs));
         assert.equal(podArgs[0], "start");
-        assert.ok(podArgs.includes("--insecure"));
+        assert.ok(podArgs.includes("--certs-dir=/cockroach/cockroach-certs"), podArgs.join(" "));
+        assert.ok(!podArgs.includes("--insecure"));
+        const insecure = await evaluate(stackConfig("phase2", { ...RENDER, crdb: { secure: false } }), "crdb");
+        const insecureArgs: string[] = ofType(insecure, "kubernetes:apps/v1:StatefulSet").find((s) => s.name === "crdb")!.inputs.spec
+            .template.spec.containers[0].args;
+        assert.deepEqual(
+            insecureArgs.map((a) => a.replace("--insecure", "--certs-dir=/cockroach/cockroach-certs")),
+            podArgs,
+            "secure and insecure differ in more than the security flag",
+        );
     });
 
     it("initialises once, idempotently, with a bounded retry", async () => {
@@ -31,7 +40,7 @@ describe("CockroachDB lab", () => {
         const script: string = init[0].inputs.spec.template.spec.containers[0].args[0];
         assert.match(
             script,
-            /^for i in \$\(seq 1 60\); do cockroach init --insecure --host=crdb-0\.crdb-peer\.clusterlab\.svc\.cluster\.local:26257 && exit 0; cockroach node status/,
+            /^for i in \$\(seq 1 60\); do cockroach init --certs-dir=\/cockroach\/cockroach-certs --host=crdb-0\.crdb-peer\.clusterlab\.svc\.cluster\.local:26257 && exit 0; cockroach node status/,
         );
         assert.ok(!jobs.some((j) => j.name.startsWith("backup-")), "phase 0 has nothing to back up");
     });
@@ -55,7 +64,7 @@ describe("CockroachDB lab", () => {
             assert.ok(configMap, `${job.name}: no ConfigMap`);
             assert.match(
                 job.inputs.spec.template.spec.containers[0].args[0],
-                /^for i in \$\(seq 1 60\); do cockroach sql --insecure --host=crdb-writer\.clusterlab\.svc\.cluster\.local:26257/,
+                /^for i in \$\(seq 1 60\); do cockroach sql --certs-dir=\/cockroach\/cockroach-certs --host=crdb-writer\.clusterlab\.svc\.cluster\.local:26257/,
             );
         }
     });
@@ -88,8 +97,25 @@ describe("CockroachDB lab", () => {
 
     it("exports the writer and reader connection strings", async () => {
         const graph = await evaluate(stackConfig("phase1", RENDER), "crdb");
-        assert.equal(graph.outputs.writerUrl, "postgresql://root@crdb-writer.clusterlab.svc.cluster.local:26257/lab?sslmode=disable");
-        assert.equal(graph.outputs.readerUrl, "postgresql://reader@crdb-reader.clusterlab.svc.cluster.local:26257/lab?sslmode=disable");
+        assert.equal(
+            graph.outputs.writerUrl,
+            "postgresql://root@crdb-writer.clusterlab.svc.cluster.local:26257/lab?sslmode=verify-full" +
+                "&sslrootcert=/certs/crdb-client-root/ca.crt&sslcert=/certs/crdb-client-root/client.root.crt&sslkey=/certs/crdb-client-root/client.root.key",
+        );
+        assert.equal(
+            graph.outputs.readerUrl,
+            "postgresql://reader@crdb-reader.clusterlab.svc.cluster.local:26257/lab?sslmode=verify-full" +
+                "&sslrootcert=/certs/crdb-client-reader/ca.crt&sslcert=/certs/crdb-client-reader/client.reader.crt&sslkey=/certs/crdb-client-reader/client.reader.key",
+        );
+        assert.deepEqual(graph.outputs.certificates, {
+            root: { secret: "crdb-client-root", mountPath: "/certs/crdb-client-root" },
+            writer: { secret: "crdb-client-writer", mountPath: "/certs/crdb-client-writer" },
+            reader: { secret: "crdb-client-reader", mountPath: "/certs/crdb-client-reader" },
+        });
         assert.equal(graph.outputs.replicationFactor, 2);
+        const insecure = await evaluate(stackConfig("phase1", { ...RENDER, crdb: { secure: false } }), "crdb");
+        assert.equal(insecure.outputs.writerUrl, "postgresql://root@crdb-writer.clusterlab.svc.cluster.local:26257/lab?sslmode=disable");
+        assert.equal(insecure.outputs.readerUrl, "postgresql://reader@crdb-reader.clusterlab.svc.cluster.local:26257/lab?sslmode=disable");
+        assert.equal(insecure.outputs.certificates, undefined);
     });
 });

@@ -83,7 +83,7 @@ describe("CockroachDB evolution phase diff", () => {
         assert.deepEqual(workloads[1], workloads[0]);
         assert.match(
             workloads[0].spec.template.spec.containers[0].args[0],
-            /cockroach workload run kv .*--tolerate-errors --prometheus-port=2112 'postgresql:\/\/root@crdb-writer\.clusterlab\.svc\.cluster\.local:26257\?sslmode=disable'/,
+            /cockroach workload run kv .*--tolerate-errors --prometheus-port=2112 'postgresql:\/\/root@crdb-writer\.clusterlab\.svc\.cluster\.local:26257\?sslmode=verify-full&sslrootcert=\/cockroach\/cockroach-certs\/ca\.crt&sslcert=\/cockroach\/cockroach-certs\/client\.root\.crt&sslkey=\/cockroach\/cockroach-certs\/client\.root\.key'/,
         );
     });
 

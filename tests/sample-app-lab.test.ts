@@ -60,8 +60,25 @@ describe("sample app in the CockroachDB lab", () => {
         assert.deepEqual(env.APP_DB_WRITER_URL, { secretKeyRef: { name: "sample-app-env", key: "APP_DB_WRITER_URL" } });
         assert.deepEqual(env.APP_DB_READER_URL, { secretKeyRef: { name: "sample-app-env", key: "APP_DB_READER_URL" } });
         const urls = unwrapSecret(ofType(graph, "kubernetes:core/v1:Secret").find((s) => s.name === "sample-app-env")!.inputs.stringData);
-        assert.equal(urls.APP_DB_WRITER_URL, "postgresql://root@crdb-writer.clusterlab.svc.cluster.local:26257/lab?sslmode=disable");
-        assert.equal(urls.APP_DB_READER_URL, "postgresql://reader@crdb-reader.clusterlab.svc.cluster.local:26257/lab?sslmode=disable");
+        // Secure mode (the default): verify-full URLs naming each user's certificates, whose Secrets the pod mounts there.
+        assert.equal(urls.APP_DB_WRITER_URL, graph.outputs.writerUrl);
+        assert.equal(urls.APP_DB_READER_URL, graph.outputs.readerUrl);
+        assert.match(
+            urls.APP_DB_READER_URL,
+            /^postgresql:\/\/reader@crdb-reader\.clusterlab\.svc\.cluster\.local:26257\/lab\?sslmode=verify-full&sslrootcert=\/certs\/crdb-client-reader\/ca\.crt&sslcert=\/certs\/crdb-client-reader\/client\.reader\.crt&sslkey=\/certs\/crdb-client-reader\/client\.reader\.key$/,
+        );
+        const secretVolumes = pod.volumes.filter((v: { secret?: unknown }) => v.secret);
+        assert.deepEqual(
+            secretVolumes.map((v: { name: string; secret: { secretName: string; defaultMode: number } }) => [
+                v.secret.secretName,
+                v.secret.defaultMode,
+                c.volumeMounts.find((m: { name: string }) => m.name === v.name).mountPath,
+            ]),
+            [
+                ["crdb-client-root", 0o444, "/certs/crdb-client-root"],
+                ["crdb-client-reader", 0o444, "/certs/crdb-client-reader"],
+            ],
+        );
         // The rendered environment is one the app accepts (the app's own parser).
         const parsed = loadConfig({
             ...Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === "string")),
@@ -111,7 +128,17 @@ describe("sample app in the CockroachDB lab", () => {
         assert.equal(graph.outputs.appUrl, "http://127.0.0.1:8000/");
         // The whole environment is a secret input: it carries the connection strings.
         const envs: string[] = unwrapSecret(container.envs);
-        assert.ok(envs.includes("APP_DB_READER_URL=postgresql://reader@crdb-reader:26257/lab?sslmode=disable"), envs.join("\n"));
+        assert.ok(
+            envs.includes(
+                "APP_DB_READER_URL=postgresql://reader@crdb-reader:26257/lab?sslmode=verify-full&sslrootcert=/certs/crdb-client-reader/ca.crt&sslcert=/certs/crdb-client-reader/client.reader.crt&sslkey=/certs/crdb-client-reader/client.reader.key",
+            ),
+            envs.join("\n"),
+        );
+        const uploads: { file: string; permissions?: string }[] = unwrapSecret(container.uploads);
+        assert.deepEqual(
+            uploads.filter((u) => u.file.startsWith("/certs/crdb-client-reader/")).map((u) => [u.file, u.permissions]),
+            ["ca.crt", "client.reader.crt", "client.reader.key"].map((f) => [`/certs/crdb-client-reader/${f}`, "0444"]),
+        );
         assert.ok(envs.includes("APP_READER_FALLBACK=writer"), envs.join("\n"));
     });
 

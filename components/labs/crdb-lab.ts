@@ -3,7 +3,16 @@
  * phase a config change. Phases are data (components/crdb-phases.ts).
  */
 import { CrdbLabConfig } from "../config";
-import { CrdbCluster, crdbHosts, crdbSqlUrl } from "../crdb-cluster";
+import {
+    APP_CERT_FILE_MODE,
+    CRDB_CERTS_DIR,
+    CRDB_CLIENT_USERS,
+    CRDB_MAX_NODES,
+    CrdbCertificates,
+    clientSecretName,
+    crdbCertPlan,
+} from "../crdb-certs";
+import { CRDB_PUBLIC, CRDB_READER, CRDB_WRITER, CrdbCluster, crdbHosts, crdbSqlUrl } from "../crdb-cluster";
 import { CRDB_PHASES, DATABASE, READER_USER } from "../crdb-phases";
 import { CrdbSteps } from "../crdb-sql";
 import { cockroachWorkloadPlan } from "../load/cockroach-workload";
@@ -16,16 +25,19 @@ import { LabContext, LabOutputs } from "./types";
 /**
  * Builds the CockroachDB lab on `platform`.
  * @returns outputs: writer/reader connection strings, DB console, phase, replication factor,
- *   Prometheus/Grafana URLs, Grafana password (secret), and `appUrl` (the sample app's live page) when `app.enabled`.
+ *   Prometheus/Grafana URLs, Grafana password (secret), and `appUrl` (the sample app's live page) when `app.enabled`;
+ *   in secure mode also `certificates` (the client certificate Secret per SQL user and where the URLs expect each mounted).
  */
 export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { previous }: LabContext): LabOutputs {
     const imageRef = `cockroachdb/cockroach:${config.crdb.version}`;
     const hosts = crdbHosts(platform);
+    const certs = config.crdb.secure ? crdbCertificates(config, platform) : undefined;
     const steps = new CrdbSteps("crdb-steps", {
         platform,
         image: platform.image(imageRef),
         phase: config.phase,
         firstPhase: previous?.firstPhase ?? config.phase,
+        certs,
     });
     const crdb = new CrdbCluster("crdb", {
         platform,
@@ -35,22 +47,33 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { previo
         sqlHostPort: config.crdb.sqlHostPort,
         httpHostPort: config.crdb.httpHostPort,
         dependsOn: steps.backup ? [steps.backup] : [],
+        certs,
     });
     const sqlSteps = steps.applySql(crdb.ready);
     const outputs: LabOutputs = {
         phase: config.phase,
         nodes: config.crdb.nodes,
         replicationFactor: CRDB_PHASES[config.phase].replicationFactor,
-        writerUrl: crdbSqlUrl("root", hosts.writer, DATABASE),
-        readerUrl: crdbSqlUrl(READER_USER, hosts.reader, DATABASE),
+        writerUrl: crdbSqlUrl("root", hosts.writer, DATABASE, certs && appCertsDir("root")),
+        readerUrl: crdbSqlUrl(READER_USER, hosts.reader, DATABASE, certs && appCertsDir(READER_USER)),
         dbConsole: crdb.consoleUrl,
     };
+    if (certs) {
+        outputs.certificates = Object.fromEntries(
+            CRDB_CLIENT_USERS.map((user) => [user, { secret: clientSecretName(user), mountPath: appCertsDir(user) }]),
+        );
+    }
     const loads: LoadGen[] = [];
     if (config.load.enabled) {
         loads.push(
             new LoadGen("crdb-workload", {
                 platform,
-                plan: cockroachWorkloadPlan(config.load, crdbSqlUrl("root", hosts.writer), imageRef),
+                plan: cockroachWorkloadPlan(
+                    config.load,
+                    crdbSqlUrl("root", hosts.writer, "", certs && CRDB_CERTS_DIR),
+                    imageRef,
+                    certs && [certs.clientMount("root")],
+                ),
                 dependsOn: [steps.init],
             }),
         );
@@ -62,8 +85,10 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { previo
         const app = new SampleApp("sample-app", {
             platform,
             image: config.app.image,
-            writerUrl: crdbSqlUrl("root", hosts.writer, DATABASE),
-            readerUrl: crdbSqlUrl(READER_USER, hosts.reader, DATABASE),
+            writerUrl: outputs.writerUrl as string,
+            readerUrl: outputs.readerUrl as string,
+            // Secure mode: the URLs name each user's certificate files under appCertsDir(user).
+            secretMounts: certs && ["root", READER_USER].map((user) => certs.clientMount(user, appCertsDir(user), APP_CERT_FILE_MODE)),
             hostPort: config.app.hostPort,
             loadOnStart: config.app.loadOnStart,
             loadRps: config.app.loadRps,
@@ -85,4 +110,27 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { previo
         }),
     );
     return outputs;
+}
+
+/**
+ * Where an application mounts a user's client certificate Secret (read-only, mode 0400) for the
+ * exported URLs to find its files: `/certs/crdb-client-<user>`, one directory per user, since a
+ * pod mounts one volume per path.
+ */
+export function appCertsDir(user: string): string {
+    return `/certs/${clientSecretName(user)}`;
+}
+
+/**
+ * The lab's certificates: one node certificate valid for every node config allows (a scale-out
+ * never re-issues it) and every client service, and a client certificate per SQL user.
+ */
+function crdbCertificates(config: CrdbLabConfig, platform: Platform): CrdbCertificates {
+    const plan = crdbCertPlan({
+        memberHosts: Array.from({ length: CRDB_MAX_NODES }, (_, i) => platform.memberHost("crdb", i)),
+        services: ["crdb", CRDB_WRITER, CRDB_READER, CRDB_PUBLIC].map((name) => ({ name, host: platform.serviceHost(name) })),
+        users: CRDB_CLIENT_USERS,
+        leafValidityHours: config.crdb.certValidityHours,
+    });
+    return new CrdbCertificates("crdb-certs", { platform, plan });
 }

@@ -5,6 +5,7 @@
  */
 import { CrdbLabConfig } from "../config";
 import { LoadPlan } from "../load-gen";
+import { SecretMount } from "../platform";
 
 /** The init and run commands; `--tolerate-errors` keeps the load going while nodes join. */
 export function cockroachWorkloadCommands(load: CrdbLabConfig["load"], url: string): { init: string; run: string } {
@@ -28,8 +29,13 @@ export function cockroachWorkloadCommands(load: CrdbLabConfig["load"], url: stri
     };
 }
 
-/** The continuous workload plan. Its spec depends on nothing that changes across phases. */
-export function cockroachWorkloadPlan(load: CrdbLabConfig["load"], url: string, imageRef: string): LoadPlan {
+/**
+ * The continuous workload plan. Its spec depends on nothing that changes across phases.
+ * @param url where it connects; on a secure cluster a `sslmode=verify-full` URL naming the root
+ *   client certificate files (`cockroach workload` takes TLS settings only through the URL).
+ * @param secretMounts the certs directory the URL names (secure mode).
+ */
+export function cockroachWorkloadPlan(load: CrdbLabConfig["load"], url: string, imageRef: string, secretMounts?: SecretMount[]): LoadPlan {
     const { init, run } = cockroachWorkloadCommands(load, url);
     return {
         name: "crdb-workload",
@@ -41,5 +47,6 @@ export function cockroachWorkloadPlan(load: CrdbLabConfig["load"], url: string, 
         args: [`for i in $(seq 1 120); do ${init} && break; sleep 5; done; exec ${run}`],
         // Served on "/" or "/metrics" depending on version; Go's mux sends "/metrics" to either.
         metrics: { port: load.prometheusPort, path: "/metrics" },
+        secretMounts,
     };
 }

@@ -15,6 +15,9 @@ import {
     ImageBuildSpec,
     MemberGroupSpec,
     Platform,
+    SecretFiles,
+    SecretFilesSpec,
+    SecretMount,
     TaskSpec,
     selectorLabels,
     standardLabels,
@@ -41,11 +44,15 @@ function seconds(n: number): string {
  * `dockerfiles/bases`); exec probes run as given (distroless etcd: `etcdctl endpoint health`).
  */
 export function dockerHealthcheck(probe: HealthProbe): docker.types.input.ContainerHealthcheck {
+    // HTTPS probes skip verification, as Kubernetes' httpGet does for scheme HTTPS (Kubernetes docs,
+    // "Configure Liveness, Readiness and Startup Probes": "the kubelet ... skips the certificate verification").
+    const [curl, wget, scheme] =
+        "http" in probe && probe.http.scheme === "HTTPS" ? ["curl -k", "wget --no-check-certificate", "https"] : ["curl", "wget", "http"];
     const test =
         "http" in probe
             ? [
                   "CMD-SHELL",
-                  `curl -fsS http://127.0.0.1:${probe.http.port}${probe.http.path} >/dev/null || wget -q -O /dev/null http://127.0.0.1:${probe.http.port}${probe.http.path}`,
+                  `${curl} -fsS ${scheme}://127.0.0.1:${probe.http.port}${probe.http.path} >/dev/null || ${wget} -q -O /dev/null ${scheme}://127.0.0.1:${probe.http.port}${probe.http.path}`,
               ]
             : ["CMD", ...probe.exec];
     return {
@@ -120,6 +127,11 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         return image.imageId;
     }
 
+    /** Docker keeps no secret store: each container that mounts the set gets its files uploaded (secret inputs). */
+    secretFiles(spec: SecretFilesSpec): SecretFiles {
+        return spec;
+    }
+
     private labelList(labels: Record<string, string>): docker.types.input.ContainerLabel[] {
         return Object.entries({ ...labels, "clusterlab.stack": this.args.stack }).map(([label, value]) => ({ label, value }));
     }
@@ -142,6 +154,7 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
             args: string[];
             env?: Record<string, pulumi.Input<string>>;
             files?: ConfigFile[];
+            secretMounts?: SecretMount[];
         },
         labels: Record<string, string>,
         aliases?: string[],
@@ -154,7 +167,17 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
             envs: Object.entries(run.env ?? {}).map(([k, v]) => pulumi.interpolate`${k}=${v}`),
             labels: this.labelList(labels),
             networksAdvanced: [{ name: this.network.id, aliases }],
-            uploads: (run.files ?? []).map((f) => ({ file: f.path, content: f.content })),
+            uploads: [
+                ...(run.files ?? []).map((f) => ({ file: f.path, content: f.content })),
+                // Mode as an octal string ("0400"), which the upload's `permissions` takes.
+                ...(run.secretMounts ?? []).flatMap((m) =>
+                    Object.entries(m.secret.files).map(([file, content]) => ({
+                        file: `${m.mountPath}/${file}`,
+                        content: pulumi.secret(content),
+                        permissions: `0${m.mode.toString(8)}`,
+                    })),
+                ),
+            ],
         };
     }
 

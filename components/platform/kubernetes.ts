@@ -18,6 +18,9 @@ import {
     ImageBuildSpec,
     MemberGroupSpec,
     Platform,
+    SecretFiles,
+    SecretFilesSpec,
+    SecretMount,
     TaskSpec,
     selectorLabels,
     standardLabels,
@@ -50,8 +53,23 @@ export function kubernetesProbe(probe: HealthProbe): k8s.types.input.core.v1.Pro
         timeoutSeconds: 3,
     };
     return "http" in probe
-        ? { httpGet: { port: probe.http.port, path: probe.http.path }, ...timing }
+        ? { httpGet: { port: probe.http.port, path: probe.http.path, scheme: probe.http.scheme }, ...timing }
         : { exec: { command: probe.exec }, ...timing };
+}
+
+/**
+ * Pod parts for secret file sets: one `secret` volume per mount with `defaultMode` (the API's
+ * JSON has no octal: 0o400 is 256; Kubernetes docs, "Secrets" → "Secret files permissions"),
+ * its mount (read-only), and an annotation per set carrying its version, so new contents roll
+ * the pods (a Secret update alone is not seen by a process that read its files at start).
+ */
+export function secretPodParts(mounts: SecretMount[] = []) {
+    return {
+        volumes: mounts.map((m, i) => ({ name: `secret-${i}`, secret: { secretName: m.secret.name, defaultMode: m.mode } })),
+        volumeMounts: mounts.map((m, i) => ({ name: `secret-${i}`, mountPath: m.mountPath, readOnly: true })),
+        annotations: Object.fromEntries(mounts.map((m) => [`clusterlab.dev/secret-${m.secret.name}`, m.secret.version])),
+        deps: mounts.map((m) => m.secret.resource).filter((r): r is pulumi.Resource => !!r),
+    };
 }
 
 /** ConfigMap key for a file path (`/etc/prometheus/prometheus.yml` → `etc-prometheus-prometheus.yml`). */
@@ -146,6 +164,38 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
     }
 
     /**
+     * A Secret (`Opaque`, `stringData`) under its stable name; pulumi-kubernetes keeps a Secret's
+     * data as a secret output in state. New data replaces the Secret (the provider's
+     * `enableSecretMutable` is off by default; a fixed name makes it delete-then-create): running
+     * pods keep the files they mounted, and the version annotation then rolls them onto the new ones.
+     */
+    secretFiles(spec: SecretFilesSpec, parent: pulumi.Resource): SecretFiles {
+        const resource = new k8s.core.v1.Secret(
+            spec.name,
+            {
+                metadata: { name: spec.name, namespace: this.ns, labels: standardLabels(this.args.lab, spec.component, spec.name) },
+                type: "Opaque",
+                stringData: spec.files,
+            },
+            this.opts(parent),
+        );
+        return { ...spec, resource };
+    }
+
+    /** Adds {@link secretPodParts} to a built pod template; returns the Secrets to wait for. */
+    private mountSecrets(template: k8s.types.input.core.v1.PodTemplateSpec, mounts?: SecretMount[]): pulumi.Resource[] {
+        if (!mounts?.length) return [];
+        const parts = secretPodParts(mounts);
+        const meta = template.metadata as { annotations?: Record<string, pulumi.Input<string>> };
+        meta.annotations = { ...(meta.annotations ?? {}), ...parts.annotations };
+        const pod = template.spec as k8s.types.input.core.v1.PodSpec;
+        pod.volumes = [...((pod.volumes as k8s.types.input.core.v1.Volume[]) ?? []), ...parts.volumes];
+        const container = (pod.containers as k8s.types.input.core.v1.Container[])[0];
+        container.volumeMounts = [...((container.volumeMounts as k8s.types.input.core.v1.VolumeMount[]) ?? []), ...parts.volumeMounts];
+        return parts.deps;
+    }
+
+    /**
      * A ConfigMap holding `files`, named `<name>-files-<hash of its data>`: a content change gives
      * a new name, so the provider's replacement (pulumi-kubernetes replaces a ConfigMap whose `data`
      * changes unless the Provider's `enableConfigMapMutable` option is on) is create-before-delete
@@ -216,7 +266,8 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
                 volumes: configMap ? [{ name: "files", configMap: { name: configMap.metadata.name } }] : undefined,
             },
         };
-        return { labels, template, deps: [configMap, secret].filter((r): r is NonNullable<typeof r> => !!r) };
+        const secretDeps = this.mountSecrets(template, spec.secretMounts);
+        return { labels, template, deps: [configMap, secret, ...secretDeps].filter((r): r is NonNullable<typeof r> => !!r) };
     }
 
     deployGroup(spec: MemberGroupSpec, parent: pulumi.Resource): DeployedGroup {
@@ -306,6 +357,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
         const labels = standardLabels(this.args.lab, spec.component, spec.name);
         const files = spec.files ?? [];
         const configMap = files.length ? this.filesConfigMap(spec.name, spec.component, files, parent) : undefined;
+        const secrets = secretPodParts(spec.secretMounts);
         return new k8s.batch.v1.Job(
             spec.name,
             {
@@ -329,15 +381,24 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
                                     command: spec.command,
                                     args: spec.args,
                                     env: Object.entries(spec.env ?? {}).map(([name, value]) => ({ name, value })),
-                                    volumeMounts: files.map((f) => ({ name: "files", mountPath: f.path, subPath: fileKey(f.path) })),
+                                    volumeMounts: [
+                                        ...files.map((f) => ({ name: "files", mountPath: f.path, subPath: fileKey(f.path) })),
+                                        ...secrets.volumeMounts,
+                                    ],
                                 },
                             ],
-                            volumes: configMap ? [{ name: "files", configMap: { name: configMap.metadata.name } }] : undefined,
+                            volumes:
+                                configMap || secrets.volumes.length
+                                    ? [
+                                          ...(configMap ? [{ name: "files", configMap: { name: configMap.metadata.name } }] : []),
+                                          ...secrets.volumes,
+                                      ]
+                                    : undefined,
                         },
                     },
                 },
             },
-            this.opts(parent, [...(configMap ? [configMap] : []), ...(spec.dependsOn ?? [])]),
+            this.opts(parent, [...(configMap ? [configMap] : []), ...secrets.deps, ...(spec.dependsOn ?? [])]),
         );
     }
 }

@@ -29,7 +29,12 @@ export interface PortSpec {
 
 /** A health probe: an HTTP GET on a container port, or a command run inside the container. */
 export type HealthProbe =
-    | { http: { port: number; path: string }; periodSeconds?: number; failureThreshold?: number; initialDelaySeconds?: number }
+    | {
+          http: { port: number; path: string; scheme?: "HTTP" | "HTTPS" };
+          periodSeconds?: number;
+          failureThreshold?: number;
+          initialDelaySeconds?: number;
+      }
     | { exec: string[]; periodSeconds?: number; failureThreshold?: number; initialDelaySeconds?: number };
 
 /** A file written into the container (Docker upload; Kubernetes ConfigMap mounted by subPath). */
@@ -91,6 +96,8 @@ export interface MemberGroupSpec {
      */
     stopped?: boolean;
     dependsOn?: pulumi.Resource[];
+    /** Secret file sets mounted as directories (certificates); a change of their `version` rolls the members. */
+    secretMounts?: SecretMount[];
 }
 
 /**
@@ -120,6 +127,44 @@ export interface TaskSpec {
     /** Kubernetes Job `backoffLimit`; Docker `on-failure` restarts of a step that is not waited for. */
     retries?: number;
     dependsOn?: pulumi.Resource[];
+    /** Secret file sets mounted as directories (client certificates). */
+    secretMounts?: SecretMount[];
+}
+
+/**
+ * Secret files a platform keeps under one name: a Kubernetes Secret (its data is a secret
+ * output in state), or on Docker nothing of its own (the files are uploaded into each
+ * container that mounts them, as secret inputs).
+ */
+export interface SecretFilesSpec {
+    /** Secret name, a DNS-1123 label such as `crdb-node-certs`; never changes, since mounts and users refer to it. */
+    name: string;
+    /** `app.kubernetes.io/component` label. */
+    component: string;
+    /** File name → content (PEM text); pass Pulumi secrets for keys. */
+    files: Record<string, pulumi.Input<string>>;
+    /**
+     * A non-secret fingerprint of the contents (e.g. a hash of the certificates, never of the
+     * keys): Kubernetes annotates the pods that mount the set with it, so new contents roll them.
+     * The name stays, so Jobs that mount the set are not replaced by new contents (a versioned
+     * name would re-run every completed Job, backups included).
+     */
+    version: pulumi.Input<string>;
+}
+
+/** A stored secret file set. */
+export interface SecretFiles extends SecretFilesSpec {
+    /** What mounts wait for: the Kubernetes Secret; undefined on Docker. */
+    resource?: pulumi.Resource;
+}
+
+/** A secret file set mounted as one directory, every file with the same mode. */
+export interface SecretMount {
+    secret: SecretFiles;
+    /** Directory in the container, e.g. `/cockroach/cockroach-certs`. */
+    mountPath: string;
+    /** File mode, e.g. `0o400` (owner read-only): Kubernetes `defaultMode`, Docker upload `permissions`. */
+    mode: number;
 }
 
 /** An image built from a Dockerfile in this repository (no official image exists). */
@@ -169,6 +214,8 @@ export interface Platform {
     buildImage(spec: ImageBuildSpec, parent: pulumi.Resource): pulumi.Input<string>;
     /** An image reference pinned and pulled for the stack's architecture (Docker: a RemoteImage per reference). */
     image(ref: string): pulumi.Input<string>;
+    /** Keeps secret files under a name for groups and tasks to mount ({@link SecretMount}). */
+    secretFiles(spec: SecretFilesSpec, parent: pulumi.Resource): SecretFiles;
 }
 
 /** Labels every resource carries (Kubernetes recommended labels; Docker labels too). */

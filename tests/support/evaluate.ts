@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { createHash } from "node:crypto";
 import { StackConfig, parseStackConfig, stripNamespace } from "../../components/config";
 import { GUARD_OUTPUT, GuardState } from "../../components/guard";
 import { buildLab } from "../../components/lab";
@@ -43,6 +44,8 @@ export interface Graph {
     dependsOn: Map<string, string[]>;
     /** `replaceOnChanges` options: resource key → input paths (recorded by {@link evaluate}). */
     replaceOnChanges: Map<string, string[]>;
+    /** Keys of resources registered with `protect: true` (recorded by {@link evaluate}; absent in hand-made graphs). */
+    protect?: Set<string>;
     outputs: Record<string, unknown>;
 }
 
@@ -73,6 +76,15 @@ export function mockImageId(name: string, platform?: string): string {
     return `sha256:mock-${name}${platform ? `@${platform}` : ""}`;
 }
 
+/**
+ * Placeholder PEM text of a mocked tls resource: `mock-tls:<name>:<kind>:<hash of its inputs>`,
+ * so new inputs (a replacement, for the real provider) give new text, as a re-issue would.
+ * tests/support/tls.ts turns the registered inputs into real keys and certificates.
+ */
+export function mockTlsPem(name: string, kind: "key" | "cert" | "csr", inputs: Record<string, unknown>): string {
+    return `mock-tls:${name}:${kind}:${createHash("sha256").update(JSON.stringify(inputs)).digest("hex").slice(0, 12)}`;
+}
+
 /** What the mock provider returns as state: inputs plus the outputs our code reads. */
 function mockState(type: string, name: string, inputs: Record<string, any>, previousOutputs?: Record<string, unknown>) {
     switch (type) {
@@ -83,6 +95,13 @@ function mockState(type: string, name: string, inputs: Record<string, any>, prev
             return { ...inputs, repoDigest: `${inputs.imageName}@sha256:mock` };
         case "random:index/randomPassword:RandomPassword":
             return { ...inputs, result: "mock-random-password" };
+        case "tls:index/privateKey:PrivateKey":
+            return { ...inputs, privateKeyPem: mockTlsPem(name, "key", inputs), publicKeyPem: `${mockTlsPem(name, "key", inputs)}:public` };
+        case "tls:index/certRequest:CertRequest":
+            return { ...inputs, certRequestPem: mockTlsPem(name, "csr", inputs) };
+        case "tls:index/selfSignedCert:SelfSignedCert":
+        case "tls:index/locallySignedCert:LocallySignedCert":
+            return { ...inputs, certPem: mockTlsPem(name, "cert", inputs) };
         case "pulumi:pulumi:StackReference":
             return { ...inputs, outputs: previousOutputs ?? {}, secretOutputNames: [] };
         default:
@@ -95,7 +114,7 @@ function mockState(type: string, name: string, inputs: Record<string, any>, prev
  * @param previousOutputs what a StackReference to this stack returns (the last deployment's outputs).
  */
 export async function recordingMocks(stack: string, previousOutputs?: Record<string, unknown>): Promise<Graph> {
-    const graph: Graph = { resources: new Map(), dependsOn: new Map(), replaceOnChanges: new Map(), outputs: {} };
+    const graph: Graph = { resources: new Map(), dependsOn: new Map(), replaceOnChanges: new Map(), protect: new Set(), outputs: {} };
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
@@ -167,6 +186,7 @@ async function evaluateOnce(config: StackConfig, stack: string, previous?: Guard
     // receive `dependsOn`, and ordering is what several checks are about.
     await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation((args) => {
+            if (args.opts.protect) graph.protect?.add(keyOf(args));
             const deps = args.opts.dependsOn;
             const list = (Array.isArray(deps) ? deps : deps ? [deps] : []) as unknown as { __pulumiType: string; __name: string }[];
             if (list.length)

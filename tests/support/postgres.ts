@@ -8,10 +8,11 @@
  * and that user may only log in over TLS with a client certificate whose CN is its name
  * (`pg_hba.conf` method `cert`; PostgreSQL docs "Secure TCP/IP Connections with SSL",
  * "Certificate Authentication") — the shape of a secure CockroachDB cluster's client auth.
+ * `certificates` replaces the test CA with given files (the lab's own CA and node certificate).
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CRDB_PHASES, SQL_DIR } from "../../components/crdb-phases";
@@ -111,7 +112,10 @@ function makeCertificates(dir: string, user: string) {
  * Starts PostgreSQL with the lab's schema applied.
  * @throws AssertionError when initdb, start-up or any SQL file fails.
  */
-export async function startLabPostgres(prefix = "pg", options: { tlsUser?: string } = {}): Promise<TestPostgres> {
+export async function startLabPostgres(
+    prefix = "pg",
+    options: { tlsUser?: string; certificates?: { ca: string; serverCert: string; serverKey: string } } = {},
+): Promise<TestPostgres> {
     const dir = tempDir(prefix);
     const account = postgresAccount();
     let started = false;
@@ -136,7 +140,24 @@ export async function startLabPostgres(prefix = "pg", options: { tlsUser?: strin
         assert.equal(init.status, 0, init.stderr);
         const argv = ["-p", String(port), "-c", "listen_addresses=127.0.0.1", "-k", dir.path, "-c", "fsync=off"];
         if (options.tlsUser) {
-            const certs = makeCertificates(dir.path, options.tlsUser);
+            // Given files are copied next to the data dir: the server (as postgres) may not read the caller's temp dir.
+            const given = options.certificates;
+            const certs = given
+                ? {
+                      ca: join(dir.path, "ca.crt"),
+                      serverCert: join(dir.path, "server.crt"),
+                      serverKey: join(dir.path, "server.key"),
+                      clientCert: "",
+                      clientKey: "",
+                  }
+                : makeCertificates(dir.path, options.tlsUser);
+            if (given)
+                for (const [from, to] of [
+                    [given.ca, certs.ca],
+                    [given.serverCert, certs.serverCert],
+                    [given.serverKey, certs.serverKey],
+                ])
+                    copyFileSync(from, to);
             // The server refuses a key others can read; as root, the server runs as postgres.
             chmodSync(certs.serverKey, 0o600);
             if (account) chownSync(certs.serverKey, account.uid, account.gid);
@@ -175,8 +196,9 @@ export async function startLabPostgres(prefix = "pg", options: { tlsUser?: strin
                 }
             }
         }
-        if (tls) {
-            // A writer like root: may insert and read.
+        // A writer like root: may insert and read. A role the schema made (reader) keeps its own rights.
+        const exists = tls && psql("postgres", ["-tAc", `SELECT 1 FROM pg_roles WHERE rolname = '${tls.user}'`]).stdout.trim() === "1";
+        if (tls && !exists) {
             const grant = psql("postgres", [
                 "-c",
                 `CREATE ROLE ${tls.user} LOGIN; GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO ${tls.user}`,

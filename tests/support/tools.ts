@@ -15,6 +15,7 @@ const PACKAGES: Record<string, string> = {
     etcd: "etcd-server",
     etcdctl: "etcd-client",
     psql: "postgresql-client",
+    openssl: "openssl",
 };
 
 /**
