@@ -22,6 +22,11 @@ const DOMAIN_RULES: { path: string; when: (before: unknown, after: unknown) => b
         when: (before, after) => (after as number) < (before as number),
         reason: "a lower phase lowers the replication factor and leaves the later phases' SQL and backups behind",
     },
+    {
+        path: "crdb.secure",
+        when: (before, after) => before !== after,
+        reason: "switching secure mode changes every node's flags and every client's connection (TLS, client certificates) at once",
+    },
 ];
 
 /** Whether the base config with this mutation parses (validation refusals are not the guard's). */
