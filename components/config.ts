@@ -19,27 +19,109 @@ function intIn(lo: number, hi: number) {
     return z.int({ error }).min(lo, { error }).max(hi, { error });
 }
 
-/** A TCP port the host publishes (1024..65535: no privileged ports on a laptop). */
+/**
+ * A TCP port the host publishes (1024..65535: no privileged ports on a laptop). A key that
+ * is the first of a member group's ports (member N publishes base + N) is also checked as a
+ * whole range, and against every other host port of the stack: see {@link HOST_PORT_KEYS}.
+ */
 const hostPort = intIn(1024, 65535);
 
-/** A pinned image tag: anything but `latest` or an empty tag (DESIGN principle 7). */
-const pinnedTag = z
-    .string({ error: "expected an image tag string such as v8.5.1" })
-    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: "expected an image tag such as v8.5.1" })
-    .refine((t) => t !== "latest", { error: "expected a pinned tag, not latest" });
+/**
+ * Tags that move: the image behind them changes without the config changing, so a
+ * `pulumi up` is not reproducible. Docker's own default tag is `latest`
+ * (docs.docker.com/reference/cli/docker/image/tag); the others are the branch-build tags
+ * registries publish (e.g. `pingcap/tikv:nightly`, `grafana/grafana:main`).
+ */
+export const MOVING_TAGS: readonly string[] = ["latest", "main", "master", "nightly", "edge", "dev", "stable", "head"];
 
-/** A full image reference with a pinned tag, e.g. `registry.local/go-ycsb:1.0.0`. */
+/**
+ * Version-like: starts with a version (`v8.5.1`, `11.3.1`, `8.5`, `v3.5.17-gofail`) or carries a
+ * dotted one (`cdc-v1.1.1`, `2.42-a`). Not `bookworm`, not a date-stamped branch build.
+ */
+const VERSION_LIKE = /^v?[0-9]|[0-9]+\.[0-9]+/;
+
+/**
+ * A pinned image tag: version-like (see VERSION_LIKE). Tag grammar: distribution/reference `reference.go`
+ * (`[\w][\w.-]{0,127}`). Moving tags ({@link MOVING_TAGS}) are refused by name.
+ */
+const pinnedTag = z
+    .string({ error: "expected an image tag string such as v8.5.1 (quote it in YAML if it looks like a number)" })
+    .refine((t) => !MOVING_TAGS.includes(t.toLowerCase()), {
+        error: "expected a pinned version tag such as v8.5.1, not a moving tag",
+        abort: true,
+    })
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: "expected an image tag such as v8.5.1", abort: true })
+    .regex(VERSION_LIKE, { error: "expected a version-like image tag such as v8.5.1, 11.3.1 or cdc-v1.1.1" });
+
+/**
+ * A full image reference, pinned: `repo/name:1.2.3`, `repo/name@sha256:<64 hex>` or both.
+ * The tag part follows {@link pinnedTag}'s rules. Grammar: distribution/reference `reference.go`.
+ */
 const pinnedImage = z
     .string({ error: "expected an image reference repo:tag" })
-    .regex(/^[a-z0-9][a-z0-9._\-/:]*:[A-Za-z0-9_][A-Za-z0-9_.-]*$/, {
-        error: "expected an image reference with a pinned tag, e.g. repo/name:1.2.3",
+    .refine((r) => !MOVING_TAGS.some((t) => r.toLowerCase().endsWith(`:${t}`)), {
+        error: "expected a pinned version tag or a digest, not a moving tag such as latest",
+        abort: true,
     })
-    .refine((r) => !r.endsWith(":latest"), { error: "expected a pinned tag, not latest" });
+    .regex(/^[a-z0-9][a-z0-9._\-/:]*?(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?(@sha256:[a-f0-9]{64})?$/, {
+        error: "expected an image reference with a pinned tag or digest, e.g. repo/name:1.2.3 or repo/name@sha256:…",
+        abort: true,
+    })
+    .refine(
+        (r) =>
+            /@sha256:[a-f0-9]{64}$/.test(r) ||
+            VERSION_LIKE.test(/:([A-Za-z0-9_][A-Za-z0-9_.-]*)$/.exec(r.replace(/^[^/]*:[0-9]+\//, ""))?.[1] ?? ""),
+        {
+            error: "expected an image reference with a pinned version tag or digest, e.g. repo/name:1.2.3 or repo/name@sha256:…",
+        },
+    );
 
-/** A Prometheus duration such as `15s` or `1m`. */
-const promDuration = z
-    .string({ error: "expected a duration such as 15s" })
-    .regex(/^[0-9]+(ms|s|m|h)$/, { error: "expected a duration such as 15s or 1m" });
+/** Milliseconds per unit of a Prometheus duration (prometheus/common `model/time.go`, `ParseDuration`). */
+const DURATION_UNITS: [string, number][] = [
+    ["y", 365 * 24 * 3600_000],
+    ["w", 7 * 24 * 3600_000],
+    ["d", 24 * 3600_000],
+    ["h", 3600_000],
+    ["m", 60_000],
+    ["s", 1000],
+    ["ms", 1],
+];
+
+/**
+ * Parses a Prometheus duration (`15s`, `1m30s`, `7d`, `1y`, `0`) into milliseconds: units in
+ * descending order, each at most once, as prometheus/common `model/time.go` `ParseDuration`
+ * accepts them.
+ * @returns milliseconds, or undefined when `text` is not a Prometheus duration.
+ */
+export function parsePromDuration(text: string): number | undefined {
+    if (text === "0") return 0;
+    const match = /^(?:([0-9]+)y)?(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?(?:([0-9]+)ms)?$/.exec(text);
+    if (!match || text === "") return undefined;
+    return DURATION_UNITS.reduce((ms, [, unit], i) => ms + Number(match[i + 1] ?? 0) * unit, 0);
+}
+
+/**
+ * A Prometheus duration string between `min` and `max` (both Prometheus durations themselves).
+ * The value stays a string: Prometheus reads it as given.
+ */
+function promDurationIn(min: string, max: string) {
+    const lo = parsePromDuration(min)!;
+    const hi = parsePromDuration(max)!;
+    const error = `expected a Prometheus duration ${min}..${max} such as 15s, 1m or 7d`;
+    return z
+        .string({ error })
+        .refine((t) => parsePromDuration(t) !== undefined, { error, abort: true })
+        .refine(
+            (t) => {
+                const ms = parsePromDuration(t);
+                return ms === undefined || (ms >= lo && ms <= hi);
+            },
+            { error },
+        );
+}
+
+/** A Prometheus duration such as `15s`, `1m` or `7d`, at least 1s (for blocks that need no narrower range). */
+export const promDuration = promDurationIn("1s", "10y");
 
 /** Data volume size in GiB (Kubernetes PVC request; Docker volumes are unbounded). */
 const volumeGiB = intIn(1, 1024);
@@ -77,12 +159,14 @@ const KubernetesSettings = z
 const ObservabilitySettings = z
     .strictObject({
         enabled: z.boolean({ error: "expected true or false" }).default(true),
-        scrapeInterval: promDuration.default("15s"),
+        /** At least 1s, at most 5m: Prometheus marks a series stale after 5m without a sample (prometheus.io/docs/prometheus/latest/querying/basics/#staleness). */
+        scrapeInterval: promDurationIn("1s", "5m").default("15s"),
         prometheusVersion: pinnedTag.default("v2.55.1"),
         grafanaVersion: pinnedTag.default("11.3.1"),
         prometheusHostPort: hostPort.default(9090),
         grafanaHostPort: hostPort.default(3000),
-        retention: promDuration.default("7d"),
+        /** `--storage.tsdb.retention.time`; at least 2h, Prometheus's TSDB block length (prometheus.io/docs/prometheus/latest/storage/). */
+        retention: promDurationIn("2h", "10y").default("7d"),
         /** Run Prometheus (scrapes every lab component; loads the lab's rule files). */
         prometheus: z.boolean({ error: "expected true or false" }).default(true),
         /** Run Grafana; it reads Prometheus as its datasource, so it needs `prometheus: true`. */
@@ -131,10 +215,7 @@ const PdSettings = z
         clientHostPort: hostPort.default(2379),
         allowScaleIn: z.boolean().default(false),
     })
-    .refine((pd) => pd.bootstrapMembers <= pd.members, {
-        error: "bootstrapMembers must not exceed members",
-        path: ["bootstrapMembers"],
-    })
+    // bootstrapMembers ≤ members is checked in crossChecks, which knows which of the two the user set.
     .prefault({});
 
 /** TiKV: `stores` instances; `statusHostPort` is the host port of store 0's status address (+1 per store). */
@@ -144,6 +225,17 @@ const TikvSettings = z
         statusHostPort: hostPort.default(20180),
         storageGiB: volumeGiB.default(10),
         allowScaleIn: z.boolean().default(false),
+        /**
+         * TiKV `memory-usage-limit` per store, MiB (unset: TiKV's default, 75% of the machine's
+         * memory — per store, so 3 stores on a laptop each claim most of it). TiKV config reference:
+         * docs.pingcap.com/tidb/stable/tikv-configuration-file#memory-usage-limit.
+         */
+        memoryLimitMiB: intIn(512, 1_048_576).optional(),
+        /**
+         * TiKV `storage.block-cache.capacity` per store, MiB (unset: TiKV's default, 45% of the
+         * machine's memory). docs.pingcap.com/tidb/stable/tikv-configuration-file#capacity.
+         */
+        blockCacheMiB: intIn(64, 1_048_576).optional(),
     })
     .prefault({});
 
@@ -541,6 +633,9 @@ export const StackConfig = z.discriminatedUnion("lab", [TikvLabConfig, CrdbLabCo
 /** Parsed config of any stack; narrow on `lab`. */
 export type StackConfig = z.infer<typeof StackConfig>;
 
+/** Every lab name, from the union itself (a lab added to {@link StackConfig} joins here). */
+export const LABS: readonly string[] = StackConfig.options.map((o) => o.shape.lab.value as string);
+
 /** Thrown when a stack config does not parse; `problems` holds one line per mistake. */
 export class ConfigError extends Error {
     constructor(public readonly problems: string[]) {
@@ -566,49 +661,218 @@ export function valueAt(root: unknown, path: PropertyKey[] | string): unknown {
     return cur;
 }
 
-/**
- * Turns Pulumi's raw config map into plain values: drops the `clusterlab:` prefix, ignores
- * other namespaces (`kubernetes:context`, …), and JSON-decodes object, number and boolean
- * values (the engine passes structured config as JSON strings).
- *
- * @param raw keys as `pulumi.runtime.allConfig()` returns them, or as a `Pulumi.<stack>.yaml`'s `config:` holds them.
- */
-export function stripNamespace(raw: Record<string, unknown>): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(raw)) {
-        const [ns, ...rest] = key.includes(":") ? key.split(":") : [PROJECT, key];
-        if (ns !== PROJECT) continue;
-        const name = rest.join(":");
-        out[name] = SECRET_KEYS.has(name) ? value : decode(value);
+// ---- reading the schema ------------------------------------------------------------------
+
+/** zod wrappers that hold one inner schema (`.default()`, `.optional()`, `.prefault()`, …). */
+const WRAPPERS = new Set(["default", "prefault", "optional", "nullable", "readonly", "catch", "nonoptional"]);
+
+/** The schema under its wrappers. */
+export function unwrap(schema: z.ZodType): z.ZodType {
+    let cur = schema as z.ZodType & { _zod: { def: { type: string; innerType?: z.ZodType; in?: z.ZodType } } };
+    for (let i = 0; i < 20 && WRAPPERS.has(cur._zod.def.type); i++) cur = cur._zod.def.innerType as typeof cur;
+    if (cur._zod.def.type === "pipe" && cur._zod.def.in) return unwrap(cur._zod.def.in);
+    return cur;
+}
+
+/** The field schemas of an object schema, or undefined for anything else (records, scalars). */
+export function fieldsOf(schema: z.ZodType): Record<string, z.ZodType> | undefined {
+    const inner = unwrap(schema) as z.ZodType & { _zod: { def: { type: string; shape?: Record<string, z.ZodType> } } };
+    return inner._zod.def.type === "object" ? inner._zod.def.shape : undefined;
+}
+
+/** The lab schemas whose `lab` matches, or every lab's when `lab` is not one of {@link LABS}. */
+function labSchemas(lab: unknown): z.ZodType[] {
+    const match = StackConfig.options.filter((o) => o.shape.lab.value === lab);
+    return match.length ? match : [...StackConfig.options];
+}
+
+/** Keys allowed at `path` (the union over `schemas`); undefined when `path` is not an object. */
+function keysAt(schemas: z.ZodType[], path: PropertyKey[]): string[] | undefined {
+    const keys = new Set<string>();
+    let found = false;
+    for (const root of schemas) {
+        let fields = fieldsOf(root);
+        for (const key of path) fields = fields && fields[key as string] ? fieldsOf(fields[key as string]) : undefined;
+        if (fields) {
+            found = true;
+            for (const k of Object.keys(fields)) keys.add(k);
+        }
+    }
+    return found ? [...keys].sort() : undefined;
+}
+
+/** Top-level keys whose schema is a string (or a string enum/literal), in any lab. */
+function stringKeys(): Set<string> {
+    const out = new Set<string>();
+    for (const lab of StackConfig.options) {
+        for (const [key, field] of Object.entries(fieldsOf(lab) ?? {})) {
+            const def = (unwrap(field) as unknown as { _zod: { def: { type: string; values?: unknown[] } } })._zod.def;
+            if (def.type === "string" || (["enum", "literal"].includes(def.type) && (def.values ?? []).every((v) => typeof v === "string")))
+                out.add(key);
+        }
     }
     return out;
 }
 
-/** Keys whose values are secrets: never decoded, never echoed in an error. */
-const SECRET_KEYS = new Set(["grafanaAdminPassword"]);
-
-function decode(value: unknown): unknown {
-    if (typeof value !== "string") return value;
-    const trimmed = value.trim();
-    if (/^[{[]/.test(trimmed) || /^(true|false|-?[0-9]+(\.[0-9]+)?)$/.test(trimmed)) {
-        try {
-            return JSON.parse(trimmed);
-        } catch {
-            return value;
+/** Edit distance (insertions, deletions, substitutions, adjacent swaps): how far a typo is from a key. */
+export function editDistance(a: string, b: string): number {
+    const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
+    for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+            const cost = a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1;
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
         }
     }
-    return value;
+    return d[a.length][b.length];
+}
+
+/** The nearest of `candidates` to `word` when it is close enough to be a typo (≤ 1/3 of its length, at least 1, at most 3). */
+export function nearest(word: string, candidates: readonly string[]): string | undefined {
+    const limit = Math.min(3, Math.max(1, Math.floor(word.length / 3)));
+    let best: { key: string; distance: number } | undefined;
+    for (const key of candidates) {
+        const distance = editDistance(word, key);
+        if (distance <= limit && (!best || distance < best.distance)) best = { key, distance };
+    }
+    return best?.key;
+}
+
+// ---- messages in our words -----------------------------------------------------------------
+
+/**
+ * One problem line for a key zod does not know: the nearest valid key and the keys at that
+ * level; for a dotted top-level key (`pulumi config set tikv.stores 5` without `--path`), how
+ * to set it.
+ */
+function unknownKey(path: PropertyKey[], key: string, allowed: string[], value: unknown): string {
+    const full = [...path, key].join(".");
+    const [head, ...rest] = key.split(".");
+    if (!path.length && rest.length && allowed.includes(head)) {
+        return `${full}: unknown key; a dotted key sets a nested value only with --path: pulumi config rm ${full} && pulumi config set --path ${full} ${typeof value === "string" ? value : JSON.stringify(value)}`;
+    }
+    const guess = nearest(key, allowed);
+    const where = path.length ? `under ${path.join(".")}` : "at the top level";
+    return `${full}: unknown key${guess ? ` (did you mean ${[...path, guess].join(".")}?)` : ""}; keys ${where}: ${allowed.join(", ")}`;
+}
+
+/** What zod checked, in our words, for issues whose schema gives no wording of its own. */
+function ourWords(issue: z.core.$ZodRawIssue): string {
+    switch (issue.code) {
+        case "invalid_type":
+            return `expected ${{ int: "an integer", object: "a block of keys", boolean: "true or false" }[issue.expected as string] ?? `a ${issue.expected}`}`;
+        case "invalid_value":
+            return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+        case "too_small":
+            return issue.origin === "string" ? `expected at least ${issue.minimum} characters` : `expected at least ${issue.minimum}`;
+        case "too_big":
+            return issue.origin === "string" ? `expected at most ${issue.maximum} characters` : `expected at most ${issue.maximum}`;
+        case "invalid_format":
+            return issue.format === "regex"
+                ? `expected a value matching ${(issue as { pattern?: string }).pattern}`
+                : `expected a ${issue.format}`;
+        default:
+            return "expected a different value";
+    }
+}
+
+/** The suggestion for a mistyped enum value (`scenario: fsync-dealy` → did you mean "fsync-delay"?). */
+function enumHint(issue: z.core.$ZodIssue, given: unknown): string {
+    if (issue.code !== "invalid_value" || typeof given !== "string") return "";
+    const guess = nearest(
+        given,
+        issue.values.filter((v): v is string => typeof v === "string"),
+    );
+    return guess ? `; did you mean ${JSON.stringify(guess)}?` : "";
+}
+
+// ---- rules that span keys ----------------------------------------------------------------------
+
+/**
+ * Host ports a stack publishes, as data: `path` is the port of the first member (member N
+ * publishes port + offset + N; `offset` defaults to 0), `members` the path of the member
+ * count (absent: one port), `when` boolean paths none of which may be false for the port to
+ * be published. A key absent from a lab's config is skipped, so one table serves every lab:
+ * a new lab's host port joins with one line.
+ */
+export const HOST_PORT_KEYS: { path: string; members?: string; when?: string[]; offset?: number }[] = [
+    { path: "observability.prometheusHostPort", when: ["observability.enabled", "observability.prometheus"] },
+    { path: "observability.grafanaHostPort", when: ["observability.enabled", "observability.grafana"] },
+    { path: "pd.clientHostPort", members: "pd.members" },
+    { path: "tikv.statusHostPort", members: "tikv.stores" },
+    { path: "crdb.sqlHostPort", members: "crdb.nodes" },
+    { path: "crdb.httpHostPort", members: "crdb.nodes" },
+    { path: "app.hostPort", when: ["app.enabled"] },
+    { path: "etcd.clientHostPort", members: "etcd.members" },
+    { path: "main.pd.clientHostPort" },
+    { path: "main.tikv.statusHostPort", members: "main.tikv.stores" },
+    { path: "recovery.pd.clientHostPort" },
+    { path: "recovery.tikv.statusHostPort", members: "recovery.tikv.stores" },
+    { path: "cdc.hostPort", members: "cdc.members", when: ["cdc.enabled"] },
+    // App cluster nodes are numbered from 1 and publish base + node number.
+    { path: "app.ports.api.hostPortBase", members: "app.nodes", offset: 1 },
+    { path: "app.ports.kv.hostPortBase", members: "app.nodes", offset: 1 },
+    { path: "app.ports.raft.hostPortBase", members: "app.nodes", offset: 1 },
+];
+
+/** Highest TCP port (RFC 793: 16-bit port numbers). */
+const MAX_PORT = 65535;
+
+/** Each host-port range past 65535, and each pair of ranges that overlap, naming both keys. */
+function hostPortProblems(config: StackConfig): string[] {
+    const ranges = HOST_PORT_KEYS.flatMap(({ path, members, when, offset = 0 }) => {
+        const base = valueAt(config, path);
+        if (typeof base !== "number" || (when ?? []).some((w) => valueAt(config, w) === false)) return [];
+        const count = members ? Number(valueAt(config, members) ?? 1) : 1;
+        return [{ path, members, first: base + offset, last: base + offset + count - 1, count, base }];
+    });
+    const problems: string[] = [];
+    for (const r of ranges) {
+        if (r.last > MAX_PORT) {
+            problems.push(
+                `${r.path}: ${r.count} members (${r.members}) publish ports ${r.first}..${r.last}, past ${MAX_PORT}; expected at most ${MAX_PORT - r.last + r.base}, got ${r.base}`,
+            );
+        }
+    }
+    ranges.forEach((a, i) => {
+        for (const b of ranges.slice(i + 1)) {
+            if (a.first <= b.last && b.first <= a.last) {
+                const span = (r: typeof a) => (r.count > 1 ? `${r.first}..${r.last}` : `${r.first}`);
+                problems.push(
+                    `${b.path}: host port ${span(b)} collides with ${a.path} (${span(a)}); give each a free range, got ${b.base}`,
+                );
+            }
+        }
+    });
+    return problems;
 }
 
 /**
- * Rules that span keys. Kubernetes cannot run a locally built image, and neither go-ycsb
- * nor the etcd benchmark has an official one (FACTS.md "Surprises").
+ * Rules that span keys. `raw` is what the user wrote (before defaults), so a message names
+ * the key the user set rather than one they never touched. Kubernetes cannot run a locally
+ * built image, and neither go-ycsb (pingcap/go-ycsb README: build from source) nor the etcd
+ * benchmark (etcd `tools/benchmark`) publishes an official one.
  */
-function crossChecks(config: StackConfig): string[] {
-    const problems: string[] = [];
-    if (config.observability.enabled && config.observability.grafana && !config.observability.prometheus) {
+function crossChecks(config: StackConfig, raw: Record<string, unknown>): string[] {
+    const problems: string[] = hostPortProblems(config);
+    const userSet = (path: string) => valueAt(raw, path) !== undefined;
+    if (config.lab === "tikv" && config.pd.bootstrapMembers > config.pd.members) {
+        const { members, bootstrapMembers } = config.pd;
         problems.push(
-            "observability.grafana: Grafana reads Prometheus as its only datasource; set observability.prometheus: true or observability.grafana: false, got grafana true with prometheus false",
+            userSet("pd.bootstrapMembers")
+                ? `pd.bootstrapMembers: expected at most pd.members (${members}), got ${bootstrapMembers}`
+                : `pd.members: expected at least pd.bootstrapMembers (${bootstrapMembers}, its default); set pd.bootstrapMembers to ${members} or less as well, got ${members}`,
+        );
+    }
+    if (
+        config.lab === "tikv" &&
+        config.tikv.blockCacheMiB &&
+        config.tikv.memoryLimitMiB &&
+        config.tikv.blockCacheMiB >= config.tikv.memoryLimitMiB
+    ) {
+        problems.push(
+            `tikv.blockCacheMiB: expected less than tikv.memoryLimitMiB (${config.tikv.memoryLimitMiB}): the block cache lives inside TiKV's memory limit, got ${config.tikv.blockCacheMiB}`,
         );
     }
     if (config.lab === "etcd" && Object.keys(config.failpoints[config.scenario] ?? {}).length && !config.etcd.failpointImage) {
@@ -617,8 +881,16 @@ function crossChecks(config: StackConfig): string[] {
         );
     }
     if (config.lab === "crdb" && config.crdb.nodes < config.phase + 1) {
+        const rf = config.phase + 1;
         problems.push(
-            `crdb.nodes: phase ${config.phase} sets replication factor ${config.phase + 1}, which needs at least ${config.phase + 1} nodes, got ${config.crdb.nodes}`,
+            userSet("crdb.nodes") || !userSet("phase")
+                ? `crdb.nodes: phase ${config.phase} sets replication factor ${rf}, which needs at least ${rf} nodes, got ${config.crdb.nodes}`
+                : `phase: phase ${config.phase} sets replication factor ${rf}, which needs crdb.nodes ≥ ${rf} (it is ${config.crdb.nodes}, its default); set crdb.nodes as well, got ${config.phase}`,
+        );
+    }
+    if (config.observability.enabled && config.observability.grafana && !config.observability.prometheus) {
+        problems.push(
+            "observability.grafana: Grafana reads Prometheus as its only datasource; set observability.prometheus: true or observability.grafana: false, got grafana true with prometheus false",
         );
     }
     if (config.platform === "kubernetes" && config.lab === "crdb" && config.app.enabled && !config.app.image) {
@@ -647,30 +919,87 @@ function crossChecks(config: StackConfig): string[] {
     return problems;
 }
 
+// ---- parsing -------------------------------------------------------------------------------
+
+/**
+ * Turns Pulumi's raw config map into plain values: drops the `clusterlab:` prefix, ignores
+ * other namespaces (`kubernetes:context`, …), and JSON-decodes object, number and boolean
+ * values (the engine passes structured config as JSON strings). Keys whose schema is a string
+ * keep their text: `version: "8.5"` stays the tag `8.5`, not the number 8.5.
+ *
+ * @param raw keys as `pulumi.runtime.allConfig()` returns them, or as a `Pulumi.<stack>.yaml`'s `config:` holds them.
+ */
+export function stripNamespace(raw: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const strings = stringKeys();
+    for (const [key, value] of Object.entries(raw)) {
+        const [ns, ...rest] = key.includes(":") ? key.split(":") : [PROJECT, key];
+        if (ns !== PROJECT) continue;
+        const name = rest.join(":");
+        out[name] = SECRET_KEYS.has(name) || strings.has(name) ? value : decode(value);
+    }
+    return out;
+}
+
+/** Keys whose values are secrets: never decoded, never echoed in an error. */
+const SECRET_KEYS = new Set(["grafanaAdminPassword"]);
+
+function decode(value: unknown): unknown {
+    if (typeof value !== "string") return value;
+    const trimmed = value.trim();
+    if (/^[{[]/.test(trimmed) || /^(true|false|-?[0-9]+(\.[0-9]+)?)$/.test(trimmed)) {
+        try {
+            return JSON.parse(trimmed);
+        } catch {
+            return value;
+        }
+    }
+    return value;
+}
+
+/** Unknown top-level keys when `lab` is missing or unknown (zod stops at the discriminator). */
+function unknownTopLevel(values: Record<string, unknown>): string[] {
+    const allowed = keysAt(labSchemas(values.lab), []) ?? [];
+    return Object.keys(values)
+        .filter((k) => !allowed.includes(k))
+        .map((k) => unknownKey([], k, allowed, values[k]));
+}
+
 /**
  * Parses a whole stack config. Nested settings use `.prefault({})`: an absent block is parsed
  * as `{}`, so every default is stated once, on its field.
  *
  * @param raw config values, with or without the `clusterlab:` prefix (see {@link stripNamespace}).
  * @returns the typed config with every default filled in.
- * @throws ConfigError listing each mistake as `key.path: what is allowed, got <value>`.
+ * @throws ConfigError listing each mistake as `key.path: what is allowed, got <value>`; unknown
+ *   keys as `key: unknown key; did you mean …? Keys …: …`.
  */
 export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     const values = stripNamespace(raw);
-    const result = StackConfig.safeParse(values);
+    if (!LABS.includes(values.lab as string)) {
+        const given = describe(values.lab);
+        const guess = typeof values.lab === "string" ? nearest(values.lab, LABS) : undefined;
+        throw new ConfigError([
+            ...unknownTopLevel(values),
+            `lab: expected one of ${LABS.map((l) => JSON.stringify(l)).join(", ")} (pulumi config set lab ${LABS[0]})${guess ? `; did you mean ${JSON.stringify(guess)}?` : ""}, got ${given}`,
+        ]);
+    }
+    const result = StackConfig.safeParse(values, { error: ourWords });
     if (result.success) {
-        const problems = crossChecks(result.data);
+        const problems = crossChecks(result.data, values);
         if (problems.length) throw new ConfigError(problems);
         return result.data;
     }
-    const problems = result.error.issues.map((issue) => {
-        const path = issue.path.length ? issue.path.join(".") : "(stack)";
+    const schemas = labSchemas(values.lab);
+    const problems = result.error.issues.flatMap((issue) => {
         if (issue.code === "unrecognized_keys") {
-            const keys = issue.keys.map((k) => [...issue.path, k].join("."));
-            return `${keys.join(", ")}: unknown key${keys.length > 1 ? "s" : ""}; allowed keys are listed in components/config.ts`;
+            const allowed = keysAt(schemas, issue.path) ?? [];
+            return issue.keys.map((k) => unknownKey(issue.path, k, allowed, valueAt(values, [...issue.path, k])));
         }
-        const given = SECRET_KEYS.has(String(issue.path[0])) ? "a secret (not shown)" : describe(valueAt(values, issue.path));
-        return `${path}: ${issue.message}, got ${given}`;
+        const path = issue.path.length ? issue.path.join(".") : "(stack)";
+        const value = valueAt(values, issue.path);
+        const given = SECRET_KEYS.has(String(issue.path[0])) ? "a secret (not shown)" : describe(value);
+        return [`${path}: ${issue.message}${enumHint(issue, value)}, got ${given}`];
     });
     throw new ConfigError(problems);
 }

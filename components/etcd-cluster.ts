@@ -4,7 +4,7 @@
  * Ports 2379 (client), 2380 (peer), 2381 (metrics, `--listen-metrics-urls`); health from
  * `etcdctl endpoint health` because the official images are distroless (no shell, no curl).
  * Flags: etcd `server/etcdmain/help.go`. `--metrics=extensive` adds
- * `grpc_server_handling_seconds` (FACTS.md). Image `gcr.io/etcd-development/etcd`
+ * `grpc_server_handling_seconds` (etcd `server/etcdmain/help.go`, `--metrics`). Image `gcr.io/etcd-development/etcd`
  * (amd64, arm64). Failpoints: a gofail build serves them over HTTP at `GOFAIL_HTTP`.
  */
 import * as pulumi from "@pulumi/pulumi";

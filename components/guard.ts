@@ -1,6 +1,7 @@
 /**
  * Refuses config changes that would remove members or replace stateful resources, unless
- * the config says so (`<component>.allowScaleIn`, `allowReplace`). DESIGN principle 5.
+ * the config says so (`<component>.allowScaleIn`, `allowReplace`): scale-in and replacement
+ * are the operations that lose data or quorum; growth is additive.
  *
  * The program records a {@link GuardState} as a stack output; the next run compares the
  * new config against it before registering any resource, and hands it to the lab (the
@@ -29,6 +30,8 @@ interface CountRule {
     path: string;
     removes: string;
     allow: string;
+    /** A switch that, when false, counts as 0 members (the component is removed). */
+    when?: string;
 }
 
 /** Per lab, the counts that must not go down. */
@@ -42,42 +45,65 @@ const COUNTS: Record<StackConfig["lab"], CountRule[]> = {
         { path: "phase", removes: "the later phases' SQL and backup records and leaves their replication factor", allow: "allowReplace" },
     ],
     etcd: [],
-    cdc: [{ path: "main.tikv.stores", removes: "main-cluster stores holding data", allow: "main.tikv.allowScaleIn" }],
+    cdc: [
+        { path: "main.tikv.stores", removes: "main-cluster stores holding data", allow: "main.tikv.allowScaleIn" },
+        // Switching TiKV-CDC off deletes its capture servers (and leaves the changefeed unserved).
+        { path: "cdc.members", removes: "TiKV-CDC capture servers", allow: "allowReplace", when: "cdc.enabled" },
+    ],
     appcluster: [{ path: "app.nodes", removes: "nodes holding data", allow: "app.allowScaleIn" }],
 };
 
-/** A value whose change replaces stateful resources; `on` limits it to a platform. */
+/**
+ * A value whose change replaces stateful resources; `on` limits it to a platform; `when`
+ * names a key that must be set for the value to reach any resource, `unless` one that
+ * overrides it when set (either way an unused value is recorded as null).
+ */
 interface ReplacingRule {
     path: string;
     on?: PlatformKind;
+    when?: string;
+    unless?: string;
 }
 
+/**
+ * On Kubernetes: the provider pointed at another cluster or render directory replaces every
+ * resource it manages (pulumi-kubernetes `provider/pkg/provider/provider.go`, `DiffConfig`); the
+ * namespace and storage class are in every StatefulSet's name and volume claim templates, which
+ * the API server refuses to update (kubernetes `pkg/apis/apps/validation/validation.go`). On
+ * Docker these keys render nothing.
+ */
 const ANYWHERE: ReplacingRule[] = [
     { path: "platform" },
-    { path: "kubernetes.namespace" },
-    { path: "kubernetes.storageClassName" },
-    { path: "kubernetes.context" },
+    { path: "kubernetes.namespace", on: "kubernetes" },
+    { path: "kubernetes.storageClassName", on: "kubernetes" },
+    { path: "kubernetes.context", on: "kubernetes" },
+    { path: "kubernetes.renderYamlToDirectory", on: "kubernetes" },
 ];
 
 /**
  * Per lab, values whose change replaces a StatefulSet (PVC templates, names), a volume, or
- * every member at once. On Docker a container is replaced for any change of image, flags or
- * ports, all members together (quorum lost); on Kubernetes the same change rolls pods one
- * at a time, so only PVC templates and names count there.
+ * every member at once. On Docker a container is replaced for any change of image, flags,
+ * env or ports (pulumi-docker `Container`: those inputs force a new container), all members
+ * together (quorum lost); on Kubernetes the same change rolls pods one at a time, so only
+ * PVC templates and names count there. Docker volumes have no size, so `storageGiB` counts
+ * on Kubernetes only. tests/guard-derived.test.ts checks this table against the graph the
+ * program registers for every one-key change of every stack.
  */
 const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
     tikv: [
         ...ANYWHERE,
         { path: "pd.bootstrapMembers" },
-        { path: "tikv.storageGiB" },
+        { path: "tikv.storageGiB", on: "kubernetes" },
         { path: "version", on: "docker" },
         { path: "arch", on: "docker" },
         { path: "pd.clientHostPort", on: "docker" },
         { path: "tikv.statusHostPort", on: "docker" },
+        { path: "tikv.memoryLimitMiB", on: "docker" },
+        { path: "tikv.blockCacheMiB", on: "docker" },
     ],
     crdb: [
         ...ANYWHERE,
-        { path: "crdb.storageGiB" },
+        { path: "crdb.storageGiB", on: "kubernetes" },
         { path: "crdb.version", on: "docker" },
         { path: "arch", on: "docker" },
         { path: "crdb.sqlHostPort", on: "docker" },
@@ -89,10 +115,13 @@ const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
     // (scale-out needs `etcdctl member add` first, which this lab does not automate).
     etcd: [
         ...ANYWHERE,
-        { path: "etcd.storageGiB" },
+        { path: "etcd.storageGiB", on: "kubernetes" },
         { path: "etcd.members" },
-        { path: "etcd.version", on: "docker" },
+        // A failpoint build replaces the official image, version and all.
+        { path: "etcd.version", on: "docker", unless: "etcd.failpointImage" },
         { path: "etcd.failpointImage", on: "docker" },
+        // GOFAIL_HTTP in every member's env, set only with a failpoint build.
+        { path: "etcd.failpointPort", on: "docker", when: "etcd.failpointImage" },
         { path: "etcd.quotaBackendBytes", on: "docker" },
         { path: "etcd.clientHostPort", on: "docker" },
         { path: "arch", on: "docker" },
@@ -100,8 +129,13 @@ const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
     // Both clusters' members and volumes; the recovery cluster's data must outlive every case switch.
     cdc: [
         ...ANYWHERE,
-        { path: "main.tikv.storageGiB" },
-        { path: "recovery.tikv.storageGiB" },
+        { path: "main.tikv.storageGiB", on: "kubernetes" },
+        { path: "recovery.tikv.storageGiB", on: "kubernetes" },
+        // TiKV-CDC's capture servers: every input of theirs recreates them all at once on Docker.
+        { path: "cdc.image", on: "docker" },
+        { path: "cdc.ref", on: "docker", unless: "cdc.image" },
+        { path: "cdc.hostPort", on: "docker" },
+        { path: "cdc.gcTtlSeconds", on: "docker" },
         { path: "version", on: "docker" },
         { path: "arch", on: "docker" },
         { path: "main.pd.clientHostPort", on: "docker" },
@@ -110,7 +144,20 @@ const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
         { path: "recovery.tikv.statusHostPort", on: "docker" },
     ],
     // Each app node is its own group with its own volume; only the volume size replaces them.
-    appcluster: [...ANYWHERE, { path: "app.storageGiB" }],
+    // Each app node is its own group with its own volume. On Kubernetes only the volume size
+    // replaces them; on Docker every input every node shares recreates all nodes at once.
+    appcluster: [
+        ...ANYWHERE,
+        { path: "app.storageGiB", on: "kubernetes" },
+        ...[
+            "arch",
+            "app.image",
+            "app.dataDir",
+            "app.healthPath",
+            ...["nodeId", "nodeName", "httpAddr", "raftAddr", "joinAddr", "dataDir"].map((k) => `app.env.${k}`),
+            ...["api", "kv", "raft"].flatMap((p) => [`app.ports.${p}.containerPort`, `app.ports.${p}.hostPortBase`]),
+        ].map((path): ReplacingRule => ({ path, on: "docker" })),
+    ],
 };
 
 /**
@@ -145,9 +192,19 @@ function checkSwitches(previous: GuardState, next: StackConfig): string[] {
 export function guardState(config: StackConfig, previous?: GuardState): GuardState {
     return {
         lab: config.lab,
-        counts: Object.fromEntries(COUNTS[config.lab].map(({ path }) => [path, valueAt(config, path) as number])),
+        counts: Object.fromEntries(
+            COUNTS[config.lab].map(({ path, when }) => [
+                path,
+                when && valueAt(config, when) === false ? 0 : (valueAt(config, path) as number),
+            ]),
+        ),
         replacing: Object.fromEntries(
-            REPLACING[config.lab].map(({ path }) => [path, (valueAt(config, path) as string | number | boolean | undefined) ?? null]),
+            REPLACING[config.lab].map(({ path, when, unless }) => [
+                path,
+                (when && valueAt(config, when) === undefined) || (unless && valueAt(config, unless) !== undefined)
+                    ? null
+                    : ((valueAt(config, path) as string | number | boolean | undefined) ?? null),
+            ]),
         ),
         ...(config.lab === "crdb" ? { firstPhase: previous?.firstPhase ?? config.phase } : {}),
         ...(SWITCHES[config.lab]?.length

@@ -30,6 +30,10 @@ export interface TikvClusterArgs {
     statusHostPort: number;
     /** PVC size per store (Kubernetes), GiB. */
     storageGiB: number;
+    /** TiKV `memory-usage-limit`, MiB; unset: TiKV's default (75% of the machine's memory). */
+    memoryLimitMiB?: number;
+    /** TiKV `storage.block-cache.capacity`, MiB; unset: TiKV's default (45% of the machine's memory). */
+    blockCacheMiB?: number;
     /** Start only once these are healthy (PD). */
     dependsOn: pulumi.Resource[];
     /** Group name and member-name prefix; default `tikv` (members `tikv-0`, …; scrape job `<group>`). */
@@ -59,7 +63,7 @@ export class TikvCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: TikvClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusterlab:index:TikvCluster", name, {}, opts);
-        const config = args.configToml === undefined ? [] : [`--config=${TIKV_CONFIG_PATH}`];
+        const config = tikvConfigFile(args);
         const group = args.platform.deployGroup(
             {
                 name: args.group ?? "tikv",
@@ -73,9 +77,9 @@ export class TikvCluster extends pulumi.ComponentResource {
                     `--status-addr=0.0.0.0:${TIKV_STATUS_PORT}`,
                     `--advertise-status-addr=${m.host}:${TIKV_STATUS_PORT}`,
                     "--data-dir=/data",
-                    ...config,
+                    ...(config ? [`--config=${config.path}`] : []),
                 ],
-                files: args.configToml === undefined ? undefined : [{ path: TIKV_CONFIG_PATH, content: args.configToml }],
+                files: config ? [config] : undefined,
                 ports: [
                     { name: "grpc", containerPort: TIKV_PORT },
                     { name: "status", containerPort: TIKV_STATUS_PORT, hostPortBase: args.statusHostPort },
@@ -96,4 +100,23 @@ export class TikvCluster extends pulumi.ComponentResource {
         this.ready = group.ready;
         this.registerOutputs({ storeAddresses: this.storeAddresses });
     }
+}
+
+/**
+ * The TiKV config file (TOML) at {@link TIKV_CONFIG_PATH}: the memory limits, then the caller's
+ * `configToml`; undefined when there is neither (so a stack that sets none renders exactly as
+ * before). Keys from the TiKV config reference (docs.pingcap.com/tidb/stable/tikv-configuration-file):
+ * top-level `memory-usage-limit` (first: top-level keys must precede every table), and
+ * `[storage.block-cache] capacity` (last: a table header claims the keys after it); sizes as
+ * TiKV's `ReadableSize` reads them (`"2048MB"`, binary units: tikv `components/tikv_util/src/config.rs`).
+ */
+export function tikvConfigFile(
+    args: Pick<TikvClusterArgs, "memoryLimitMiB" | "blockCacheMiB" | "configToml">,
+): { path: string; content: string } | undefined {
+    const parts = [
+        ...(args.memoryLimitMiB ? [`memory-usage-limit = "${args.memoryLimitMiB}MB"\n`] : []),
+        ...(args.configToml !== undefined ? [args.configToml.endsWith("\n") ? args.configToml : `${args.configToml}\n`] : []),
+        ...(args.blockCacheMiB ? [`[storage.block-cache]\ncapacity = "${args.blockCacheMiB}MB"\n`] : []),
+    ];
+    return parts.length ? { path: TIKV_CONFIG_PATH, content: parts.join("") } : undefined;
 }

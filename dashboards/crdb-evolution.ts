@@ -1,7 +1,7 @@
 /**
  * What to watch while the CockroachDB lab evolves: replicas and leaseholders per node,
  * under-replicated and unavailable ranges, rebalances and lease transfers.
- * Metric names: cockroach `pkg/kv/kvserver/metrics.go` (FACTS.md "Key metrics").
+ * Metric names: cockroach `pkg/kv/kvserver/metrics.go`.
  */
 import { INSTANCE, RATE, defineDashboard } from "./presets";
 

@@ -1,7 +1,7 @@
 /**
  * CockroachDB overview: live nodes, SQL QPS, p50/p95/p99 service latency, capacity.
  * Metric names (internal names with `.`/`-` → `_`): cockroach `pkg/sql/exec_util.go`,
- * `pkg/kv/kvserver/metrics.go`, `pkg/server/status/recorder.go` (FACTS.md "Key metrics").
+ * `pkg/kv/kvserver/metrics.go`, `pkg/server/status/recorder.go`.
  */
 import { INSTANCE, RATE, defineDashboard, quantile } from "./presets";
 

@@ -1,7 +1,7 @@
 /**
  * The load view of the TiKV lab: what go-ycsb does to TiKV, seen from TiKV (go-ycsb
  * prints its own figures to its log and exports no metrics). Metric names: tikv
- * `src/server/metrics.rs`, `src/storage/metrics.rs` (FACTS.md "Key metrics").
+ * `src/server/metrics.rs`, `src/storage/metrics.rs`.
  */
 import { INSTANCE, RATE, defineDashboard, quantile } from "./presets";
 

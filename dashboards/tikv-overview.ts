@@ -2,7 +2,7 @@
  * TiKV/PD overview: stores up/down, regions and leaders per store, gRPC QPS and p99,
  * raftstore append/commit/apply latency, storage used/capacity.
  * Metric names: tikv/pd `pkg/statistics/metrics.go`; tikv `components/raftstore/src/store/metrics.rs`,
- * `src/server/metrics.rs` (see FACTS.md "Key metrics").
+ * `src/server/metrics.rs`.
  */
 import { INSTANCE, RATE, defineDashboard, quantile } from "./presets";
 

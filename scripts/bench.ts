@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: time to evaluate the program under Pulumi mocks, per ready-made stack and
- * for 3, 30 and 300 TiKV stores. Prints a table (ms, resource count, ratio to the 3-store run).
+ * `npm run bench`: time to evaluate the program under Pulumi mocks, per ready-made stack; then
+ * each topic's section from `scripts/bench/` (scale: 3/30/300 TiKV stores).
  * A benchmark, not a test: it asserts nothing and measures one machine.
  */
 import { performance } from "node:perf_hooks";
@@ -8,6 +8,7 @@ import { evaluate, stackConfig, stackFiles } from "../tests/support/evaluate";
 import { benchApp } from "./bench/app";
 import { benchDocker } from "./bench/docker";
 import { kubernetesBench } from "./bench/kubernetes";
+import { scaleBench } from "./bench/scale";
 
 const RUNS = 3;
 
@@ -31,19 +32,12 @@ async function main() {
     for (const stack of stackFiles().keys()) {
         rows.push(await time(`stack ${stack}`, () => stackConfig(stack, { grafanaAdminPassword: "bench-password" }), stack));
     }
-    const scale = [];
-    for (const stores of [3, 30, 300]) {
-        scale.push(await time(`tikv ${stores} stores`, () => stackConfig("dev", { tikv: { stores } }), "bench"));
-    }
-    const base = scale[0].medianMs;
     console.log(`median of ${RUNS} runs, ${new Date().toISOString()}, node ${process.version}`);
-    console.log("| case | ms | resources | ms per resource | × 3-store time |");
-    console.log("|---|---:|---:|---:|---:|");
-    for (const r of [...rows, ...scale]) {
-        console.log(
-            `| ${r.label} | ${r.medianMs.toFixed(0)} | ${r.resources} | ${(r.medianMs / r.resources).toFixed(2)} | ${(r.medianMs / base).toFixed(2)} |`,
-        );
-    }
+    console.log("| case | ms | resources | ms per resource |");
+    console.log("|---|---:|---:|---:|");
+    for (const r of rows)
+        console.log(`| ${r.label} | ${r.medianMs.toFixed(0)} | ${r.resources} | ${(r.medianMs / r.resources).toFixed(2)} |`);
+    await scaleBench();
     await benchApp();
     await benchDocker();
     await kubernetesBench();

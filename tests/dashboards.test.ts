@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { readdirSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { DashboardDefinition } from "../dashboards/presets";
@@ -21,6 +21,49 @@ function allDashboards(): DashboardDefinition[] {
 /** Grafana's template variables → values PromQL accepts (`$__rate_interval` → `1m`, `$instance` → `.*`). */
 function substituteVariables(expr: string): string {
     return expr.replace(/\$__rate_interval|\$__interval|\$__range/g, "1m").replace(/\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/g, ".*");
+}
+
+/**
+ * Metric names TiKV, PD and CockroachDB publish, from their own code and dashboards
+ * (tests/fixtures/vendor-metrics.json names each source), as Prometheus sees them: CockroachDB's
+ * dotted names with every character outside [a-zA-Z0-9_] as `_` (its /_status/vars exporter),
+ * histograms also as `_bucket`, `_count`, `_sum`.
+ */
+function vendorCatalogue(): Map<string, string> {
+    const fixture = JSON.parse(readFileSync(join(ROOT, "tests", "fixtures", "vendor-metrics.json"), "utf8")) as {
+        metrics: Record<string, { vendor: string; kind: string; file: string }>;
+    };
+    const names = new Map<string, string>();
+    for (const [name, m] of Object.entries(fixture.metrics)) {
+        const exported = name.replace(/[^a-zA-Z0-9_]/g, "_");
+        const source = `${m.vendor} ${name} (${m.file})`;
+        names.set(exported, source);
+        if (m.kind === "histogram") for (const suffix of ["_bucket", "_count", "_sum"]) names.set(exported + suffix, source);
+    }
+    return names;
+}
+
+/** PromQL words that are not metric names: functions, aggregations, modifiers, keywords. */
+const PROMQL_WORDS = new Set(
+    "sum rate irate increase histogram_quantile by without on ignoring max min avg count deriv delta topk bottomk label_replace clamp_min clamp_max abs time vector scalar or and unless offset bool group_left group_right quantile sum_over_time avg_over_time max_over_time min_over_time changes resets absent sort sort_desc count_over_time stddev ceil floor round predict_linear".split(
+        " ",
+    ),
+);
+
+/** The metric names a PromQL expression reads (label matchers, strings and ranges removed). */
+export function metricNames(expr: string): string[] {
+    const bare = expr
+        .replace(/\{[^}]*\}/g, "")
+        .replace(/"[^"]*"/g, "")
+        .replace(/\[[^\]]*\]/g, "")
+        .replace(/\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/g, "")
+        .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, "");
+    return [...new Set((bare.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? []).filter((w) => !PROMQL_WORDS.has(w)))];
+}
+
+/** Names in `exprs` the vendors do not publish. */
+function unknownMetrics(exprs: string[], catalogue: Map<string, string>): string[] {
+    return [...new Set(exprs.flatMap(metricNames))].filter((n) => !catalogue.has(n));
 }
 
 describe("dashboards", () => {
@@ -69,6 +112,33 @@ describe("dashboards", () => {
             }
         });
     }
+
+    // TiKV, PD and CockroachDB run nowhere here: their names are checked against what the
+    // vendors publish, so a renamed or mistyped metric fails.
+    for (const prefix of ["tikv-", "crdb-"]) {
+        it(`every metric the ${prefix}* dashboards query is one the vendor publishes`, () => {
+            const catalogue = vendorCatalogue();
+            const exprs = dashboards
+                .filter((d) => d.uid.startsWith(prefix))
+                .flatMap((d) => (d.build().panels as any[]).flatMap((p) => (p.targets ?? []).map((t: any) => t.expr as string)));
+            assert.ok(exprs.length >= 8, `only ${exprs.length} ${prefix} queries`);
+            const names = new Set(exprs.flatMap(metricNames));
+            assert.ok(names.size >= 8, `only ${[...names].join(", ")}`);
+            assert.deepEqual(unknownMetrics(exprs, catalogue), []);
+        });
+    }
+
+    it("the vendor-metric check can fail: a renamed metric is caught", () => {
+        const catalogue = vendorCatalogue();
+        assert.deepEqual(
+            unknownMetrics(['sum(tikv_raftstore_region_counts{type="leader"}) by (instance)', "rate(sql_select_count[1m])"], catalogue),
+            ["tikv_raftstore_region_counts"],
+        );
+        assert.deepEqual(
+            metricNames('histogram_quantile(0.99, sum(rate(sql_service_latency_bucket{instance=~"$instance"}[$__rate_interval])) by (le))'),
+            ["sql_service_latency_bucket"],
+        );
+    });
 
     it("every query parses as PromQL (real promtool check rules)", () => {
         const promtool = requireTool("promtool");

@@ -7,7 +7,7 @@
 import * as assert from "node:assert/strict";
 import { ConfigError } from "../components/config";
 import { repositoryOf, substituteImage } from "../components/images";
-import { Graph, evaluate, keyOf, ofType, stackConfig } from "./support/evaluate";
+import { Graph, evaluate, keyOf, mockImageId, ofType, stackConfig } from "./support/evaluate";
 import { changedPaths } from "./support/phase-diff";
 
 const CONTAINER = "docker:index/container:Container";
@@ -60,7 +60,10 @@ describe("image references", () => {
             .sort();
         assert.deepEqual(pulled, ["local/curl:7.88-a", "local/etcd-gofail:3.5.17-a", "local/grafana:11-a", "local/prometheus:2.42-a"]);
         // Each container runs the image pulled for its substituted reference.
-        const idOf = (ref: string) => `sha256:mock-${ofType(graph, REMOTE_IMAGE).find((r) => r.inputs.name === ref)!.name}`;
+        const idOf = (ref: string) => {
+            const pull = ofType(graph, REMOTE_IMAGE).find((r) => r.inputs.name === ref)!;
+            return mockImageId(pull.name, pull.inputs.platform);
+        };
         assert.equal(container(graph, "etcd-0").inputs.image, idOf("local/etcd-gofail:3.5.17-a"));
         assert.equal(container(graph, "prometheus-0").inputs.image, idOf("local/prometheus:2.42-a"));
         const failpointStep = ofType(graph, CONTAINER).find((c) => c.name.startsWith("scenario-"));
@@ -78,7 +81,10 @@ describe("image references", () => {
 
     it("refuses an unpinned substitute, naming the key", () => {
         const err = configError(() => stackConfig("etcd", { images: { "prom/prometheus": "mirror/prometheus:latest" } }));
-        assert.match(err.message, /images\.prom\/prometheus: expected a pinned tag, not latest, got "mirror\/prometheus:latest"/);
+        assert.match(
+            err.message,
+            /images\.prom\/prometheus: expected a pinned version tag or a digest, not a moving tag such as latest, got "mirror\/prometheus:latest"/,
+        );
     });
 });
 

@@ -142,9 +142,29 @@ describe("Kubernetes platform", () => {
         assert.deepEqual(one("kubernetes:batch/v1:Job", "db-load").metadata.annotations, { "pulumi.com/skipAwait": "true" });
     });
 
-    it("pins no node architecture (multi-arch images) and keeps the Namespace's PVCs on delete", () => {
+    it("pins no node architecture (multi-arch images) and keeps the Namespace's PVCs on delete", async () => {
         const sts = one("kubernetes:apps/v1:StatefulSet", "db");
         assert.equal(sts.spec.template.spec.nodeSelector, undefined);
+        // Deleting a Namespace deletes every PVC in it, whatever the StatefulSet's retention policy
+        // (kubernetes.io/docs/concepts/workloads/controllers/statefulset/#persistentvolumeclaim-retention):
+        // the Namespace itself must be retained. Resource options never reach the mocks' inputs, so
+        // read them where the engine would, in a stack transformation.
+        const options = new Map<string, pulumi.CustomResourceOptions>();
+        await recordingMocks("unit-options");
+        await pulumi.runtime.runInPulumiStack(async () => {
+            pulumi.runtime.registerStackTransformation((args) => {
+                options.set(`${args.type}::${args.name}`, args.opts as pulumi.CustomResourceOptions);
+                return undefined;
+            });
+            const platform = new KubernetesPlatform("kubernetes", { lab: "unit", namespace: "lab", renderYamlToDirectory: "/tmp/unused" });
+            platform.deployGroup(group(platform), platform);
+            return {};
+        });
+        await settle();
+        const namespace = options.get("kubernetes:core/v1:Namespace::kubernetes-namespace");
+        assert.ok(namespace, `no Namespace among ${[...options.keys()].join(", ")}`);
+        assert.equal(namespace.retainOnDelete, true, "the Namespace is not retained on delete: its PVCs would go with it");
+        assert.deepEqual(sts.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: "Retain", whenScaled: "Retain" });
     });
 
     it("renders to a directory when asked", () => {

@@ -2,7 +2,8 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { Graph, ROOT, evaluate, ofType, stackConfig, stackFiles, waitsFor } from "./support/evaluate";
+import { TIKV_CONFIG_PATH } from "../components/tikv-cluster";
+import { Graph, ROOT, evaluate, mockImageId, ofType, stackConfig, stackFiles, waitsFor } from "./support/evaluate";
 
 const CONTAINER = "docker:index/container:Container";
 
@@ -24,6 +25,89 @@ describe("Pulumi.yaml", () => {
     });
 });
 
+/** What one stack file must produce. */
+interface StackExpectation {
+    lab: string;
+    platform: "docker" | "kubernetes";
+    arch: "amd64" | "arm64";
+    /** Member groups and their member counts (Docker containers `<group>-N`, or StatefulSet replicas). */
+    groups: Record<string, number>;
+    /** Groups whose members hold data (besides Prometheus and Grafana). */
+    stateful: string[];
+    /** Other resources by name: load generators, scenario and SQL steps. */
+    tasks: string[];
+    outputs: string[];
+}
+
+const TIKV_LAB = (arch: "amd64" | "arm64"): StackExpectation => ({
+    lab: "tikv",
+    platform: "docker",
+    arch,
+    groups: { pd: 3, tikv: 3, prometheus: 1, grafana: 1 },
+    stateful: ["pd", "tikv"],
+    tasks: ["go-ycsb-raw", "go-ycsb-build"],
+    outputs: ["pdClientUrls", "pdEndpoints", "tikvStoreAddresses", "tikvStatusUrls", "loadLogs"],
+});
+
+const CRDB_PHASE = (phase: number): StackExpectation => ({
+    lab: "crdb",
+    platform: "kubernetes",
+    arch: "amd64",
+    groups: { crdb: phase + 1, prometheus: 1, grafana: 1 },
+    stateful: ["crdb"],
+    tasks: ["crdb-init", "crdb-workload", "crdb-writer", "crdb-reader"],
+    outputs: ["writerUrl", "readerUrl", "replicationFactor"],
+});
+
+/**
+ * Every tracked `Pulumi.<stack>.yaml` and what it must produce, from each file's own header
+ * comment. A new stack file fails until it has a row here.
+ */
+const EXPECTED: Record<string, StackExpectation> = {
+    dev: TIKV_LAB("amd64"),
+    arm64: TIKV_LAB("arm64"),
+    etcd: {
+        lab: "etcd",
+        platform: "docker",
+        arch: "amd64",
+        groups: { etcd: 3, prometheus: 1, grafana: 1 },
+        stateful: ["etcd"],
+        tasks: ["etcd-benchmark-baseline", "etcd-benchmark-build"],
+        outputs: ["etcdEndpoints", "scenario"],
+    },
+    cdc: {
+        lab: "cdc",
+        platform: "docker",
+        arch: "amd64",
+        groups: { "main-pd": 1, "main-tikv": 1, "recovery-pd": 1, "recovery-tikv": 1, "tikv-cdc": 1, prometheus: 1, grafana: 1 },
+        stateful: ["main-pd", "main-tikv", "recovery-pd", "recovery-tikv", "tikv-cdc"],
+        tasks: ["tikv-cdc-build", "rawkv-workload-build", "rawkv-verdict-0"],
+        outputs: ["mainPdClientUrls", "recoveryPdClientUrls", "cdcChangefeedId", "cdcSinkUri"],
+    },
+    appcluster: {
+        lab: "appcluster",
+        platform: "docker",
+        arch: "amd64",
+        // Each node is a group of one (`app-<n>`), numbered from 1.
+        groups: { "app-1": 1, "app-2": 1, "app-3": 1, prometheus: 1, grafana: 1 },
+        stateful: ["app-1", "app-2", "app-3"],
+        tasks: [],
+        outputs: ["apiUrls", "kvUrls", "joinAddress"],
+    },
+    "tikv-k8s": {
+        lab: "tikv",
+        platform: "kubernetes",
+        arch: "amd64",
+        groups: { pd: 3, tikv: 3, prometheus: 1, grafana: 1 },
+        stateful: ["pd", "tikv"],
+        tasks: [],
+        outputs: ["pdClientUrls", "pdEndpoints", "tikvStoreAddresses", "tikvStatusUrls"],
+    },
+    phase0: CRDB_PHASE(0),
+    phase1: CRDB_PHASE(1),
+    phase2: CRDB_PHASE(2),
+};
+
 describe("ready-made stacks", () => {
     const stacks = [...stackFiles().keys()];
 
@@ -32,9 +116,59 @@ describe("ready-made stacks", () => {
     });
 
     for (const stack of stacks) {
-        it(`Pulumi.${stack}.yaml evaluates under mocks`, async () => {
-            const graph = await evaluate(stackConfig(stack), stack);
-            assert.ok(graph.resources.size > 5, `only ${graph.resources.size} resources`);
+        it(`Pulumi.${stack}.yaml produces what its header promises`, async () => {
+            const expected = EXPECTED[stack];
+            assert.ok(expected, `Pulumi.${stack}.yaml has no row in EXPECTED (tests/stacks.test.ts): say what it must produce`);
+            const config = stackConfig(stack);
+            assert.equal(config.lab, expected.lab);
+            assert.equal(config.platform, expected.platform);
+            const graph = await evaluate(config, stack);
+            // Each member group with its member count, as the platform materializes it.
+            for (const [group, members] of Object.entries(expected.groups)) {
+                if (expected.platform === "docker") {
+                    const names = ofType(graph, CONTAINER)
+                        .map((c) => c.name)
+                        .filter((n) => new RegExp(`^${group}-\\d+$`).test(n))
+                        .sort();
+                    assert.deepEqual(
+                        names,
+                        Array.from({ length: members }, (_, i) => `${group}-${i}`).sort(),
+                        `${stack}: ${group} members`,
+                    );
+                    for (const n of names.filter(() => expected.stateful.includes(group))) {
+                        assert.ok(graph.resources.has(`docker:index/volume:Volume::${n}-data`), `${stack}: ${n} has no data volume`);
+                    }
+                } else {
+                    const sts = ofType(graph, "kubernetes:apps/v1:StatefulSet").find((r) => r.name === group);
+                    assert.ok(sts, `${stack}: no StatefulSet ${group}`);
+                    assert.equal(sts.inputs.spec.replicas, members, `${stack}: ${group} replicas`);
+                    assert.equal(sts.inputs.metadata.namespace, "clusterlab", `${stack}: ${group} namespace`);
+                }
+            }
+            // No other database members than the ones listed.
+            const dataGroups =
+                expected.platform === "docker"
+                    ? new Set(ofType(graph, "docker:index/volume:Volume").map((v) => v.name.replace(/-\d+-data$/, "")))
+                    : new Set(ofType(graph, "kubernetes:apps/v1:StatefulSet").map((r) => r.name));
+            assert.deepEqual(
+                [...dataGroups].sort(),
+                [...expected.stateful, "grafana", "prometheus"].sort(),
+                `${stack}: data-holding groups`,
+            );
+            for (const task of expected.tasks) {
+                assert.ok(
+                    [...graph.resources.values()].some((r) => r.custom && r.name === task),
+                    `${stack}: no ${task} (${[...graph.resources.values()].map((r) => r.name).join(", ")})`,
+                );
+            }
+            for (const output of expected.outputs) assert.ok(graph.outputs[output] !== undefined, `${stack}: no output ${output}`);
+            // Docker publishes on the host; Kubernetes is reached through a port-forward to the same port.
+            assert.match(String(graph.outputs.prometheusUrl), /http:\/\/127\.0\.0\.1:9090$/);
+            assert.match(String(graph.outputs.grafanaUrl), /http:\/\/127\.0\.0\.1:3000$/);
+            for (const pull of ofType(graph, "docker:index/remoteImage:RemoteImage")) {
+                assert.equal(pull.inputs.platform, `linux/${expected.arch}`, `${stack}: ${pull.name}`);
+                assert.doesNotMatch(pull.inputs.name, /:latest$|^[^:]+$/, `${stack}: ${pull.name} is not pinned`);
+            }
         });
     }
 
@@ -105,6 +239,23 @@ describe("ready-made stacks", () => {
         });
     });
 
+    it("TiKV memory limits reach every store as a TiKV config file, and are absent by default", async () => {
+        const graph = await evaluate(stackConfig("dev", { tikv: { memoryLimitMiB: 2048, blockCacheMiB: 512 } }), "dev");
+        for (const name of ["tikv-0", "tikv-1", "tikv-2"]) {
+            const store = container(graph, name);
+            assert.ok(store.inputs.command.includes(`--config=${TIKV_CONFIG_PATH}`), store.inputs.command.join(" "));
+            assert.deepEqual(store.inputs.uploads, [
+                {
+                    file: TIKV_CONFIG_PATH,
+                    content: 'memory-usage-limit = "2048MB"\n[storage.block-cache]\ncapacity = "512MB"\n',
+                },
+            ]);
+        }
+        const plain = container(await evaluate(stackConfig("dev"), "dev"), "tikv-0");
+        assert.ok(!plain.inputs.command.some((f: string) => f.startsWith("--config")), plain.inputs.command.join(" "));
+        assert.deepEqual(plain.inputs.uploads, []);
+    });
+
     it("arm64 pulls and builds every image for linux/arm64", async () => {
         const graph = await evaluate(stackConfig("arm64"), "arm64");
         const pulls = ofType(graph, "docker:index/remoteImage:RemoteImage");
@@ -113,7 +264,7 @@ describe("ready-made stacks", () => {
         for (const image of pulls) assert.equal(image.inputs.platform, "linux/arm64", image.name);
         for (const image of builds) assert.equal(image.inputs.build.platform, "linux/arm64", image.name);
         // Every container runs one of those images.
-        const ids = new Set(pulls.map((p) => `sha256:mock-${p.name}`));
+        const ids = new Set(pulls.map((p) => mockImageId(p.name, p.inputs.platform)));
         for (const c of ofType(graph, "docker:index/container:Container")) {
             assert.ok(ids.has(c.inputs.image) || builds.some((b) => b.inputs.imageName === c.inputs.image), `${c.name}: ${c.inputs.image}`);
         }

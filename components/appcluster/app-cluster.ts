@@ -7,7 +7,7 @@
  * Each node is its own member group of one (ordinal 0), named `<name>-<i>`: the env contract
  * differs per node (`NODE_ID`, `JOIN_ADDR` empty only on node 1), and a group's env is one
  * template on Kubernetes. So a node's spec never depends on how many nodes there are, and
- * scale-out only adds groups (DESIGN principle 5).
+ * scale-out only adds groups: no existing member is rewritten.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AppClusterLabConfig } from "../config";

@@ -1,6 +1,6 @@
 /**
  * The etcd metrics lab: 3 members, Prometheus, Grafana, the etcd benchmark and failpoint
- * scenarios. Image `gcr.io/etcd-development/etcd` (FACTS.md "Images").
+ * scenarios. Image `gcr.io/etcd-development/etcd` (etcd.io/docs/v3.5/op-guide/container/).
  */
 import { EtcdLabConfig } from "../config";
 import { EtcdCluster, EtcdClusterArgs, etcdMemberFlags } from "../etcd-cluster";

@@ -1,6 +1,6 @@
 /**
  * The TiKV lab: PD + TiKV, Prometheus + Grafana, go-ycsb. Images `pingcap/pd`,
- * `pingcap/tikv` (multi-arch since v6.5; FACTS.md "Images").
+ * `pingcap/tikv` (multi-arch since v6.5: hub.docker.com/r/pingcap/tikv/tags).
  */
 import { TikvLabConfig } from "../config";
 import { goYcsbPlan } from "../load/go-ycsb";
@@ -31,6 +31,8 @@ export function buildTikvLab(config: TikvLabConfig, platform: Platform): LabOutp
         pdEndpoints: pd.endpoints,
         statusHostPort: config.tikv.statusHostPort,
         storageGiB: config.tikv.storageGiB,
+        memoryLimitMiB: config.tikv.memoryLimitMiB,
+        blockCacheMiB: config.tikv.blockCacheMiB,
         dependsOn: pd.ready,
     });
     const outputs: LabOutputs = {

@@ -69,7 +69,7 @@ export interface MemberGroupSpec {
     image: pulumi.Input<string>;
     /** Entrypoint override; omit to use the image's. */
     command?: string[];
-    /** Arguments for one member; must not depend on how many members there are (DESIGN principle 5). */
+    /** Arguments for one member; must not depend on how many members there are (a scale-out must not rewrite existing members). */
     args: (member: MemberIdentity) => string[];
     /** Plain environment. */
     env?: Record<string, pulumi.Input<string>>;

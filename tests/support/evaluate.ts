@@ -5,6 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
+import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -70,6 +71,11 @@ export function keyOf(r: { type: string; name: string }): string {
     return `${r.type}::${r.name}`;
 }
 
+/** The image id the mocks give a pulled image: `sha256:mock-<resource name>@<platform>`. */
+export function mockImageId(name: string, platform?: string): string {
+    return `sha256:mock-${name}${platform ? `@${platform}` : ""}`;
+}
+
 /**
  * Placeholder PEM text of a mocked tls resource: `mock-tls:<name>:<kind>:<hash of its inputs>`,
  * so new inputs (a replacement, for the real provider) give new text, as a re-issue would.
@@ -82,8 +88,9 @@ export function mockTlsPem(name: string, kind: "key" | "cert" | "csr", inputs: R
 /** What the mock provider returns as state: inputs plus the outputs our code reads. */
 function mockState(type: string, name: string, inputs: Record<string, any>, previousOutputs?: Record<string, unknown>) {
     switch (type) {
+        // The image id depends on the platform pulled, as a real digest does: an arch change reaches the containers.
         case "docker:index/remoteImage:RemoteImage":
-            return { ...inputs, imageId: `sha256:mock-${name}`, repoDigest: `${inputs.name}@sha256:mock` };
+            return { ...inputs, imageId: mockImageId(name, inputs.platform), repoDigest: `${inputs.name}@sha256:mock` };
         case "docker:index/image:Image":
             return { ...inputs, repoDigest: `${inputs.imageName}@sha256:mock` };
         case "random:index/randomPassword:RandomPassword":
@@ -139,6 +146,40 @@ export async function recordingMocks(stack: string, previousOutputs?: Record<str
  * @returns the registered graph and the lab's outputs, all promises settled.
  */
 export async function evaluate(config: StackConfig, stack = "test", previous?: GuardState): Promise<Graph> {
+    return withPlainStackTraces(() => evaluateOnce(config, stack, previous));
+}
+
+/**
+ * Runs `work` with V8's own stack-trace formatting instead of ts-node's source-map-support.
+ *
+ * Why: @pulumi/pulumi captures a full stack (`Error.stackTraceLimit = Infinity`) in every
+ * `Resource` constructor (`resource.js`, `Resource.callsites`) and one per `debuggablePromise`
+ * (`runtime/debuggable.js`), ~150 per resource. Under ts-node each capture is rewritten frame by
+ * frame through source maps (`@cspotcode/source-map-support` `wrapCallSite`), and the stacks
+ * grow with the number of resources already registered, so evaluation time grew faster than the
+ * resource count (profiled with `node --cpu-prof`: source-map-support and GC were the top self
+ * time, growing 4.6× for 3.9× the resources). Each debuggablePromise also keeps its stack
+ * string until it settles, so the live heap, and with it garbage collection, grows with the
+ * graph; mocha sets `Error.stackTraceLimit = Infinity`, which makes every string longer. So
+ * during evaluation stacks are not captured at all (`stackTraceLimit = 0`; the SDK's own
+ * per-resource capture sets its limit itself and is parsed, not kept). Mocks never read those
+ * positions. Errors thrown meanwhile keep their message; `CLUSTERLAB_FULL_STACKS=1` keeps
+ * full, source-mapped stacks for debugging.
+ */
+export async function withPlainStackTraces<T>(work: () => Promise<T>): Promise<T> {
+    if (process.env.CLUSTERLAB_FULL_STACKS === "1") return work();
+    const saved = { prepare: Error.prepareStackTrace, limit: Error.stackTraceLimit };
+    (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
+    Error.stackTraceLimit = 0;
+    try {
+        return await work();
+    } finally {
+        Error.prepareStackTrace = saved.prepare;
+        Error.stackTraceLimit = saved.limit;
+    }
+}
+
+async function evaluateOnce(config: StackConfig, stack: string, previous?: GuardState): Promise<Graph> {
     const graph = await recordingMocks(stack);
     let outputs: Record<string, unknown> = {};
     // Inside a root stack so a stack transformation sees every resource's options: mocks do not
@@ -194,7 +235,7 @@ export async function runProgram(
     delete require.cache[modulePath];
     const program = require(modulePath) as () => Promise<Record<string, unknown>>;
     try {
-        const outputs = await resolveAll(await program());
+        const outputs = await withPlainStackTraces(async () => resolveAll(await program()));
         await settle();
         return { graph, outputs };
     } catch (error) {
@@ -205,12 +246,23 @@ export async function runProgram(
     }
 }
 
+/**
+ * The stack files the repository ships: tracked by git (`git ls-files`), so a stack a user
+ * made with `pulumi stack init` (which writes `Pulumi.<stack>.yaml` beside these) is not
+ * evaluated as one of ours. Outside a git checkout (an exported tarball), every file.
+ */
+function shippedStackFiles(): string[] {
+    const all = readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f));
+    const git = spawnSync("git", ["ls-files", "--", "Pulumi.*.yaml"], { cwd: ROOT, encoding: "utf8" });
+    if (git.status !== 0) return all.sort();
+    const tracked = new Set(git.stdout.split("\n").filter(Boolean));
+    return all.filter((f) => tracked.has(f)).sort();
+}
+
 /** The ready-made stack files: stack name → its `config:` block. */
 export function stackFiles(): Map<string, Record<string, unknown>> {
     const stacks = new Map<string, Record<string, unknown>>();
-    for (const file of readdirSync(ROOT)
-        .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
-        .sort()) {
+    for (const file of shippedStackFiles()) {
         const doc = parse(readFileSync(join(ROOT, file), "utf8")) ?? {};
         stacks.set(file.replace(/^Pulumi\.|\.yaml$/g, ""), (doc.config ?? {}) as Record<string, unknown>);
     }

@@ -1,5 +1,5 @@
 /**
- * A real PostgreSQL (Debian `postgresql`) for T1 tests: a fresh cluster in a temp dir on a free
+ * A real PostgreSQL (Debian `postgresql`, or Homebrew's: found on PATH or via `pg_config`) for T1 tests: a fresh cluster in a temp dir on a free
  * 127.0.0.1 port, trust auth, the lab database `lab` and the `reader` role created the way the
  * `*.crdb.sql` files do on CockroachDB, then every PostgreSQL-compatible file of every phase
  * applied twice (all statements are idempotent). Stopped with `pg_ctl stop` by data directory.
@@ -12,24 +12,29 @@
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CRDB_PHASES, SQL_DIR } from "../../components/crdb-phases";
-import { ProcessGroup, freePort, waitFor } from "./processes";
-import { tempDir } from "./tools";
+import { freePort, waitFor } from "./processes";
+import { postgresAccount, postgresBinDir, tempDir } from "./tools";
 
-/** Debian's PostgreSQL server binaries (`/usr/lib/postgresql/<major>/bin`), newest major. */
+/**
+ * The directory of PostgreSQL's programs: on PATH or via `pg_config --bindir` (Debian, Homebrew,
+ * Postgres.app alike; see tests/support/tools.ts `postgresBinDir`).
+ */
 export function postgresBin(): string {
-    const root = "/usr/lib/postgresql";
-    const majors = existsSync(root) ? readdirSync(root).filter((d) => existsSync(join(root, d, "bin", "postgres"))) : [];
-    if (!majors.length) throw new Error("PostgreSQL server is not installed: apt-get install -y postgresql (.ci/run installs it)");
-    return join(root, majors.sort((a, b) => Number(b) - Number(a))[0], "bin");
+    return postgresBinDir();
 }
 
-/** Runs a command as the `postgres` OS user when we are root (the server refuses to run as root). */
+/**
+ * Runs a PostgreSQL program as the account the server runs as: as root, the `postgres` (or
+ * `nobody`) account through Node's spawn `uid`/`gid` (PostgreSQL refuses to run as root;
+ * no `runuser`, which only util-linux has); otherwise as ourselves.
+ */
 export function asPostgres(cmd: string, args: string[], timeout = 60_000) {
-    const argv = process.getuid?.() === 0 ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args];
-    return spawnSync(argv[0] as string, argv[1] as string[], { encoding: "utf8", timeout });
+    const account = postgresAccount();
+    return spawnSync(cmd, args, { encoding: "utf8", timeout, ...(account ? { uid: account.uid, gid: account.gid, cwd: tmpdir() } : {}) });
 }
 
 /** A running test PostgreSQL. */
@@ -112,7 +117,8 @@ export async function startLabPostgres(
     options: { tlsUser?: string; certificates?: { ca: string; serverCert: string; serverKey: string } } = {},
 ): Promise<TestPostgres> {
     const dir = tempDir(prefix);
-    const processes = new ProcessGroup();
+    const account = postgresAccount();
+    let started = false;
     const bin = postgresBin();
     const data = join(dir.path, "data");
     const port = await freePort();
@@ -124,20 +130,15 @@ export async function startLabPostgres(
         );
     let tls: TestPostgres["tls"];
     const stop = async () => {
-        // As root the server runs under runuser, which a signal to runuser may not reach: stop it by its data dir.
-        if (existsSync(data)) asPostgres(join(bin, "pg_ctl"), ["stop", "-m", "fast", "-D", data], 30_000);
-        await processes.stopAll();
+        // Stops exactly the server this helper started: pg_ctl signals the PID in our data dir's postmaster.pid.
+        if (started && existsSync(data)) asPostgres(join(bin, "pg_ctl"), ["stop", "-m", "fast", "-w", "-t", "30", "-D", data], 45_000);
         dir.remove();
     };
     try {
-        if (process.getuid?.() === 0) {
-            const uid = Number(spawnSync("id", ["-u", "postgres"], { encoding: "utf8" }).stdout.trim());
-            const gid = Number(spawnSync("id", ["-g", "postgres"], { encoding: "utf8" }).stdout.trim());
-            chownSync(dir.path, uid, gid);
-        }
+        if (account) chownSync(dir.path, account.uid, account.gid);
         const init = asPostgres(join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync"]);
         assert.equal(init.status, 0, init.stderr);
-        const argv = ["-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-k", dir.path, "-c", "fsync=off"];
+        const argv = ["-p", String(port), "-c", "listen_addresses=127.0.0.1", "-k", dir.path, "-c", "fsync=off"];
         if (options.tlsUser) {
             // Given files are copied next to the data dir: the server (as postgres) may not read the caller's temp dir.
             const given = options.certificates;
@@ -159,10 +160,7 @@ export async function startLabPostgres(
                     copyFileSync(from, to);
             // The server refuses a key others can read; as root, the server runs as postgres.
             chmodSync(certs.serverKey, 0o600);
-            if (process.getuid?.() === 0) {
-                const uid = Number(spawnSync("id", ["-u", "postgres"], { encoding: "utf8" }).stdout.trim());
-                chownSync(certs.serverKey, uid, 0);
-            }
+            if (account) chownSync(certs.serverKey, account.uid, account.gid);
             argv.push(
                 "-c",
                 "ssl=on",
@@ -179,9 +177,11 @@ export async function startLabPostgres(
             writeFileSync(hba, rules + readFileSync(hba, "utf8"));
             tls = { ca: certs.ca, clientCert: certs.clientCert, clientKey: certs.clientKey, user: options.tlsUser };
         }
-        if (process.getuid?.() === 0)
-            processes.start("postgres", "runuser", ["-u", "postgres", "--", join(bin, "postgres"), ...argv], join(dir.path, "pg.log"));
-        else processes.start("postgres", join(bin, "postgres"), argv, join(dir.path, "pg.log"));
+        // pg_ctl starts the server in the background and waits (-w, bounded by -t) until it accepts connections.
+        const log = join(dir.path, "pg.log");
+        const start = asPostgres(join(bin, "pg_ctl"), ["start", "-w", "-t", "60", "-D", data, "-l", log, "-o", argv.join(" ")], 90_000);
+        started = start.status === 0;
+        assert.ok(started, `pg_ctl start: ${start.stdout}${start.stderr}${existsSync(log) ? readFileSync(log, "utf8").slice(-2000) : ""}`);
         await waitFor("PostgreSQL accepting connections", async () =>
             psql("postgres", ["-c", "select 1"], "postgres").status === 0 ? true : undefined,
         );
