@@ -277,12 +277,8 @@ export function findStatelessReplacements(previewJson: unknown): StatelessReplac
         });
 }
 
-/** The notes table of stateless replacements: OPERATION, TYPE, NAME, FORCED BY, ORDER. Pure. */
-export function formatReplacementNotes(notes: readonly StatelessReplacement[]): string {
-    const rows = [
-        ["OPERATION", "TYPE", "NAME", "FORCED BY", "ORDER"],
-        ...notes.map((n) => ["replace", n.type, n.name, n.forcedBy.join(", ") || "-", n.order]),
-    ];
+/** Rows of cells as text columns padded to the widest cell, two spaces apart (the first row is the header). */
+function alignColumns(rows: readonly string[][]): string {
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
     return rows
         .map((r) =>
@@ -292,6 +288,15 @@ export function formatReplacementNotes(notes: readonly StatelessReplacement[]): 
                 .trimEnd(),
         )
         .join("\n");
+}
+
+/** The notes table of stateless replacements: OPERATION, TYPE, NAME, FORCED BY, ORDER. Pure. */
+export function formatReplacementNotes(notes: readonly StatelessReplacement[]): string {
+    const rows = [
+        ["OPERATION", "TYPE", "NAME", "FORCED BY", "ORDER"],
+        ...notes.map((n) => ["replace", n.type, n.name, n.forcedBy.join(", ") || "-", n.order]),
+    ];
+    return alignColumns(rows);
 }
 
 /**
@@ -330,15 +335,7 @@ export function formatUnsafeTable(unsafe: readonly UnsafeStep[]): string {
             u.reasons.join(", "),
         ]),
     ];
-    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-    return rows
-        .map((r) =>
-            r
-                .map((cell, c) => cell.padEnd(widths[c]))
-                .join("  ")
-                .trimEnd(),
-        )
-        .join("\n");
+    return alignColumns(rows);
 }
 
 /** Result of running `pulumi preview --json`. */

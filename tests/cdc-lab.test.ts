@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { parseStackConfig } from "../components/config";
 import { checkTransition, guardState } from "../components/guard";
 import { Graph, deepMerge, evaluate, keyOf, ofType, renderedFiles, stackConfig, waitsFor } from "./support/evaluate";
+import { CDC_ON_KUBERNETES } from "./support/cdc-stack";
 
 // smol-toml ships CommonJS; its types read as ESM-only under module node16 (see components/cdc/tikv-config.ts).
 const { parse: parseToml } = require("smol-toml") as { parse: (text: string) => Record<string, any> };
@@ -18,14 +19,7 @@ const CASES: [string, Record<string, unknown>][] = [
     ["benchmark: go-ycsb with CDC off", { cdc: { enabled: false }, load: { enabled: true } }],
 ];
 
-/** Kubernetes runs only pushed images. */
-const K8S = {
-    platform: "kubernetes",
-    kubernetes: { renderYamlToDirectory: "/tmp/clusterlab-render" },
-    cdc: { image: "registry.local/tikv-cdc:cdc-v1.1.1" },
-    workload: { image: "registry.local/rawkv-workload:0.1.0" },
-    load: { image: "registry.local/go-ycsb:1.0.1" },
-};
+const K8S = CDC_ON_KUBERNETES;
 
 const CONTAINER = "docker:index/container:Container";
 

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { AllowRule, PROMETHEUS_TARGETS_ALLOWED, TransitionReport, checkPhases, describeViolations } from "./support/phase-diff";
 import { deepMerge, stackConfig } from "./support/evaluate";
+import { CDC_ON_KUBERNETES } from "./support/cdc-stack";
 
 /**
  * What may change between RawKV CDC cases on one live stack: Prometheus's scrape targets
@@ -42,13 +43,7 @@ const SWITCHES: [string, Record<string, unknown>][] = [
     ["benchmark, CDC on", { main: { tikv: { stores: 3 } }, load: { enabled: true } }],
 ];
 
-const K8S = {
-    platform: "kubernetes",
-    kubernetes: { renderYamlToDirectory: "/tmp/clusterlab-render" },
-    cdc: { image: "registry.local/tikv-cdc:cdc-v1.1.1" },
-    workload: { image: "registry.local/rawkv-workload:0.1.0" },
-    load: { image: "registry.local/go-ycsb:1.0.1" },
-};
+const K8S = CDC_ON_KUBERNETES;
 
 /** The violations that are not a previous run's one-shot steps being replaced. */
 function beyondStepTurnover(reports: TransitionReport[]): TransitionReport[] {
