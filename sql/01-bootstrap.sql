@@ -6,9 +6,12 @@ CREATE TABLE IF NOT EXISTS login_events (
     id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
     user_name TEXT NOT NULL,
     source_ip TEXT,
+    user_agent_hash TEXT,
     succeeded BOOLEAN NOT NULL,
     happened_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
+-- Tables created before the column existed get it too (both engines know IF NOT EXISTS here).
+ALTER TABLE login_events ADD COLUMN IF NOT EXISTS user_agent_hash TEXT;
 CREATE INDEX IF NOT EXISTS login_events_by_time ON login_events (happened_at);
 
 -- Search terms, looked up by prefix (see sql/queries/search-prefix.sql).

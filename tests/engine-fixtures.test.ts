@@ -21,7 +21,16 @@ function planned(file: string, ops: string[]): string[] {
         .map((s) => s.urn.split("::"))
         .map((parts) => `${parts[2].split("$").pop()}::${parts.slice(3).join("::")}`)
         .filter((k) => k.startsWith("kubernetes:") && !k.startsWith("kubernetes:index"))
+        .map(withoutContentHash)
         .sort();
+}
+
+/**
+ * A resource key without the content hash some names end in (`sql-01-bootstrap-1a2b3c4d`, its `…-files` ConfigMap): the
+ * fixtures come from an older commit, and a step whose SQL changed since is still the same step.
+ */
+function withoutContentHash(key: string): string {
+    return key.replace(/-[0-9a-f]{8,10}(-files)?$/, "$1");
 }
 
 describe("the real engine's output for our stacks", () => {
@@ -54,7 +63,7 @@ describe("the real engine's output for our stacks", () => {
             deployed = guardState(config, deployed);
             const ours = [...graph.resources.values()]
                 .filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:index"))
-                .map((r) => `${r.type}::${r.name}`);
+                .map((r) => withoutContentHash(`${r.type}::${r.name}`));
             assert.deepEqual(planned(file, ["create"]), ours.filter((k) => !before.has(k)).sort(), `phase ${n}: created`);
             for (const k of planned(file, ["update", "replace"]))
                 assert.ok(before.has(k) && ours.includes(k), `phase ${n}: ${k} changed but not kept`);

@@ -20,7 +20,7 @@ export type PoolName = "writer" | "reader";
  * caller's `Idempotency-Key`), so a retried request after a lost reply inserts nothing new.
  */
 export const LOGIN_SQL =
-    "INSERT INTO login_events (id, user_name, source_ip, succeeded) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING";
+    "INSERT INTO login_events (id, user_name, source_ip, user_agent_hash, succeeded) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING";
 
 /**
  * The prefix search, the shape of `sql/queries/search-prefix.sql` with the prefix and its
@@ -137,9 +137,9 @@ export class Db {
     }
 
     /** Appends one login event; returns its id. Retrying with the same `id` inserts nothing new. */
-    async insertLogin(event: { id?: string; user: string; ipHash: string; succeeded: boolean }): Promise<string> {
+    async insertLogin(event: { id?: string; user: string; ipHash: string; userAgentHash: string; succeeded: boolean }): Promise<string> {
         const id = event.id ?? randomUUID();
-        await this.query("writer", "login", LOGIN_SQL, [id, event.user, event.ipHash, event.succeeded]);
+        await this.query("writer", "login", LOGIN_SQL, [id, event.user, event.ipHash, event.userAgentHash, event.succeeded]);
         return id;
     }
 

@@ -63,9 +63,9 @@ function badRequest(error: z.ZodError, body: unknown) {
     return { error: `${field}: ${message}`, field };
 }
 
-/** A short, stable, non-reversible digest of a client address (no raw IPs in the table). */
-export function hashAddress(ip: string): string {
-    return createHash("sha256").update(ip).digest("hex").slice(0, 16);
+/** A short, stable, non-reversible digest of a client address or user agent (no raw values in the table). */
+export function hashAddress(value: string): string {
+    return createHash("sha256").update(value).digest("hex").slice(0, 16);
 }
 
 /** Login body: who, and whether the login succeeded (default true). */
@@ -150,6 +150,7 @@ export function buildApp(config: AppConfig): SampleApp {
                 id: key,
                 user: body.data?.user ?? "anonymous",
                 ipHash: hashAddress(request.ip),
+                userAgentHash: hashAddress(request.headers["user-agent"] ?? ""),
                 succeeded: body.data?.succeeded ?? true,
             });
             return reply.code(201).send({ id });

@@ -45,8 +45,10 @@ describe("sample app on a real PostgreSQL", function () {
         const res = await post(`${base}/login`, { user: "alice" });
         assert.equal(res.status, 201, await res.clone().text());
         const { id } = (await res.json()) as { id: string };
-        const row = psql(`SELECT user_name || '|' || succeeded || '|' || length(source_ip) FROM login_events WHERE id = '${id}'`);
-        assert.equal(row, "alice|true|16", "the row, with a 16-hex-digit address digest instead of the address");
+        const row = psql(
+            `SELECT user_name || '|' || succeeded || '|' || length(source_ip) || '|' || length(user_agent_hash) || '|' || (user_agent_hash ~ '^[0-9a-f]+$') FROM login_events WHERE id = '${id}'`,
+        );
+        assert.equal(row, "alice|true|16|16|true", "the row, with 16-hex-digit digests instead of the address and the user agent");
         // The server's own view of who the pools are.
         assert.equal(psql("SELECT DISTINCT usename FROM pg_stat_activity WHERE application_name = 'sample-app-writer'"), "postgres");
         const m = await metricsText(base);
@@ -95,10 +97,13 @@ describe("sample app on a real PostgreSQL", function () {
 
     it("a write through the reader pool is refused (42501) and counted in DB errors by pool", async () => {
         const before = sample(await metricsText(base), "app_db_errors_total", { pool: "reader", code: "42501" });
-        await assert.rejects(app.db.query("reader", "login", LOGIN_SQL, [randomUUID(), "mallory", "x", true]), (err: { code?: string }) => {
-            assert.equal(err.code, "42501", String(err));
-            return true;
-        });
+        await assert.rejects(
+            app.db.query("reader", "login", LOGIN_SQL, [randomUUID(), "mallory", "x", "y", true]),
+            (err: { code?: string }) => {
+                assert.equal(err.code, "42501", String(err));
+                return true;
+            },
+        );
         const m = await metricsText(base);
         assert.equal(sample(m, "app_db_errors_total", { pool: "reader", op: "login", code: "42501" }) - before, 1);
         assert.equal(sample(m, "app_db_errors_total", { pool: "writer" }), 0);
@@ -244,7 +249,7 @@ describe("sample app on a real PostgreSQL", function () {
         // Traffic of every kind the dashboard shows, so every series exists: a login, a search, a refused write.
         assert.equal((await post(`${base}/login`, { user: "dana" })).status, 201);
         assert.equal((await fetch(`${base}/search?q=0a`)).status, 200);
-        await assert.rejects(app.db.query("reader", "login", LOGIN_SQL, [randomUUID(), "mallory", "x", true]));
+        await assert.rejects(app.db.query("reader", "login", LOGIN_SQL, [randomUUID(), "mallory", "x", "y", true]));
         const text = await metricsText(base);
         const exprs: string[] = (sampleApp.build().panels as { targets?: { expr: string }[] }[]).flatMap((p) =>
             (p.targets ?? []).map((t) => t.expr),
