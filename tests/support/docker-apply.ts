@@ -31,7 +31,7 @@
  */
 import Docker from "dockerode";
 import { pack } from "tar-stream";
-import { Graph, RegisteredResource, keyOf } from "./evaluate";
+import { Graph, RegisteredResource, keyOf, mockImageId } from "./evaluate";
 
 const T = {
     network: "docker:index/network:Network",
@@ -75,7 +75,7 @@ function idTable(graph: Graph): Map<string, string> {
     const ids = new Map<string, string>();
     for (const r of graph.resources.values()) {
         if (r.type === T.network) ids.set(`${r.name}-id`, r.inputs.name);
-        if (r.type === T.remoteImage) ids.set(`sha256:mock-${r.name}`, r.inputs.name);
+        if (r.type === T.remoteImage) ids.set(mockImageId(r.name, r.inputs.platform), r.inputs.name);
     }
     return ids;
 }

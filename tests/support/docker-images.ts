@@ -113,7 +113,7 @@ export interface TestImage {
 /**
  * Builds `docker/test/<name>` FROM the base (build arg `BASE`) unless its content-hash tag
  * exists, with host networking so `apt-get` reaches the mirror.
- * @returns the tag, `clusterlab-test/<name>:<hash>`.
+ * @returns the tag, `clusterlab-test/<name>:0.0.0-<hash>`.
  * @throws Error with the build's last output when the build fails, or when a context file is missing.
  */
 export async function testImage(docker: Docker, base: string, image: TestImage): Promise<string> {
@@ -122,7 +122,8 @@ export async function testImage(docker: Docker, base: string, image: TestImage):
     for (const file of image.contextFiles ?? []) {
         if (!existsSync(file)) throw new Error(`${file} is missing: run bash ../shared/tools/etcd-gofail/build.sh v3.5.17`);
     }
-    const tag = `clusterlab-test/${image.name}:${hashOf(base, dockerfile, ...(image.contextFiles ?? []).map((f) => readFileSync(f)))}`;
+    // `0.0.0-<hash>`: version-like, as the stack config requires of every image tag, and unique by content.
+    const tag = `clusterlab-test/${image.name}:0.0.0-${hashOf(base, dockerfile, ...(image.contextFiles ?? []).map((f) => readFileSync(f)))}`;
     if (await hasImage(docker, tag)) return tag;
     const context = mkdtempSync(join(tmpdir(), `image-${image.name}-`));
     try {
