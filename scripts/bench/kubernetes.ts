@@ -2,7 +2,7 @@
  * Bench section: the Kubernetes stacks on kube-local (a real API server, kwok nodes). Per step:
  * evaluation time under mocks, the objects and creation waves it yields, and the time to
  * apply it with server-side apply and wait as the provider would — ratios within this one run.
- * Starts kube-local (../shared/tools/kube-local) and stops it; says loudly when it cannot.
+ * Starts kube-local (tests/support/kube-local.ts: `KUBE_LOCAL_DIR`, by default beside the checkout as in CI) and stops it; says loudly when it cannot.
  */
 import { performance } from "node:perf_hooks";
 import { guardState, GuardState } from "../../components/guard";
