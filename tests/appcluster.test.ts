@@ -142,4 +142,19 @@ describe("app cluster lab (Pulumi.appcluster.yaml)", () => {
         assert.equal(envOfSet("app-1").JOIN_ADDR, "");
         assert.match(envOfSet("app-3").JOIN_ADDR, /^app-1-0\..*:8080$/);
     });
+
+    it("stopped: [2] on Kubernetes scales node 2's StatefulSet to 0 and keeps its claim template and the other nodes", async () => {
+        const sets = async (overrides: Record<string, unknown>) =>
+            ofType(await evaluate(app({ platform: "kubernetes", ...overrides }), "appcluster"), "kubernetes:apps/v1:StatefulSet").filter(
+                (s) => /^app-\d$/.test(s.name),
+            );
+        const running = await sets({});
+        const drill = await sets({ app: { stopped: [2] } });
+        const replicas = Object.fromEntries(drill.map((s) => [s.name, s.inputs.spec.replicas]));
+        assert.deepEqual(replicas, { "app-1": 1, "app-2": 0, "app-3": 1 });
+        for (const set of drill) {
+            const before = running.find((s) => s.name === set.name)!;
+            assert.deepEqual(set.inputs.spec.volumeClaimTemplates, before.inputs.spec.volumeClaimTemplates, `${set.name} claim template`);
+        }
+    });
 });
