@@ -21,16 +21,6 @@ const STEPS: [string, Record<string, unknown>][] = [
     ["case 3.1: 3 main stores, region split", deepMerge(BASE, { main: { tikv: { stores: 3 } }, cdc: { disturb: "split" } })],
 ];
 
-/** `Kind/name` → uid of every StatefulSet and PVC. */
-function uids(kubectl: Kubectl): Record<string, string> {
-    return Object.fromEntries(
-        [...kubectl.list(NS, "statefulsets"), ...kubectl.list(NS, "persistentvolumeclaims")].map((o) => [
-            `${o.kind}/${o.metadata.name}`,
-            o.metadata.uid,
-        ]),
-    );
-}
-
 describe("RawKV CDC lab on a real API server (kube-local)", () => {
     let kubectl: Kubectl;
     let stack: KubeStack;
@@ -41,7 +31,7 @@ describe("RawKV CDC lab on a real API server (kube-local)", () => {
         stack = new KubeStack(kubectl, "cdc-k8s");
         for (const [label, overrides] of STEPS) {
             const step = await stack.apply(label, stackConfig("cdc", overrides));
-            snapshots.push(uids(kubectl));
+            snapshots.push(kubectl.statefulUids(NS));
             if (step.report.refused) break;
         }
         console.log(`\n    --- what the API server reported (namespace ${NS}) ---\n${describeSteps(stack.steps).replace(/^/gm, "    ")}`);

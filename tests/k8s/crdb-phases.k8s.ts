@@ -20,16 +20,6 @@ import { tempDir } from "../support/tools";
 const PASSWORD = { grafanaAdminPassword: "k8s-tier-password" };
 const ns = (namespace: string) => ({ kubernetes: { namespace }, ...PASSWORD });
 
-/** `metadata.uid` of every StatefulSet and PVC in a namespace, keyed `Kind/name`. */
-function uids(kubectl: Kubectl, namespace: string): Record<string, string> {
-    return Object.fromEntries(
-        [...kubectl.list(namespace, "statefulsets"), ...kubectl.list(namespace, "persistentvolumeclaims")].map((o) => [
-            `${o.kind}/${o.metadata.name}`,
-            o.metadata.uid,
-        ]),
-    );
-}
-
 describe("CockroachDB phases on a real API server (kube-local)", () => {
     const NS = "crdb-evolve";
     let kubectl: Kubectl;
@@ -41,7 +31,7 @@ describe("CockroachDB phases on a real API server (kube-local)", () => {
         stack = new KubeStack(kubectl, "live");
         for (const phase of ["phase0", "phase1", "phase2"]) {
             const step = await stack.apply(phase, stackConfig(phase, ns(NS)));
-            snapshots[phase] = uids(kubectl, NS);
+            snapshots[phase] = kubectl.statefulUids(NS);
             if (step.report.refused) break;
         }
         console.log(`\n    --- what the API server reported (namespace ${NS}) ---\n${describeSteps(stack.steps).replace(/^/gm, "    ")}`);
@@ -128,7 +118,7 @@ describe("CockroachDB phases on a real API server (kube-local)", () => {
     it("scales in as crdb.allowScaleIn permits (5 → 3 nodes) and leaves the removed nodes' PVCs Bound", async () => {
         const out = await stack.apply("phase2, 5 nodes", stackConfig("phase2", { ...ns(NS), crdb: { nodes: 5 } }));
         assert.equal(out.report.refused, undefined, out.report.refused);
-        const before = uids(kubectl, NS);
+        const before = kubectl.statefulUids(NS);
         const inStep = await stack.apply(
             "phase2, 3 nodes (allowScaleIn)",
             stackConfig("phase2", { ...ns(NS), crdb: { nodes: 3, allowScaleIn: true } }),
@@ -145,7 +135,7 @@ describe("CockroachDB phases on a real API server (kube-local)", () => {
 
     it("refuses a bigger volumeClaimTemplates (crdb.storageGiB: 20) at the server, and the phase-diff check flags it too", async () => {
         const accepted = stack.lastGraph!;
-        const uidsBefore = uids(kubectl, NS);
+        const uidsBefore = kubectl.statefulUids(NS);
         const step = await stack.apply(
             "phase2, storageGiB 20",
             stackConfig("phase2", { ...ns(NS), crdb: { nodes: 3, allowScaleIn: true, storageGiB: 20 }, allowReplace: true }),
@@ -155,7 +145,7 @@ describe("CockroachDB phases on a real API server (kube-local)", () => {
             step.report.refused ?? "",
             /StatefulSet "crdb" is invalid: spec: Forbidden: updates to statefulset spec for fields other than/,
         );
-        assert.deepEqual(uids(kubectl, NS), uidsBefore);
+        assert.deepEqual(kubectl.statefulUids(NS), uidsBefore);
         const violations = diffGraphs(accepted, step.graph, PROMETHEUS_TARGETS_ALLOWED);
         const crdb = violations.find((v) => v.resource === "kubernetes:apps/v1:StatefulSet::crdb");
         assert.ok(

@@ -19,16 +19,6 @@ const NS = "crdb-secure";
 const config = (phase: string, crdb: Record<string, unknown> = {}) =>
     stackConfig(phase, { kubernetes: { namespace: NS }, grafanaAdminPassword: "k8s-tier-password", crdb: { secure: true, ...crdb } });
 
-/** `metadata.uid` of every StatefulSet and PVC in the namespace, keyed `Kind/name`. */
-function uids(kubectl: Kubectl): Record<string, string> {
-    return Object.fromEntries(
-        [...kubectl.list(NS, "statefulsets"), ...kubectl.list(NS, "persistentvolumeclaims")].map((o) => [
-            `${o.kind}/${o.metadata.name}`,
-            o.metadata.uid,
-        ]),
-    );
-}
-
 describe("CockroachDB secure mode on a real API server (kube-local)", () => {
     let kubectl: Kubectl;
     let stack: KubeStack;
@@ -53,7 +43,7 @@ describe("CockroachDB secure mode on a real API server (kube-local)", () => {
                 ];
             }
             const step = await stack.apply(label, cfg);
-            snapshots[label] = uids(kubectl);
+            snapshots[label] = kubectl.statefulUids(NS);
             if (step.report.refused) break;
         }
         console.log(`\n    --- what the API server reported (namespace ${NS}) ---\n${describeSteps(stack.steps).replace(/^/gm, "    ")}`);

@@ -22,16 +22,6 @@ const STEPS: [string, Record<string, unknown>][] = [
     ["5 PD + 5 TiKV", { ...BASE, pd: { members: 5 }, tikv: { stores: 5 } }],
 ];
 
-/** `Kind/name` → uid of every StatefulSet and PVC. */
-function uids(kubectl: Kubectl): Record<string, string> {
-    return Object.fromEntries(
-        [...kubectl.list(NS, "statefulsets"), ...kubectl.list(NS, "persistentvolumeclaims")].map((o) => [
-            `${o.kind}/${o.metadata.name}`,
-            o.metadata.uid,
-        ]),
-    );
-}
-
 describe("TiKV lab on a real API server (kube-local)", () => {
     let kubectl: Kubectl;
     let stack: KubeStack;
@@ -42,7 +32,7 @@ describe("TiKV lab on a real API server (kube-local)", () => {
         stack = new KubeStack(kubectl, "tikv-k8s");
         for (const [label, overrides] of STEPS) {
             const step = await stack.apply(label, stackConfig("tikv-k8s", overrides));
-            snapshots.push(uids(kubectl));
+            snapshots.push(kubectl.statefulUids(NS));
             if (step.report.refused) break;
         }
         console.log(`\n    --- what the API server reported (namespace ${NS}) ---\n${describeSteps(stack.steps).replace(/^/gm, "    ")}`);

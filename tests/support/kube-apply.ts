@@ -62,6 +62,19 @@ export class Kubectl {
     list(namespace: string, kind: string): any[] {
         return JSON.parse(this.ok(["-n", namespace, "get", kind, "-o", "json"])).items;
     }
+
+    /**
+     * `metadata.uid` of every StatefulSet and PVC in a namespace, keyed `Kind/name`: the objects
+     * whose re-creation would lose data, so the tiers compare these across steps.
+     */
+    statefulUids(namespace: string): Record<string, string> {
+        return Object.fromEntries(
+            [...this.list(namespace, "statefulsets"), ...this.list(namespace, "persistentvolumeclaims")].map((o) => [
+                `${o.kind}/${o.metadata.name}`,
+                o.metadata.uid,
+            ]),
+        );
+    }
 }
 
 /** What the API server did with one object in one apply. */
