@@ -1,33 +1,55 @@
 /**
- * Refuses config changes that would remove members or replace stateful resources, unless
- * the config says so (`<component>.allowScaleIn`, `allowReplace`): scale-in and replacement
- * are the operations that lose data or quorum; growth is additive.
+ * Refuses config changes that would remove members or replace stateful resources, unless the
+ * config says so (`<group>.allowScaleIn`, `allowReplace`): scale-in and replacement are the
+ * operations that lose data or quorum; growth is additive.
  *
- * The program records a {@link GuardState} as a stack output; the next run compares the
- * new config against it before registering any resource, and hands it to the lab (the
- * CockroachDB lab takes a backup only when a deployed cluster moves to a later phase).
+ * Nothing here knows a lab or a platform. Each lab describes its member groups as a model
+ * (labs/<lab>/index.ts `groups`: members, whether they hold data, and the config values that
+ * reach each field of the group); each platform says what a change of each field does there
+ * (components/platform: `PlatformTraits.effects`). The program records the model's fingerprint
+ * ({@link GuardState}) as a stack output; the next run compares the new model against it before
+ * registering any resource, and refuses member removal and destructive field changes on groups
+ * that hold data, naming the config key that changed and the flag that allows it. A lab's own
+ * domain preconditions (`transitionProblems`) are reported with these.
  */
 import type { StackConfig } from "./config";
-import type { PlatformKind } from "./config/common";
 import { valueAt } from "./config/schema";
+import { MEMBER_GROUP_FIELDS, MemberGroupField, isDestructive } from "./platform/effects";
+import { platformDefinition } from "./platform/registry";
 import { labDefinition } from "../labs";
-import type { LabDefinition } from "../labs/types";
-export { ANYWHERE } from "./guard-rules";
-export type { CountRule, ReplacingRule, SwitchRule } from "./guard-rules";
+import type { LabDefinition, LabMemory, ModelGroup } from "../labs/types";
 
 /** Stack output name that holds the guard state. */
 export const GUARD_OUTPUT = "clusterlabGuard";
 
-/** What the guard remembers of a deployed config. */
+/** A group as the fingerprint records it. */
+export interface GroupFingerprint {
+    members: number;
+    stateful: boolean;
+    /** Every config value that reaches one of the group's fields, by config path (platform placement included). */
+    values: Record<string, unknown>;
+}
+
+/**
+ * What the guard remembers of a deployment: the model's fingerprint. States written before the
+ * model existed carry only `counts`, `replacing`, `switches` and `firstPhase` (read by
+ * {@link previousMemory} and {@link previousValue}); `counts` and `firstPhase` are still written.
+ */
 export interface GuardState {
     lab: string;
-    /** Counts by config path, e.g. `{ "pd.members": 3, "tikv.stores": 3 }`. */
+    /** The platform the stack was deployed on. */
+    platform?: string;
+    /** Member groups by name. */
+    groups?: Record<string, GroupFingerprint>;
+    /** What the lab remembers for its own transition checks (its `remember`). */
+    memory?: LabMemory;
+    /** Member counts by config path, e.g. `{ "pd.members": 3, "tikv.stores": 3 }`. */
     counts: Record<string, number>;
-    /** Values whose change replaces stateful resources, by config path. */
-    replacing: Record<string, string | number | boolean | null>;
-    /** CockroachDB lab: the phase the stack was first deployed at (backups start after it). */
+    /** Before the model: values whose change replaced stateful resources, by config path. */
+    replacing?: Record<string, string | number | boolean | null>;
+    /** CockroachDB lab: the phase the stack was first deployed at (also in `memory`). */
     firstPhase?: number;
-    /** On/off values whose change restarts every member (`crdb.secure`), by config path; absent in states recorded before them. */
+    /** Before the model: on/off values whose change restarts every member, by config path. */
     switches?: Record<string, boolean>;
 }
 
@@ -38,47 +60,61 @@ function definitionOf(lab: string): LabDefinition {
     return definition;
 }
 
-/** A lab's guard rules (labs/<lab>/index.ts `guard`). */
-function rulesOf(lab: string): LabDefinition["guard"] {
-    return definitionOf(lab).guard;
+/** The config values the platform and the lab feed into each field of a group. */
+function fieldValues(group: ModelGroup, config: StackConfig): Record<MemberGroupField, Record<string, unknown>> {
+    const placement = platformDefinition(config.platform)?.traits.placement(config) ?? {};
+    return Object.fromEntries(MEMBER_GROUP_FIELDS.map((f) => [f, { ...(placement[f] ?? {}), ...(group.fields[f] ?? {}) }])) as Record<
+        MemberGroupField,
+        Record<string, unknown>
+    >;
 }
 
-/** One line per switch the new config makes without `allowReplace`. */
-function checkSwitches(previous: GuardState, next: StackConfig): string[] {
-    if (next.allowReplace === true) return [];
-    return (rulesOf(next.lab).switches ?? []).flatMap(({ path, absent, effect }) => {
-        const before = previous.switches?.[path] ?? absent;
-        const after = valueAt(next, path) as boolean;
-        return before === after ? [] : [`${path}: ${before} → ${after} ${effect}; set allowReplace: true to allow it`];
-    });
+/** What the lab remembered of the last deployment; for a state from before the model, its values by config path. */
+export function previousMemory(previous: GuardState | undefined): LabMemory {
+    if (!previous) return {};
+    if (previous.memory) return previous.memory;
+    return {
+        ...(previous.replacing ?? {}),
+        ...previous.counts,
+        ...(previous.switches ?? {}),
+        ...(previous.firstPhase !== undefined ? { firstPhase: previous.firstPhase } : {}),
+    };
 }
+
+/** A group's previous value at `path`, from the fingerprint or (older states) the `replacing` record; `absent` when unknown. */
+function previousValue(previous: GuardState, group: string, path: string): unknown {
+    const fingerprint = previous.groups?.[group];
+    if (fingerprint) return path in fingerprint.values ? fingerprint.values[path] : ABSENT;
+    return previous.replacing && path in previous.replacing ? previous.replacing[path] : ABSENT;
+}
+const ABSENT = Symbol("absent");
 
 /**
- * The guard state of a parsed config.
- * @param previous the last deployment's state: carries `firstPhase` forward.
+ * The guard state of a parsed config: the fingerprint of its lab's model.
+ * @param previous the last deployment's state: the lab's memory carries lab state (the first phase) forward.
  */
 export function guardState(config: StackConfig, previous?: GuardState): GuardState {
     const lab = definitionOf(config.lab);
-    const rules = lab.guard;
+    const groups = lab.groups(config as never);
+    const memory = lab.remember?.(config as never, previousMemory(previous)) ?? {};
     return {
         lab: config.lab,
-        counts: Object.fromEntries(
-            rules.counts.map(({ path, when }) => [
-                path,
-                when && valueAt(config, when) === false ? 0 : (valueAt(config, path) as number),
+        platform: config.platform,
+        groups: Object.fromEntries(
+            groups.map((g) => [
+                g.name,
+                { members: g.members, stateful: g.stateful, values: Object.assign({}, ...Object.values(fieldValues(g, config))) },
             ]),
         ),
-        replacing: Object.fromEntries(
-            rules.replacing.map(({ path, when, unless }) => [
-                path,
-                (when && valueAt(config, when) === undefined) || (unless && valueAt(config, unless) !== undefined)
-                    ? null
-                    : ((valueAt(config, path) as string | number | boolean | undefined) ?? null),
-            ]),
-        ),
-        ...(lab.guardExtras?.(config as never, previous) ?? {}),
-        ...(rules.switches?.length ? { switches: Object.fromEntries(rules.switches.map(({ path }) => [path, valueAt(config, path) as boolean])) } : {}),
+        memory,
+        counts: Object.fromEntries(groups.filter((g) => g.scaleIn).map((g) => [g.scaleIn!.path, g.members])),
+        ...(typeof memory.firstPhase === "number" ? { firstPhase: memory.firstPhase } : {}),
     };
+}
+
+/** The previous member count of a group: from the fingerprint, or (older states) `counts` by the group's count key. */
+function previousMembers(previous: GuardState, group: ModelGroup): number | undefined {
+    return previous.groups?.[group.name]?.members ?? (group.scaleIn ? previous.counts?.[group.scaleIn.path] : undefined);
 }
 
 /**
@@ -92,26 +128,37 @@ export function checkTransition(previous: GuardState | undefined, next: StackCon
     if (previous.lab !== next.lab) {
         return [`lab: ${previous.lab} → ${next.lab} would replace every resource; use a new stack`];
     }
+    const lab = definitionOf(next.lab);
     const problems: string[] = [];
-    const now = guardState(next, previous);
-    for (const { path, removes, allow } of rulesOf(next.lab).counts) {
-        const before = previous.counts[path];
-        const after = now.counts[path];
-        if (before !== undefined && after < before && valueAt(next, allow) !== true) {
-            problems.push(`${path}: ${before} → ${after} removes ${removes}; set ${allow}: true to allow it`);
+    const replaces = (path: string, before: unknown, after: unknown) =>
+        `${path}: ${JSON.stringify(before)} → ${JSON.stringify(after)} would replace stateful resources; set allowReplace: true to allow it`;
+    const platformBefore = previous.platform ?? (previous.replacing?.platform as string | undefined) ?? next.platform;
+    const groups = lab.groups(next as never);
+    if (platformBefore !== next.platform) {
+        // Another platform re-creates every member, and its data does not move.
+        if (next.allowReplace !== true && groups.some((g) => g.stateful))
+            problems.push(replaces("platform", platformBefore, next.platform));
+    } else {
+        const traits = platformDefinition(next.platform)?.traits;
+        for (const group of groups) {
+            const before = previousMembers(previous, group);
+            if (before === undefined) continue;
+            if (group.scaleIn && group.members < before && valueAt(next, group.scaleIn.allow) !== true) {
+                const { path, removes, allow } = group.scaleIn;
+                problems.push(`${path}: ${before} → ${group.members} removes ${removes}; set ${allow}: true to allow it`);
+            }
+            if (!group.stateful || !traits || next.allowReplace === true || before === 0 || group.members === 0) continue;
+            const values = fieldValues(group, next);
+            for (const field of MEMBER_GROUP_FIELDS) {
+                if (!isDestructive(traits.effects[field])) continue;
+                for (const [path, after] of Object.entries(values[field])) {
+                    const was = previousValue(previous, group.name, path);
+                    if (was !== ABSENT && JSON.stringify(was ?? null) !== JSON.stringify(after ?? null))
+                        problems.push(replaces(path, was, after));
+                }
+            }
         }
     }
-    const platform = (previous.replacing.platform as PlatformKind | null) ?? next.platform;
-    for (const { path, on } of rulesOf(next.lab).replacing) {
-        if (on && on !== platform) continue;
-        const before = previous.replacing[path];
-        const after = now.replacing[path];
-        if (path in previous.replacing && before !== after && next.allowReplace !== true) {
-            problems.push(
-                `${path}: ${JSON.stringify(before)} → ${JSON.stringify(after)} would replace stateful resources; set allowReplace: true to allow it`,
-            );
-        }
-    }
-    problems.push(...checkSwitches(previous, next));
-    return problems;
+    problems.push(...(lab.transitionProblems?.(previousMemory(previous), next as never) ?? []));
+    return [...new Set(problems)];
 }

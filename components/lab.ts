@@ -1,9 +1,10 @@
 /**
- * Composes a lab from a parsed stack config: the platform, then the lab's own builder, found in
- * the registry of labs (labs/index.ts).
+ * Composes a lab from a parsed stack config: the platform, the lab's own builder (found in the
+ * registry of labs, labs/index.ts), then its monitoring bundle on Prometheus and Grafana.
  */
 import type { StackConfig } from "./config";
-import type { GuardState } from "./guard";
+import { GuardState, previousMemory } from "./guard";
+import { observe } from "./observability/observe";
 import { createPlatform } from "./platform";
 import { labDefinition } from "../labs";
 import type { LabOutputs } from "../labs/types";
@@ -18,5 +19,8 @@ import type { LabOutputs } from "../labs/types";
 export function buildLab(config: StackConfig, stack: string, previous?: GuardState): LabOutputs {
     const lab = labDefinition(config.lab);
     if (!lab) throw new Error(`lab ${config.lab} is not registered in labs/index.ts`);
-    return { platform: config.platform, ...lab.build(config as never, createPlatform(config, stack), { stack, previous }) };
+    const platform = createPlatform(config, stack);
+    const { outputs, monitoring } = lab.build(config as never, platform, { stack, previous, memory: previousMemory(previous) });
+    // Every lab's monitoring is wired the same way: Prometheus and Grafana as `observability` says.
+    return { platform: config.platform, ...outputs, ...observe(config, platform, monitoring) };
 }

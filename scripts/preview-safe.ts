@@ -34,15 +34,14 @@
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { statefulTypes } from "../components/platform/registry";
 
-/** Resource types whose replacement or deletion loses data. */
-export const STATEFUL_TYPES: readonly string[] = [
-    "kubernetes:core/v1:PersistentVolumeClaim",
-    "kubernetes:core/v1:PersistentVolume",
-    "kubernetes:apps/v1:StatefulSet",
-    "docker:index/volume:Volume",
-    "docker:index/container:Container",
-];
+/**
+ * Resource types whose replacement or deletion loses data: what each platform says holds data
+ * (`PlatformTraits.statefulTypes`, components/platform/docker.ts and kubernetes-traits.ts), the
+ * same knowledge the guard and the test oracle use.
+ */
+export const STATEFUL_TYPES: readonly string[] = Object.keys(statefulTypes()).filter((t) => !t.startsWith("pulumi:providers:"));
 
 /** Step ops that destroy (or, for a replacement, recreate) the underlying resource. */
 export const DESTRUCTIVE_OPS: readonly string[] = ["delete", "replace", "create-replacement", "delete-replaced", "import-replacement"];

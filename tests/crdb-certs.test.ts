@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { parseStackConfig } from "../components/config";
 import { CRDB_MAX_NODES } from "../labs/crdb/certs";
-import { checkTransition, guardState } from "../components/guard";
+import { GuardState, checkTransition, guardState } from "../components/guard";
 import { Graph, evaluate, ofType, stackConfig } from "./support/evaluate";
 import { MaterializedTls, materializeTls, plain } from "./support/tls";
 import { requireTool, run, tempDir } from "./support/tools";
@@ -287,8 +287,14 @@ describe("CockroachDB secure mode: config and guard", () => {
     });
 
     it("treats a guard state recorded before secure mode existed as insecure", () => {
-        const { switches, ...before } = guardState(stackConfig("phase1", { crdb: { secure: false } }));
-        assert.deepEqual(switches, { "crdb.secure": false });
+        // A clusterlabGuard output as the code before secure mode wrote it: counts, replacing, firstPhase.
+        const before: GuardState = {
+            lab: "crdb",
+            counts: { "crdb.nodes": 2, phase: 1 },
+            replacing: { platform: "kubernetes" },
+            firstPhase: 0,
+        };
+        assert.deepEqual(guardState(stackConfig("phase1", { crdb: { secure: false } })).memory?.["crdb.secure"], false);
         assert.match(checkTransition(before, stackConfig("phase1"))[0], /^crdb\.secure: false → true/);
         assert.deepEqual(checkTransition(before, stackConfig("phase1", { crdb: { secure: false } })), []);
     });

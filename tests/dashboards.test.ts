@@ -11,7 +11,11 @@ function dashboardFiles(): string[] {
     const labs = join(ROOT, "labs");
     return readdirSync(labs, { withFileTypes: true })
         .filter((d) => d.isDirectory() && existsSync(join(labs, d.name, "dashboards")))
-        .flatMap((d) => readdirSync(join(labs, d.name, "dashboards")).filter((f) => f.endsWith(".ts")).map((f) => join(labs, d.name, "dashboards", f)));
+        .flatMap((d) =>
+            readdirSync(join(labs, d.name, "dashboards"))
+                .filter((f) => f.endsWith(".ts"))
+                .map((f) => join(labs, d.name, "dashboards", f)),
+        );
 }
 
 /** Every dashboard any lab's dashboard file exports (no hand-kept list). */

@@ -58,6 +58,8 @@ function basesOf(stack: string, file: Record<string, unknown>): { label: string;
 
 describe("the guard refuses exactly what replaces or removes stateful resources", function () {
     this.timeout(600_000);
+    const total = { refused: 0, mutations: 0, bases: 0 };
+    after(() => console.log(`guard refusals: ${total.refused} of ${total.mutations} one-key mutations over ${total.bases} bases`));
     for (const [stack, file] of stackFiles()) {
         for (const { label, raw } of basesOf(stack, file)) {
             it(`${label}: every one-key mutation`, async () => {
@@ -85,6 +87,12 @@ describe("the guard refuses exactly what replaces or removes stateful resources"
                         );
                     }
                 }
+                Object.assign(total, {
+                    refused: total.refused + refused,
+                    mutations: total.mutations + mutations.length,
+                    bases: total.bases + 1,
+                });
+                console.log(`      ${label}: ${refused} of ${mutations.length} refused`);
                 assert.deepEqual(
                     wrong,
                     [],

@@ -31,7 +31,9 @@ describe("URNs of every ready-made stack stay as recorded", function () {
                 const missing = c.urns.filter((u) => !urns.has(u));
                 const added = [...urns].filter((u) => !c.urns.includes(u));
                 if (missing.length || added.length)
-                    wrong.push(`${c.label}: ${missing.length} gone (${missing.slice(0, 3).join(", ")}), ${added.length} new (${added.slice(0, 3).join(", ")})`);
+                    wrong.push(
+                        `${c.label}: ${missing.length} gone (${missing.slice(0, 3).join(", ")}), ${added.length} new (${added.slice(0, 3).join(", ")})`,
+                    );
             }
             assert.deepEqual(wrong, [], `${stack}: ${wrong.length} of ${record.cases.length} cases changed URNs:\n${wrong.join("\n")}`);
         });

@@ -5,16 +5,41 @@
 import { z } from "zod";
 import { promDurationIn } from "./durations";
 import { hostPort, pinnedImage, pinnedTag } from "./primitives";
+import { allPlatforms, platformDefinition } from "../platform/registry";
+import { nearest } from "./errors";
 
 /** Project name: the config namespace (`clusterlab:<key>`) and the Pulumi project. */
 export const PROJECT = "clusterlab";
 
-/** Where the stack runs: `docker` (a laptop's engine) or `kubernetes` (current kube context). */
-export const PlatformKind = z.enum(["docker", "kubernetes"], {
-    error: 'expected "docker" or "kubernetes"',
-});
-/** `docker` or `kubernetes`. */
-export type PlatformKind = z.infer<typeof PlatformKind>;
+/**
+ * Where the stack runs: `docker` (a laptop's engine), `kubernetes` (current kube context), or a
+ * platform a test registered (components/platform/registry.ts). Its `choices` metadata lists
+ * the registered names (tests/support/mutations.ts tries each).
+ */
+export const PlatformKind = z
+    .string({ error: () => platformChoices() })
+    .refine((name) => platformDefinition(name) !== undefined, {
+        error: (issue) => {
+            const guess =
+                typeof issue.input === "string"
+                    ? nearest(
+                          issue.input,
+                          allPlatforms().map((p) => p.name),
+                      )
+                    : undefined;
+            return `${platformChoices()}${guess ? `; did you mean ${JSON.stringify(guess)}?` : ""}`;
+        },
+    })
+    .meta({ choices: () => allPlatforms().map((p) => p.name) });
+
+/** `expected "docker" or "kubernetes"`, from the registry. */
+function platformChoices(): string {
+    return `expected ${allPlatforms()
+        .map((p) => JSON.stringify(p.name))
+        .join(" or ")}`;
+}
+/** A registered platform's name: `docker`, `kubernetes`, or one a test added. */
+export type PlatformKind = string;
 
 /** CPU architecture of the images to pull: `amd64`, or `arm64` for Apple Silicon / OrbStack. */
 export const Arch = z.enum(["amd64", "arm64"], { error: 'expected "amd64" or "arm64"' });

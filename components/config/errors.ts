@@ -18,7 +18,6 @@ export function describe(value: unknown): string {
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-
 /** Edit distance (insertions, deletions, substitutions, adjacent swaps): how far a typo is from a key. */
 export function editDistance(a: string, b: string): number {
     const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);

@@ -29,7 +29,6 @@ export function fieldsOf(schema: z.ZodType): Record<string, z.ZodType> | undefin
     return inner._zod.def.type === "object" ? inner._zod.def.shape : undefined;
 }
 
-
 /** Keys allowed at `path` (the union over `schemas`); undefined when `path` is not an object. */
 export function keysAt(schemas: z.ZodType[], path: PropertyKey[]): string[] | undefined {
     const keys = new Set<string>();
@@ -44,5 +43,3 @@ export function keysAt(schemas: z.ZodType[], path: PropertyKey[]): string[] | un
     }
     return found ? [...keys].sort() : undefined;
 }
-
-

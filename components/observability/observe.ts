@@ -6,8 +6,8 @@ import { ScrapeJob } from "./prometheus-config";
 import { DashboardDefinition } from "../../dashboards/presets";
 import { LabOutputs } from "../../labs/types";
 
-/** What a lab hands to Observability. */
-export interface Observed {
+/** What a lab hands to Observability: its monitoring bundle. */
+export interface MonitoringBundle {
     scrapeJobs: ScrapeJob[];
     dashboards: DashboardDefinition[];
     /** Prometheus rule files: container path → YAML. */
@@ -20,7 +20,11 @@ export interface Observed {
  * `grafana/grafana` at the configured tags (substituted by the stack's `images:`).
  * @returns outputs `prometheusUrl`, `grafanaUrl`, `grafanaAdminPassword` (secret), each only when that service runs.
  */
-export function observe(config: StackConfig, platform: Platform, observed: Observed): LabOutputs {
+export function observe(
+    config: Pick<StackConfig, "observability" | "grafanaAdminPassword">,
+    platform: Platform,
+    observed: MonitoringBundle,
+): LabOutputs {
     const o = config.observability;
     if (!o.enabled) return {};
     const obs = new Observability("observability", {

@@ -22,6 +22,7 @@ import {
     selectorLabels,
     standardLabels,
 } from "./types";
+import { PlatformTraits } from "./effects";
 
 /** Arguments of {@link DockerPlatform}. */
 export interface DockerPlatformArgs {
@@ -272,3 +273,28 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         );
     }
 }
+
+/**
+ * What changing a member group's field does on Docker, and what Docker can do. pulumi-docker's
+ * `Container` replaces the container for a change of image, command, env, uploads or ports (they
+ * are create-only inputs), and every member of a group changes alike, so all are recreated at
+ * once; a `Volume` has no size and no updatable input. Images are pulled per architecture, so
+ * `arch` reaches every member's image.
+ */
+export const DOCKER_TRAITS: PlatformTraits = {
+    effects: {
+        image: "replacesAll",
+        spec: "replacesAll",
+        hostPorts: "replacesAll",
+        volumeSize: "none",
+        namespace: "none",
+        storageClass: "none",
+        cluster: "none",
+    },
+    capabilities: { buildImages: true, sizeVolumes: false },
+    placement: (config) => ({ image: { arch: config.arch } }),
+    statefulTypes: {
+        "docker:index/volume:Volume": /./,
+        "docker:index/container:Container": /./,
+    },
+};

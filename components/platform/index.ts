@@ -1,16 +1,17 @@
 /**
- * Picks the platform a stack runs on. The only place that knows both backends exist.
+ * Builds the platform a stack runs on, from the registry of platforms (./registry.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config";
-import { DockerPlatform } from "./docker";
-import { KubernetesPlatform } from "./kubernetes";
+import { platformDefinition } from "./registry";
 import { Platform } from "./types";
 import { withImageSubstitutions } from "../images";
 
 export * from "./types";
 export { DockerPlatform } from "./docker";
 export { KubernetesPlatform } from "./kubernetes";
+export * from "./effects";
+export * from "./registry";
 
 /**
  * Builds the platform for a parsed stack config.
@@ -24,18 +25,7 @@ export function createPlatform(config: StackConfig, stack: string, opts?: pulumi
 }
 
 function createBackend(config: StackConfig, stack: string, opts?: pulumi.ComponentResourceOptions): Platform {
-    if (config.platform === "docker") {
-        return new DockerPlatform("docker", { lab: config.lab, stack, arch: config.arch }, opts);
-    }
-    return new KubernetesPlatform(
-        "kubernetes",
-        {
-            lab: config.lab,
-            namespace: config.kubernetes.namespace,
-            context: config.kubernetes.context,
-            renderYamlToDirectory: config.kubernetes.renderYamlToDirectory,
-            storageClassName: config.kubernetes.storageClassName,
-        },
-        opts,
-    );
+    const definition = platformDefinition(config.platform);
+    if (!definition) throw new Error(`platform ${config.platform} is not registered (components/platform/registry.ts)`);
+    return definition.create(config, stack, opts);
 }

@@ -41,4 +41,3 @@ export function secretPodParts(mounts: SecretMount[] = []) {
 export function fileKey(path: string): string {
     return path.replace(/^\/+/, "").replace(/[^A-Za-z0-9._-]+/g, "-");
 }
-

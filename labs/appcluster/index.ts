@@ -1,5 +1,4 @@
 /** The bring-your-own-image lab: N nodes of the user's raft service (node 1 bootstraps, the rest join), Prometheus, Grafana. */
-import { ANYWHERE, ReplacingRule } from "../../components/guard-rules";
 import { defineLab } from "../types";
 import { APPCLUSTER_HOST_PORTS, AppClusterLabConfig } from "./config";
 import { buildAppClusterLab } from "./lab";
@@ -10,21 +9,25 @@ export const appclusterLab = defineLab({
     schema: AppClusterLabConfig,
     hostPorts: APPCLUSTER_HOST_PORTS,
     build: buildAppClusterLab,
-    guard: {
-        counts: [{ path: "app.nodes", removes: "nodes holding data", allow: "app.allowScaleIn" }],
-        // Each app node is its own group with its own volume. On Kubernetes only the volume size
-        // replaces them; on Docker every input every node shares recreates all nodes at once.
-        replacing: [
-            ...ANYWHERE,
-            { path: "app.storageGiB", on: "kubernetes" },
-            ...[
-                "arch",
-                "app.image",
-                "app.dataDir",
-                "app.healthPath",
-                ...["nodeId", "nodeName", "httpAddr", "raftAddr", "joinAddr", "dataDir"].map((k) => `app.env.${k}`),
-                ...["api", "kv", "raft"].flatMap((p) => [`app.ports.${p}.containerPort`, `app.ports.${p}.hostPortBase`]),
-            ].map((path): ReplacingRule => ({ path, on: "docker" })),
-        ],
-    },
+    // One group per node on the platforms, one here: the guard compares what every node shares.
+    groups: (c) => [
+        {
+            name: "app",
+            members: c.app.nodes,
+            stateful: true,
+            scaleIn: { path: "app.nodes", removes: "nodes holding data", allow: "app.allowScaleIn" },
+            fields: {
+                image: { "app.image": c.app.image },
+                spec: {
+                    "app.dataDir": c.app.dataDir,
+                    "app.healthPath": c.app.healthPath,
+                    "app.extraEnv": c.app.extraEnv,
+                    ...Object.fromEntries(Object.entries(c.app.env).map(([k, v]) => [`app.env.${k}`, v])),
+                    ...Object.fromEntries(Object.entries(c.app.ports).map(([k, p]) => [`app.ports.${k}.containerPort`, p.containerPort])),
+                },
+                hostPorts: Object.fromEntries(Object.entries(c.app.ports).map(([k, p]) => [`app.ports.${k}.hostPortBase`, p.hostPortBase])),
+                volumeSize: { "app.storageGiB": c.app.storageGiB },
+            },
+        },
+    ],
 });

@@ -4,8 +4,7 @@
  */
 import { AppClusterLabConfig } from "./config";
 import { Platform } from "../../components/platform";
-import { LabOutputs } from "../types";
-import { observe } from "../../components/observability/observe";
+import { LabBuild, LabOutputs } from "../types";
 import { appCluster } from "./dashboards/app-cluster";
 import { AppCluster } from "./app-cluster";
 
@@ -14,7 +13,7 @@ import { AppCluster } from "./app-cluster";
  * @returns outputs: per-node API and KV URLs, the join address, and commands for status,
  *   logs and the fault drill; Prometheus/Grafana URLs when on.
  */
-export function buildAppClusterLab(config: AppClusterLabConfig, platform: Platform): LabOutputs {
+export function buildAppClusterLab(config: AppClusterLabConfig, platform: Platform): LabBuild {
     const cluster = new AppCluster("app", { platform, app: config.app });
     const { nodes } = cluster;
     const outputs: LabOutputs = {
@@ -30,6 +29,5 @@ export function buildAppClusterLab(config: AppClusterLabConfig, platform: Platfo
         ],
         scaleOut: `pulumi config set --path app.nodes ${config.app.nodes + 1} && pulumi up   # adds node ${config.app.nodes + 1}, joining through ${cluster.joinAddress}`,
     };
-    Object.assign(outputs, observe(config, platform, { scrapeJobs: cluster.scrapeJobs, dashboards: [appCluster] }));
-    return outputs;
+    return { outputs, monitoring: { scrapeJobs: cluster.scrapeJobs, dashboards: [appCluster] } };
 }

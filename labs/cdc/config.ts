@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { common } from "../../components/config/common";
+import { canBuildImages } from "../../components/config/checks";
 import { HostPortKey } from "../../components/config/ports";
 import { hostPort, intIn, pinnedImage, pinnedTag, volumeGiB } from "../../components/config/primitives";
 import { YcsbSettings } from "../tikv/config";
@@ -144,9 +145,9 @@ export const CDC_HOST_PORTS: HostPortKey[] = [
     { path: "cdc.hostPort", members: "cdc.members", when: ["cdc.enabled"] },
 ];
 
-/** Kubernetes cannot run an image built on this machine: TiKV-CDC, the workload and go-ycsb need pushed images. */
+/** Where the platform cannot run an image built on this machine (Kubernetes), TiKV-CDC, the workload and go-ycsb need pushed images. */
 export function cdcCrossChecks(config: CdcLabConfig): string[] {
-    if (config.platform !== "kubernetes") return [];
+    if (canBuildImages(config.platform)) return [];
     const needed: [string, boolean, string | undefined][] = [
         ["cdc.image", config.cdc.enabled, config.cdc.image],
         ["workload.image", config.cdc.enabled && config.workload.enabled, config.workload.image],
@@ -154,5 +155,5 @@ export function cdcCrossChecks(config: CdcLabConfig): string[] {
     ];
     return needed
         .filter(([, used, image]) => used && !image)
-        .map(([key]) => `${key}: required on kubernetes (build the Dockerfile under docker/ and push it), got nothing`);
+        .map(([key]) => `${key}: required on ${config.platform} (build the Dockerfile under docker/ and push it), got nothing`);
 }

@@ -1,5 +1,5 @@
 /** The RawKV CDC lab: main and recovery TiKV clusters, TiKV-CDC between them, the correctness workload, go-ycsb. */
-import { ANYWHERE } from "../../components/guard-rules";
+import { ModelGroup } from "../types";
 import { defineLab } from "../types";
 import { CDC_HOST_PORTS, CdcLabConfig, cdcCrossChecks } from "./config";
 import { buildCdcLab } from "./lab";
@@ -11,28 +11,41 @@ export const cdcLab = defineLab({
     hostPorts: CDC_HOST_PORTS,
     crossChecks: cdcCrossChecks,
     build: buildCdcLab,
-    guard: {
-        counts: [
-            { path: "main.tikv.stores", removes: "main-cluster stores holding data", allow: "main.tikv.allowScaleIn" },
+    groups: (c) => [
+        ...(["main", "recovery"] as const).flatMap((role): ModelGroup[] => [
+            {
+                name: `${role}-pd`,
+                members: 1,
+                stateful: true,
+                fields: { image: { version: c.version }, hostPorts: { [`${role}.pd.clientHostPort`]: c[role].pd.clientHostPort } },
+            },
+            {
+                name: `${role}-tikv`,
+                members: c[role].tikv.stores,
+                stateful: true,
+                scaleIn: {
+                    path: `${role}.tikv.stores`,
+                    removes: `${role}-cluster stores holding data`,
+                    allow: `${role}.tikv.allowScaleIn`,
+                },
+                fields: {
+                    image: { version: c.version },
+                    hostPorts: { [`${role}.tikv.statusHostPort`]: c[role].tikv.statusHostPort },
+                    volumeSize: { [`${role}.tikv.storageGiB`]: c[role].tikv.storageGiB },
+                },
+            },
+        ]),
+        {
             // Switching TiKV-CDC off deletes its capture servers (and leaves the changefeed unserved).
-            { path: "cdc.members", removes: "TiKV-CDC capture servers", allow: "allowReplace", when: "cdc.enabled" },
-        ],
-        // Both clusters' members and volumes; the recovery cluster's data must outlive every case switch.
-        replacing: [
-            ...ANYWHERE,
-            { path: "main.tikv.storageGiB", on: "kubernetes" },
-            { path: "recovery.tikv.storageGiB", on: "kubernetes" },
-            // TiKV-CDC's capture servers: every input of theirs recreates them all at once on Docker.
-            { path: "cdc.image", on: "docker" },
-            { path: "cdc.ref", on: "docker", unless: "cdc.image" },
-            { path: "cdc.hostPort", on: "docker" },
-            { path: "cdc.gcTtlSeconds", on: "docker" },
-            { path: "version", on: "docker" },
-            { path: "arch", on: "docker" },
-            { path: "main.pd.clientHostPort", on: "docker" },
-            { path: "main.tikv.statusHostPort", on: "docker" },
-            { path: "recovery.pd.clientHostPort", on: "docker" },
-            { path: "recovery.tikv.statusHostPort", on: "docker" },
-        ],
-    },
+            name: "tikv-cdc",
+            members: c.cdc.enabled ? c.cdc.members : 0,
+            stateful: true,
+            scaleIn: { path: "cdc.members", removes: "TiKV-CDC capture servers", allow: "allowReplace" },
+            fields: {
+                image: { "cdc.image": c.cdc.image ?? null, "cdc.ref": c.cdc.image ? null : c.cdc.ref },
+                spec: { "cdc.gcTtlSeconds": c.cdc.gcTtlSeconds },
+                hostPorts: { "cdc.hostPort": c.cdc.hostPort },
+            },
+        },
+    ],
 });

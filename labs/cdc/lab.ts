@@ -18,8 +18,7 @@ import { Platform } from "../../components/platform";
 import { ScrapeJob } from "../../components/observability/prometheus-config";
 import { TikvCluster } from "../tikv/tikv-cluster";
 import { tikvLoad } from "../tikv/dashboards/tikv-load";
-import { observe } from "../../components/observability/observe";
-import { LabOutputs } from "../types";
+import { LabBuild, LabOutputs } from "../types";
 import { imageSource } from "../../components/images";
 
 /** The two clusters; each role prefixes its groups (`main-pd-0`, `recovery-tikv-0`) and labels its scrape targets `cluster=<role>`. */
@@ -31,7 +30,7 @@ const ROLES = ["main", "recovery"] as const;
  *   changefeed id and sink URI, the case and run id, the command that shows the checker's
  *   verdict, Prometheus/Grafana URLs and the Grafana password (secret).
  */
-export function buildCdcLab(config: CdcLabConfig, platform: Platform): LabOutputs {
+export function buildCdcLab(config: CdcLabConfig, platform: Platform): LabBuild {
     const pdImage = `pingcap/pd:${config.version}`;
     const tikvToml = apiV2TikvToml();
     const clusters = ROLES.map((role) => {
@@ -137,13 +136,12 @@ export function buildCdcLab(config: CdcLabConfig, platform: Platform): LabOutput
         );
         outputs.loadLogs = platform.taskLogsCommand(`go-ycsb-${config.load.mode}`);
     }
-    Object.assign(
+    return {
         outputs,
-        observe(config, platform, {
+        monitoring: {
             scrapeJobs: [...scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs)],
             dashboards: [...new Map([...dashboards, ...loads.flatMap((l) => l.dashboards)].map((d) => [d.uid, d])).values()],
             ruleFiles,
-        }),
-    );
-    return outputs;
+        },
+    };
 }

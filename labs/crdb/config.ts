@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { common } from "../../components/config/common";
+import { canBuildImages } from "../../components/config/checks";
 import { HostPortKey } from "../../components/config/ports";
 import { hostPort, intIn, pinnedImage, pinnedTag, volumeGiB } from "../../components/config/primitives";
 
@@ -98,9 +99,9 @@ export function crdbCrossChecks(config: CrdbLabConfig, userSet: (path: string) =
                 : `phase: phase ${config.phase} sets replication factor ${rf}, which needs crdb.nodes ≥ ${rf} (it is ${config.crdb.nodes}, its default); set crdb.nodes as well, got ${config.phase}`,
         );
     }
-    if (config.platform === "kubernetes" && config.app.enabled && !config.app.image) {
+    if (!canBuildImages(config.platform) && config.app.enabled && !config.app.image) {
         problems.push(
-            "app.image: required on kubernetes (no published sample-app image; build app/Dockerfile and push it, or set app.enabled to false), got nothing",
+            `app.image: required on ${config.platform} (no published sample-app image; build app/Dockerfile and push it, or set app.enabled to false), got nothing`,
         );
     }
     return problems;

@@ -1,5 +1,4 @@
 /** The CockroachDB evolution lab: 1 → 2 → 3 nodes through phases 0..2, the sample app, `cockroach workload`. */
-import { ANYWHERE } from "../../components/guard-rules";
 import { defineLab } from "../types";
 import { CRDB_HOST_PORTS, CrdbLabConfig, crdbCrossChecks } from "./config";
 import { buildCrdbLab } from "./lab";
@@ -11,29 +10,42 @@ export const crdbLab = defineLab({
     hostPorts: CRDB_HOST_PORTS,
     crossChecks: crdbCrossChecks,
     build: buildCrdbLab,
-    guard: {
-        counts: [
-            { path: "crdb.nodes", removes: "nodes holding data", allow: "crdb.allowScaleIn" },
-            { path: "phase", removes: "the later phases' SQL and backup records and leaves their replication factor", allow: "allowReplace" },
-        ],
-        replacing: [
-            ...ANYWHERE,
-            { path: "crdb.storageGiB", on: "kubernetes" },
-            { path: "crdb.version", on: "docker" },
-            { path: "arch", on: "docker" },
-            { path: "crdb.sqlHostPort", on: "docker" },
-            { path: "crdb.httpHostPort", on: "docker" },
-            // New certificates are new uploads: every node container is re-created at once.
-            { path: "crdb.certValidityHours", on: "docker" },
-        ],
-        switches: [
-            {
-                path: "crdb.secure",
-                absent: false,
-                effect: "restarts every node with new flags (--certs-dir instead of --insecure) and every client must switch to TLS and client certificates",
+    groups: (c) => [
+        {
+            name: "crdb",
+            members: c.crdb.nodes,
+            stateful: true,
+            scaleIn: { path: "crdb.nodes", removes: "nodes holding data", allow: "crdb.allowScaleIn" },
+            fields: {
+                image: { "crdb.version": c.crdb.version },
+                // New certificates are new files in every node.
+                spec: { "crdb.certValidityHours": c.crdb.secure ? c.crdb.certValidityHours : null },
+                hostPorts: { "crdb.sqlHostPort": c.crdb.sqlHostPort, "crdb.httpHostPort": c.crdb.httpHostPort },
+                volumeSize: { "crdb.storageGiB": c.crdb.storageGiB },
             },
-        ],
-    },
+        },
+    ],
     // Backups start after the phase the stack was first deployed at.
-    guardExtras: (config, previous) => ({ firstPhase: previous?.firstPhase ?? config.phase }),
+    remember: (c, previous) => ({
+        phase: c.phase,
+        "crdb.secure": c.crdb.secure,
+        firstPhase: typeof previous.firstPhase === "number" ? previous.firstPhase : c.phase,
+    }),
+    transitionProblems: (previous, next) => {
+        if (next.allowReplace) return [];
+        const problems: string[] = [];
+        if (typeof previous.phase === "number" && next.phase < previous.phase) {
+            problems.push(
+                `phase: ${previous.phase} → ${next.phase} removes the later phases' SQL and backup records and leaves their replication factor; set allowReplace: true to allow it`,
+            );
+        }
+        // Deployments recorded before secure mode existed were insecure.
+        const secureBefore = previous["crdb.secure"] ?? false;
+        if (secureBefore !== next.crdb.secure) {
+            problems.push(
+                `crdb.secure: ${secureBefore} → ${next.crdb.secure} restarts every node with new flags (--certs-dir instead of --insecure) and every client must switch to TLS and client certificates; set allowReplace: true to allow it`,
+            );
+        }
+        return problems;
+    },
 });

@@ -19,8 +19,7 @@ import { cockroachWorkloadPlan } from "./cockroach-workload";
 import { LoadGen } from "../../components/load-gen";
 import { SampleApp } from "./sample-app";
 import { Platform } from "../../components/platform";
-import { observe } from "../../components/observability/observe";
-import { LabContext, LabOutputs } from "../types";
+import { LabBuild, LabContext, LabOutputs } from "../types";
 
 /**
  * Builds the CockroachDB lab on `platform`.
@@ -28,7 +27,7 @@ import { LabContext, LabOutputs } from "../types";
  *   Prometheus/Grafana URLs, Grafana password (secret), and `appUrl` (the sample app's live page) when `app.enabled`;
  *   in secure mode also `certificates` (the client certificate Secret per SQL user and where the URLs expect each mounted).
  */
-export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { previous }: LabContext): LabOutputs {
+export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { memory }: LabContext): LabBuild {
     const imageRef = `cockroachdb/cockroach:${config.crdb.version}`;
     const hosts = crdbHosts(platform);
     const certs = config.crdb.secure ? crdbCertificates(config, platform) : undefined;
@@ -36,7 +35,7 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { previo
         platform,
         image: platform.image(imageRef),
         phase: config.phase,
-        firstPhase: previous?.firstPhase ?? config.phase,
+        firstPhase: typeof memory.firstPhase === "number" ? memory.firstPhase : config.phase,
         certs,
     });
     const crdb = new CrdbCluster("crdb", {
@@ -101,14 +100,13 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { previo
         apps.push(app);
         outputs.appUrl = app.url;
     }
-    Object.assign(
+    return {
         outputs,
-        observe(config, platform, {
+        monitoring: {
             scrapeJobs: [...crdb.scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs), ...apps.flatMap((a) => a.scrapeJobs)],
             dashboards: [...crdb.dashboards, ...loads.flatMap((l) => l.dashboards), ...apps.flatMap((a) => a.dashboards)],
-        }),
-    );
-    return outputs;
+        },
+    };
 }
 
 /**

@@ -30,7 +30,8 @@ export const SAMPLE_APP_CONTEXT = "app";
 
 /** The app's version (`app/package.json`), the tag of a locally built image. */
 export function sampleAppVersion(): string {
-    return (JSON.parse(readFileSync(join(__dirname, "..", "..", SAMPLE_APP_CONTEXT, "package.json"), "utf8")) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(__dirname, "..", "..", SAMPLE_APP_CONTEXT, "package.json"), "utf8")) as { version: string })
+        .version;
 }
 
 /** Arguments of {@link SampleApp}. */
@@ -90,7 +91,11 @@ export class SampleApp extends pulumi.ComponentResource {
     constructor(name: string, args: SampleAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusterlab:index:SampleApp", name, {}, opts);
         const { platform } = args;
-        const image = resolveImage(platform, imageSource(args.image, { name: SAMPLE_APP, context: SAMPLE_APP_CONTEXT, tag: sampleAppVersion() }), this);
+        const image = resolveImage(
+            platform,
+            imageSource(args.image, { name: SAMPLE_APP, context: SAMPLE_APP_CONTEXT, tag: sampleAppVersion() }),
+            this,
+        );
         const group = platform.deployGroup(
             {
                 name: SAMPLE_APP,

@@ -1,5 +1,5 @@
 /** The etcd metrics lab: members, fault scenarios with failpoints, the etcd benchmark. */
-import { ANYWHERE } from "../../components/guard-rules";
+import { replacedBy } from "../../components/guard-words";
 import { defineLab } from "../types";
 import { ETCD_HOST_PORTS, EtcdLabConfig, etcdCrossChecks } from "./config";
 import { buildEtcdLab } from "./lab";
@@ -11,22 +11,29 @@ export const etcdLab = defineLab({
     hostPorts: ETCD_HOST_PORTS,
     crossChecks: etcdCrossChecks,
     build: buildEtcdLab,
-    guard: {
-        counts: [],
-        // etcd members all bootstrap from one --initial-cluster; another count rewrites every member
-        // (scale-out needs `etcdctl member add` first, which this lab does not automate).
-        replacing: [
-            ...ANYWHERE,
-            { path: "etcd.storageGiB", on: "kubernetes" },
-            { path: "etcd.members" },
-            // A failpoint build replaces the official image, version and all.
-            { path: "etcd.version", on: "docker", unless: "etcd.failpointImage" },
-            { path: "etcd.failpointImage", on: "docker" },
-            // GOFAIL_HTTP in every member's env, set only with a failpoint build.
-            { path: "etcd.failpointPort", on: "docker", when: "etcd.failpointImage" },
-            { path: "etcd.quotaBackendBytes", on: "docker" },
-            { path: "etcd.clientHostPort", on: "docker" },
-            { path: "arch", on: "docker" },
-        ],
-    },
+    groups: (c) => [
+        {
+            name: "etcd",
+            members: c.etcd.members,
+            stateful: true,
+            fields: {
+                // A failpoint build replaces the official image, version and all.
+                image: {
+                    "etcd.version": c.etcd.failpointImage ? null : c.etcd.version,
+                    "etcd.failpointImage": c.etcd.failpointImage ?? null,
+                },
+                // GOFAIL_HTTP is in every member's env only with a failpoint build.
+                spec: {
+                    "etcd.failpointPort": c.etcd.failpointImage ? c.etcd.failpointPort : null,
+                    "etcd.quotaBackendBytes": c.etcd.quotaBackendBytes,
+                },
+                hostPorts: { "etcd.clientHostPort": c.etcd.clientHostPort },
+                volumeSize: { "etcd.storageGiB": c.etcd.storageGiB },
+            },
+        },
+    ],
+    remember: (c) => ({ "etcd.members": c.etcd.members }),
+    // Every member bootstraps from one --initial-cluster; scale-out needs `etcdctl member add` first,
+    // which this lab does not automate, so another count rewrites every member.
+    transitionProblems: (previous, next) => replacedBy(previous, next, "etcd.members", "rewrites every member's --initial-cluster"),
 });

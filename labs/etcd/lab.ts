@@ -9,8 +9,7 @@ import { etcdBenchmarkPlan } from "./etcd-benchmark";
 import { LoadGen } from "../../components/load-gen";
 import { Platform, contentHash } from "../../components/platform";
 import { etcdAlertRules } from "./alerts";
-import { observe } from "../../components/observability/observe";
-import { LabContext, LabOutputs } from "../types";
+import { LabBuild, LabContext, LabOutputs } from "../types";
 
 /**
  * A digest of what shapes every member: the cluster arguments and the flags they render. Any
@@ -27,7 +26,7 @@ export function memberRevision(args: Omit<EtcdClusterArgs, "platform">): string 
  * Builds the etcd lab on `platform`.
  * @returns outputs: client endpoints, scenario, Prometheus/Grafana URLs, Grafana password (secret).
  */
-export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack }: LabContext): LabOutputs {
+export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack }: LabContext): LabBuild {
     const image = config.etcd.failpointImage ?? `gcr.io/etcd-development/etcd:${config.etcd.version}`;
     const memberArgs = {
         members: config.etcd.members,
@@ -61,13 +60,12 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack 
         );
     }
     scenario.underLoad(loads);
-    Object.assign(
+    return {
         outputs,
-        observe(config, platform, {
+        monitoring: {
             scrapeJobs: [...etcd.scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs)],
             dashboards: [...etcd.dashboards, ...loads.flatMap((l) => l.dashboards)],
             ruleFiles: { "/etc/prometheus/rules/etcd.yml": etcdAlertRules() },
-        }),
-    );
-    return outputs;
+        },
+    };
 }

@@ -43,7 +43,12 @@ export function goYcsbPlan(load: TikvLabConfig["load"], pdEndpoints: string, opt
     return {
         name: `go-ycsb-${load.mode}`,
         mode: "once",
-        image: imageSource(load.image, { name: "go-ycsb", context: "docker/go-ycsb", tag: load.goYcsbRef, buildArgs: { GO_YCSB_REF: load.goYcsbRef } }),
+        image: imageSource(load.image, {
+            name: "go-ycsb",
+            context: "docker/go-ycsb",
+            tag: load.goYcsbRef,
+            buildArgs: { GO_YCSB_REF: load.goYcsbRef },
+        }),
         command: ["/bin/sh", "-c"],
         args: [goYcsbCommands(load, pdEndpoints, options).join(" && ")],
         dashboards: [tikvLoad],

@@ -1,5 +1,5 @@
 /** The TiKV lab: 3 PD + 3 TiKV by default, Prometheus, Grafana, go-ycsb. */
-import { ANYWHERE } from "../../components/guard-rules";
+import { replacedBy } from "../../components/guard-words";
 import { defineLab } from "../types";
 import { TIKV_HOST_PORTS, TikvLabConfig, tikvCrossChecks } from "./config";
 import { buildTikvLab } from "./lab";
@@ -11,21 +11,29 @@ export const tikvLab = defineLab({
     hostPorts: TIKV_HOST_PORTS,
     crossChecks: tikvCrossChecks,
     build: buildTikvLab,
-    guard: {
-        counts: [
-            { path: "pd.members", removes: "PD members holding data", allow: "pd.allowScaleIn" },
-            { path: "tikv.stores", removes: "stores holding data", allow: "tikv.allowScaleIn" },
-        ],
-        replacing: [
-            ...ANYWHERE,
-            { path: "pd.bootstrapMembers" },
-            { path: "tikv.storageGiB", on: "kubernetes" },
-            { path: "version", on: "docker" },
-            { path: "arch", on: "docker" },
-            { path: "pd.clientHostPort", on: "docker" },
-            { path: "tikv.statusHostPort", on: "docker" },
-            { path: "tikv.memoryLimitMiB", on: "docker" },
-            { path: "tikv.blockCacheMiB", on: "docker" },
-        ],
-    },
+    groups: (c) => [
+        {
+            name: "pd",
+            members: c.pd.members,
+            stateful: true,
+            scaleIn: { path: "pd.members", removes: "PD members holding data", allow: "pd.allowScaleIn" },
+            fields: { image: { version: c.version }, hostPorts: { "pd.clientHostPort": c.pd.clientHostPort } },
+        },
+        {
+            name: "tikv",
+            members: c.tikv.stores,
+            stateful: true,
+            scaleIn: { path: "tikv.stores", removes: "stores holding data", allow: "tikv.allowScaleIn" },
+            fields: {
+                image: { version: c.version },
+                spec: { "tikv.memoryLimitMiB": c.tikv.memoryLimitMiB ?? null, "tikv.blockCacheMiB": c.tikv.blockCacheMiB ?? null },
+                hostPorts: { "tikv.statusHostPort": c.tikv.statusHostPort },
+                volumeSize: { "tikv.storageGiB": c.tikv.storageGiB },
+            },
+        },
+    ],
+    remember: (c) => ({ "pd.bootstrapMembers": c.pd.bootstrapMembers }),
+    // The bootstrap members are every PD member's --initial-cluster: another count re-bootstraps them all.
+    transitionProblems: (previous, next) =>
+        replacedBy(previous, next, "pd.bootstrapMembers", "re-bootstraps every PD member (--initial-cluster)"),
 });

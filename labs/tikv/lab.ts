@@ -8,15 +8,14 @@ import { LoadGen } from "../../components/load-gen";
 import { PdCluster } from "./pd-cluster";
 import { Platform } from "../../components/platform";
 import { TikvCluster } from "./tikv-cluster";
-import { observe } from "../../components/observability/observe";
-import { LabOutputs } from "../types";
+import { LabBuild, LabOutputs } from "../types";
 
 /**
  * Builds the TiKV lab on `platform`.
  * @returns outputs: PD client URLs and endpoints, TiKV store addresses and status URLs,
  *   Prometheus/Grafana URLs and the Grafana admin password (secret).
  */
-export function buildTikvLab(config: TikvLabConfig, platform: Platform): LabOutputs {
+export function buildTikvLab(config: TikvLabConfig, platform: Platform): LabBuild {
     const pd = new PdCluster("pd", {
         platform,
         members: config.pd.members,
@@ -46,12 +45,11 @@ export function buildTikvLab(config: TikvLabConfig, platform: Platform): LabOutp
         loads.push(new LoadGen("go-ycsb", { platform, plan: goYcsbPlan(config.load, pd.endpoints), dependsOn: tikv.ready }));
         outputs.loadLogs = platform.taskLogsCommand(`go-ycsb-${config.load.mode}`);
     }
-    Object.assign(
+    return {
         outputs,
-        observe(config, platform, {
+        monitoring: {
             scrapeJobs: [...pd.scrapeJobs, ...tikv.scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs)],
             dashboards: [...pd.dashboards, ...tikv.dashboards, ...loads.flatMap((l) => l.dashboards)],
-        }),
-    );
-    return outputs;
+        },
+    };
 }

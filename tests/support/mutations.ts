@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { StackConfig, fieldsOf, unwrap, valueAt } from "../../components/config";
+import { statefulTypes } from "../../components/platform/registry";
 import { labDefinition } from "../../labs";
 import { Graph } from "./evaluate";
 import { changedPaths } from "./phase-diff";
@@ -53,8 +54,12 @@ function candidates(schema: z.ZodType, current: unknown): unknown[] {
             const n = inner as z.ZodNumber;
             return [n.minValue, n.maxValue].filter((v): v is number => Number.isFinite(v) && v !== current);
         }
-        case "string":
+        case "string": {
+            // A string whose schema lists its choices (the registered platforms).
+            const choices = (z.globalRegistry.get(inner) as { choices?: () => string[] } | undefined)?.choices;
+            if (choices) return choices().filter((v) => v !== current);
             return [...(typeof current === "string" ? [`${current}1`, `${current}.1`] : []), ...SAMPLE_STRINGS];
+        }
         default:
             return [];
     }
@@ -107,24 +112,14 @@ export function withValue(raw: Record<string, unknown>, path: string, value: unk
 // ---- the oracle ---------------------------------------------------------------------------------
 
 /**
- * Input paths whose change makes the provider replace the resource, per type. pulumi-kubernetes
- * replaces a StatefulSet when a field the API server refuses to update changes (Kubernetes API:
- * "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template',
- * 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
- * kubernetes `pkg/apis/apps/validation/validation.go`), and any resource whose name or namespace
- * changes. A Docker volume has no updatable input (pulumi-docker `Volume`: every input forces a
- * new volume).
+ * Input paths whose change makes the provider replace the resource, per type: what each platform
+ * says (`PlatformTraits.statefulTypes`; e.g. the Kubernetes API refuses to update a StatefulSet's
+ * spec beyond replicas, ordinals, template, updateStrategy, persistentVolumeClaimRetentionPolicy
+ * and minReadySeconds; a Docker volume has no updatable input), the knowledge the guard uses too.
+ * A Docker container is judged by its group below (one container recreated alone keeps quorum).
  */
-const REPLACE_FORCING: Record<string, RegExp> = {
-    "kubernetes:apps/v1:StatefulSet":
-        /^(metadata\.(name|namespace)|spec\.(?!replicas\b|ordinals\b|template\b|updateStrategy\b|persistentVolumeClaimRetentionPolicy\b|minReadySeconds\b))/,
-    "kubernetes:core/v1:PersistentVolumeClaim": /^(metadata\.(name|namespace)|spec\.(?!resources\.requests\.storage))/,
-    "kubernetes:core/v1:Namespace": /^metadata\.name$/,
-    // A provider pointed at another cluster or another output (pulumi-kubernetes `Provider`: a
-    // change of cluster identity or of renderYamlToDirectory replaces every resource it manages).
-    "pulumi:providers:kubernetes": /^(context|kubeconfig|cluster|renderYamlToDirectory)$/,
-    "docker:index/volume:Volume": /./,
-};
+const CONTAINER = "docker:index/container:Container";
+const REPLACE_FORCING: Record<string, RegExp> = Object.fromEntries(Object.entries(statefulTypes()).filter(([type]) => type !== CONTAINER));
 
 /**
  * Monitoring (Prometheus, Grafana) holds no lab data: its containers are recreated on retained
@@ -156,9 +151,7 @@ export function statefulChanges(before: Graph, after: Graph): string[] {
     for (const [key, old] of before.resources) {
         const cur = after.resources.get(key);
         const isDataContainer =
-            old.type === "docker:index/container:Container" &&
-            (old.inputs.volumes ?? []).length > 0 &&
-            !MONITORING.has(componentOf(old.inputs) ?? "");
+            old.type === CONTAINER && (old.inputs.volumes ?? []).length > 0 && !MONITORING.has(componentOf(old.inputs) ?? "");
         const stateful = isDataContainer || (old.type in REPLACE_FORCING && !MONITORING_NAME.test(old.name));
         if (!stateful) continue;
         if (!cur) {
