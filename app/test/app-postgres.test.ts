@@ -14,7 +14,7 @@ import { freePort, waitFor } from "../../tests/support/processes";
 import { TestPostgres, startLabPostgres } from "../../tests/support/postgres";
 import { LOGIN_SQL, SEARCH_SQL } from "../src/db";
 import { SampleApp } from "../src/server";
-import { metricsText, relay, sample, startApp, testConfig } from "./support";
+import { CONTROL_HEADERS, metricsText, relay, sample, startApp, testConfig } from "./support";
 
 describe("sample app on a real PostgreSQL", function () {
     this.timeout(120_000);
@@ -28,7 +28,7 @@ describe("sample app on a real PostgreSQL", function () {
         return r.stdout.trim();
     };
     const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-        fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+        fetch(url, { method: "POST", headers: { ...CONTROL_HEADERS, ...headers }, body: JSON.stringify(body) });
 
     before(async () => {
         pg = await startLabPostgres("app-pg", { tlsUser: "tlswriter" });
