@@ -44,7 +44,7 @@ describe("sample app live page in headless Chromium", function () {
     before(async function () {
         if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run installs it)`);
         pg = await startLabPostgres("app-page-pg");
-        ({ app, base } = await startApp(testConfig(pg.url("postgres"), pg.url("reader"))));
+        ({ app, base } = await startApp(testConfig(pg.url("writer"), pg.url("reader"))));
         profile = mkdtempSync(join(tmpdir(), "chromium-profile-"));
         // A persistent context on a fresh directory is how playwright takes a --user-data-dir.
         browser = await chromium.launchPersistentContext(profile, {
