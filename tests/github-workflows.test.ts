@@ -59,4 +59,26 @@ describe("GitHub Actions workflows", () => {
         assert.ok(steps.some((s) => s.run?.includes("npm run preview:safe")));
         assert.match(wf.jobs.stacks.steps[1].run, /Pulumi\.\*\.yaml/);
     });
+
+    it("runs on the Node.js major package.json's engines asks for (>= 22), as .ci/run does", () => {
+        const engines = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { engines: { node: string } }).engines.node;
+        const major = Number(/^>=\s*(\d+)/.exec(engines)?.[1]);
+        assert.equal(major, 22, engines);
+        for (const file of readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f))) {
+            const wf = parse(readFileSync(join(WORKFLOWS, file), "utf8"));
+            const setups = Object.values(wf.jobs as Record<string, { steps: { uses?: string; with?: { "node-version"?: unknown } }[] }>)
+                .flatMap((j) => j.steps)
+                .filter((s) => s.uses?.startsWith("actions/setup-node@"));
+            for (const s of setups)
+                assert.ok(Number(s.with?.["node-version"]) >= major, `${file}: node-version ${s.with?.["node-version"]}`);
+        }
+        const ci = readFileSync(join(ROOT, ".ci", "run"), "utf8");
+        const pinned = /^NODE_VERSION=(\d+)\.\d+\.\d+$/m.exec(ci);
+        assert.ok(pinned && Number(pinned[1]) >= major, "`.ci/run` pins NODE_VERSION at >= 22");
+        // Installed before any tier runs, and first on PATH.
+        assert.ok(
+            ci.indexOf('export PATH="$PWD/.tools/node/bin:$PATH"') < ci.indexOf("run_tier "),
+            "Node 22 first on PATH before the tiers",
+        );
+    });
 });
