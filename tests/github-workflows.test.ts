@@ -17,7 +17,7 @@ function actionlint(): string {
     const bin = process.env.ACTIONLINT ?? join(ROOT, ".tools", "bin", "actionlint");
     if (!existsSync(bin)) {
         throw new Error(
-            `actionlint not found at ${bin}: GOBIN=$PWD/.tools/bin go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.7 (.ci/run builds it)`,
+            `actionlint not found at ${bin}: GOBIN=$PWD/.tools/bin go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.7 (npm run setup:test or .ci/run builds it)`,
         );
     }
     return bin;
