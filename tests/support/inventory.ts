@@ -1,8 +1,8 @@
 /**
  * What an evaluated stack registers, in the terms the diagrams use (docs/diagrams/README.md):
- * members, entry Services, tasks and Grafana dashboards. Read from the registered resources'
- * inputs only (types, names, labels, replicas, rendered files), so it holds wherever the
- * components live.
+ * members, entry Services, tasks and Grafana dashboards, by the names Kubernetes or Docker know
+ * them by. Read from the registered resources' inputs only (types, names, labels, replicas,
+ * rendered files), so it holds wherever the components live.
  */
 import { Graph, ofType, renderedFiles } from "./evaluate";
 
@@ -11,8 +11,8 @@ export interface Inventory {
     /** Member names: `<StatefulSet>-<ordinal>` on Kubernetes, containers labelled `clusterlab.member` on Docker. */
     members: string[];
     /**
-     * Kubernetes Services a user or client connects to: every Service but the platform's
-     * per-group `<group>-peer` (headless, member DNS) and `<group>-client` ones. Empty on Docker.
+     * Kubernetes Services a user or client connects to, by `metadata.name`: every Service but the
+     * platform's per-group ones (Service `<group>` and the headless `<group>-peer`). Empty on Docker.
      */
     services: string[];
     /** Jobs, Deployments, Docker containers labelled `clusterlab.task`, and Docker image builds. */
@@ -22,6 +22,9 @@ export interface Inventory {
 }
 
 const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
+
+/** The name Kubernetes knows an object by (`metadata.name`; Pulumi's resource name when unset). */
+const k8sName = (r: { name: string; inputs: Record<string, any> }): string => r.inputs.metadata?.name ?? r.name;
 const CONTAINER = "docker:index/container:Container";
 
 /** The inventory of an evaluated graph. */
@@ -29,15 +32,19 @@ export function inventory(graph: Graph): Inventory {
     const label = (c: { inputs: Record<string, any> }, key: string): string | undefined =>
         (c.inputs.labels as { label: string; value: string }[] | undefined)?.find((l) => l.label === key)?.value;
     const members = [
-        ...ofType(graph, STATEFUL_SET).flatMap((s) => Array.from({ length: s.inputs.spec.replicas as number }, (_, i) => `${s.name}-${i}`)),
+        ...ofType(graph, STATEFUL_SET).flatMap((s) =>
+            Array.from({ length: s.inputs.spec.replicas as number }, (_, i) => `${k8sName(s)}-${i}`),
+        ),
         ...ofType(graph, CONTAINER).flatMap((c) => label(c, "clusterlab.member") ?? []),
     ];
+    // The platform registers two Services per group, as resources `<group>-client` (Service
+    // `<group>`) and `<group>-peer` (headless); the rest are the lab's own entrypoints.
     const services = ofType(graph, "kubernetes:core/v1:Service")
-        .map((s) => s.name)
-        .filter((n) => !/-(peer|client)$/.test(n));
+        .filter((s) => !/-(peer|client)$/.test(s.name))
+        .map(k8sName);
     const tasks = [
-        ...ofType(graph, "kubernetes:batch/v1:Job").map((j) => j.name),
-        ...ofType(graph, "kubernetes:apps/v1:Deployment").map((d) => d.name),
+        ...ofType(graph, "kubernetes:batch/v1:Job").map(k8sName),
+        ...ofType(graph, "kubernetes:apps/v1:Deployment").map(k8sName),
         ...ofType(graph, CONTAINER).flatMap((c) => label(c, "clusterlab.task") ?? []),
         ...ofType(graph, "docker:index/image:Image").map((i) => i.name),
     ];
