@@ -8,12 +8,13 @@
 import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { GuardState } from "../components/guard";
 import { Graph, ROOT, evaluate, keyOf, ofType, runProgram, stackConfig, stackFiles, waitsFor } from "./support/evaluate";
 import { Inventory, inventory } from "./support/inventory";
 import { Binding, Flowchart, MermaidBlock, bindingOf, chain, mermaidBlocks, namePattern, namesOf, parseFlowchart } from "./support/mermaid";
 
 const STACK = "docs-demo";
+/** The last deployment's guard state, as `runProgram` takes it (its type, without importing where the guard lives). */
+type GuardState = NonNullable<Parameters<typeof runProgram>[2]>;
 const blocks = mermaidBlocks(ROOT, "docs");
 /** Parsed lazily, inside the tests: a diagram that does not parse fails its own test, not the whole run. */
 const charts = () => blocks.map((b) => ({ block: b, chart: parseFlowchart(b) }));
