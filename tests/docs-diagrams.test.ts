@@ -206,6 +206,27 @@ describe("docs diagrams: what they name is what the program registers", () => {
         });
     }
 
+    it("reads the convention strictly: unquoted or unknown syntax fails with its line", () => {
+        const block = (source: string) => ({ file: "x.md", line: 10, source });
+        const head = "---\ntitle: t\n---\n%% clusterlab stack=phase0\nflowchart LR\n";
+        const chart = parseFlowchart(block(`${head}    m_a[("crdb-0<br/>PVC")] -->|x| s_b[["crdb-writer"]]\n    t_c["sql-01-bootstrap"]`));
+        assert.deepEqual(
+            [...chart.nodes.values()].map((n) => [n.kind, n.name]),
+            [
+                ["member", "crdb-0"],
+                ["service", "crdb-writer"],
+                ["task", "sql-01-bootstrap"],
+            ],
+        );
+        assert.deepEqual(chart.edges, [{ from: "m_a", to: "s_b" }]);
+        assert.equal(chart.title, "t");
+        assert.throws(() => parseFlowchart(block(`${head}    m_a[crdb-0]`)), /^Error: x\.md:16: cannot read "m_a\[crdb-0\]"/);
+        assert.throws(() => parseFlowchart(block(`${head}    m_a["crdb-0"] --> m_z`)), /edge names m_z/);
+        assert.throws(() => parseFlowchart(block("flowchart LR\n    a --> b")), /expected one "%% clusterlab …" line, found 0/);
+        assert.ok(namePattern("rawkv-check-{run}").test("rawkv-check-before-none-s1-3dca7da7"));
+        assert.ok(!namePattern("sql-01-bootstrap").test("sql-01-bootstrap-extra"));
+    });
+
     it("links every diagram file from the README", () => {
         const readme = readFileSync(join(ROOT, "README.md"), "utf8");
         for (const file of new Set(blocks.map((b) => b.file))) assert.ok(readme.includes(`](${file})`), `README.md does not link ${file}`);

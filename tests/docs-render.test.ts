@@ -34,13 +34,14 @@ describe("docs diagrams render with mermaid-cli in the system Chromium", functio
             // Every node label made it into the picture (first line of each quoted label).
             for (const label of block.source.matchAll(/"([^"<]+)(?:<br\/>[^"]*)?"/g)) {
                 const text = label[1].trim().replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-                if (text && !/^title:/.test(text)) assert.ok(svg.includes(text), `${block.file}:${block.line}: "${text}" is not in the SVG`);
+                if (text && !/^title:/.test(text))
+                    assert.ok(svg.includes(text), `${block.file}:${block.line}: "${text}" is not in the SVG`);
             }
         });
     }
 
     it("reports a broken diagram with Mermaid's message and where it is", async () => {
-        const broken = { file: "docs/broken.md", line: 7, source: "flowchart LR\n    a[\"open --> \n" };
+        const broken = { file: "docs/broken.md", line: 7, source: 'flowchart LR\n    a["open --> \n' };
         await assert.rejects(renderer!.render(broken, "svg"), /^Error: docs\/broken\.md:7: /);
     });
 });

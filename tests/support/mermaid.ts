@@ -121,7 +121,8 @@ export function parseFlowchart(block: MermaidBlock): Flowchart {
     const edges: { from: string; to: string }[] = [];
     const subgraphs = new Map<string, string[]>();
     const open: string[] = [];
-    const lines = block.source.replace(/^---\n[\s\S]*?\n---\n/, "").split("\n");
+    // Frontmatter lines are blanked, not removed, so messages keep the block's line numbers.
+    const lines = block.source.replace(/^---\n[\s\S]*?\n---\n/, (front) => "\n".repeat(front.split("\n").length - 1)).split("\n");
     lines.forEach((raw, n) => {
         const line = raw.trim();
         if (
