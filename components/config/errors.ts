@@ -12,6 +12,7 @@ export class ConfigError extends Error {
     }
 }
 
+/** A value as an error line shows it: JSON, cut to 80 characters; `nothing` when absent. */
 export function describe(value: unknown): string {
     if (value === undefined) return "nothing";
     const text = JSON.stringify(value);
