@@ -63,21 +63,39 @@ export class EventLog {
         }
     };
 
-    /** The steps as a `pulumi preview --json` document (`{ steps, changeSummary }`), for preview-safe. */
+    /**
+     * The steps as a `pulumi preview --json` document (`{ steps, changeSummary }`), for
+     * preview-safe: a replacement as its one `replace` step, as `pulumi preview --json` shows it
+     * without `--show-replacement-steps`.
+     */
     digest(): { steps: RecordedStep[]; changeSummary: Record<string, number> } {
-        return { steps: this.steps, changeSummary: this.summary ?? {} };
+        const parts = new Set(this.steps.filter((s) => s.op === "replace").map((s) => s.urn));
+        const steps = this.steps.filter((s) => !((s.op === "create-replacement" || s.op === "delete-replaced") && parts.has(s.urn)));
+        return { steps, changeSummary: this.summary ?? {} };
     }
 
-    /** Count per op of the steps that change something (`same` and `read` left out). */
+    /**
+     * The steps that change something, a replacement counted once: the engine announces a
+     * `replace` together with its `create-replacement` and `delete-replaced` parts
+     * (pulumi/pulumi `pkg/resource/deploy/step_generator.go`); `same` and `read` left out.
+     */
+    changing(): RecordedStep[] {
+        const replaced = new Set(this.steps.filter((s) => s.op === "replace").map((s) => s.urn));
+        return this.steps.filter(
+            (s) => s.op !== "same" && s.op !== "read" && !((s.op === "create-replacement" || s.op === "delete-replaced") && replaced.has(s.urn)),
+        );
+    }
+
+    /** Count per op of {@link changing}. */
     changes(): Record<string, number> {
         const out: Record<string, number> = {};
-        for (const s of this.steps) if (s.op !== "same" && s.op !== "read") out[s.op] = (out[s.op] ?? 0) + 1;
+        for (const s of this.changing()) out[s.op] = (out[s.op] ?? 0) + 1;
         return out;
     }
 
-    /** Steps whose op destroys or re-creates what it touches (preview-safe's DESTRUCTIVE_OPS). */
+    /** Steps of {@link changing} whose op destroys or re-creates what it touches (preview-safe's DESTRUCTIVE_OPS). */
     destructive(): RecordedStep[] {
-        return this.steps.filter((s) => DESTRUCTIVE_OPS.includes(s.op));
+        return this.changing().filter((s) => DESTRUCTIVE_OPS.includes(s.op));
     }
 
     /** Error diagnostics' messages. */

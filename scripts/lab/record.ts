@@ -48,7 +48,7 @@ export function engineRecord(step: string, result: StepResult, log: EventLog, wa
 
 /** The message of a failed Automation API call without the CLI's full stdout (kept short for a table). */
 export function errorLines(err: unknown, log?: EventLog): string[] {
-    const fromEngine = log?.errors() ?? [];
+    const fromEngine = [...new Set(log?.errors() ?? [])];
     if (fromEngine.length) return fromEngine;
     const text = err instanceof Error ? err.message : String(err);
     const stderr = /stderr: ([\s\S]*?)(\n\s*err\?:|$)/.exec(text)?.[1] ?? text;

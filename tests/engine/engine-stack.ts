@@ -125,9 +125,10 @@ export class EngineStack {
             const kept = before ? Object.entries(before.uids).filter(([ref, uid]) => run.api.uids[ref] === uid).length : 0;
             const recreated = before ? Object.entries(before.uids).filter(([ref, uid]) => run.api.uids[ref] && run.api.uids[ref] !== uid) : [];
             const jobs = Object.values(run.api.jobs);
+            const rerun = before ? Object.entries(before.jobs).filter(([n, j]) => run.api.jobs[n] && run.api.jobs[n].uid !== j.uid).length : 0;
             const server = [
                 `sts ${Object.entries(run.api.ready).map(([n, r]) => `${n} ${r}`).join(", ") || "none"}`,
-                `Jobs ${jobs.filter((j) => j.complete).length}/${jobs.length} complete`,
+                `Jobs ${jobs.filter((j) => j.complete).length}/${jobs.length} complete${rerun ? `, ${rerun} RE-RUN (new uid)` : ""}`,
                 before ? `${kept} sts/PVC uids kept${recreated.length ? `, RE-CREATED ${recreated.map(([r]) => r).join(" ")}` : ""}` : `${Object.keys(run.api.uids).length} sts/PVC`,
             ].join("; ");
             for (const r of run.result.records) {
