@@ -22,8 +22,10 @@ import { PROJECT_DIR, openStack } from "../lab/workspace";
 import { benchLoaders } from "./loaders";
 
 const PASSWORD = "bench-engine-password";
-const PROGRAM_NS = "bench-program";
-const FLOOR_NS = "bench-floor";
+/** Namespaces of this run (a reused kube-local keeps earlier runs' objects, owned by other field managers). */
+const RUN_ID = Math.random().toString(36).slice(2, 8);
+const PROGRAM_NS = `bench-${RUN_ID}-program`;
+const FLOOR_NS = `bench-${RUN_ID}-floor`;
 /** Phase stacks, with what the engine here needs (no tls provider: insecure). */
 const PHASES: [string, Record<string, unknown>][] = [0, 1, 2].map((n) => [
     `phase${n}`,
@@ -41,19 +43,47 @@ function benchStack(scratch: string, name: string, projectFile: string, programP
         PULUMI_HOME: join(workDir, "pulumi-home"),
         PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
     };
-    return { workDir, open: () => openStack({ stack: name, workDir, programPath, env }) };
+    return { workDir, env, open: (extra: Record<string, string> = {}) => openStack({ stack: name, workDir, programPath, env: { ...env, ...extra } }) };
 }
 
-/** preview, up, no-op preview, no-op up of one stack, in engine ms. */
-async function cycle(open: () => ReturnType<typeof openStack>) {
+/**
+ * The engine writes the whole state file after every step by default; with
+ * `PULUMI_SKIP_CHECKPOINTS=true` (experimental, so with `PULUMI_EXPERIMENTAL=true`) it writes it
+ * once at the end (https://www.pulumi.com/docs/iac/cli/environment-variables/). Measured, not used
+ * by the runner: an interrupted update would then leave no record of what it did.
+ */
+const SKIP_CHECKPOINTS = { PULUMI_EXPERIMENTAL: "true", PULUMI_SKIP_CHECKPOINTS: "true" };
+
+/** preview, up, no-op preview, no-op up (and a no-op up without intermediate checkpoints) of one stack, in engine ms. */
+async function cycle(open: (extra?: Record<string, string>) => ReturnType<typeof openStack>) {
     const stack = await open();
     const p = await preview(stack);
     const u = await up(stack);
     const np = await preview(stack, { label: "no-op preview" });
     const nu = await up(stack);
-    const failed = [p, u, np, nu].filter((r) => r.result !== "ok");
+    const nuSkip = await up(await open(SKIP_CHECKPOINTS));
+    const failed = [p, u, np, nu, nuSkip].filter((r) => r.result !== "ok");
     if (failed.length) throw new Error(`bench step failed: ${failed.map((r) => `${r.step}: ${r.detail.join(" / ")}`).join("\n")}`);
-    return { preview: p.engineMs!, up: u.engineMs!, noopPreview: np.engineMs!, noopUp: nu.engineMs!, ops: Object.values(p.ops).reduce((a, b) => a + b, 0) };
+    return {
+        preview: p.engineMs!,
+        up: u.engineMs!,
+        noopPreview: np.engineMs!,
+        noopUp: nu.engineMs!,
+        noopUpSkip: nuSkip.engineMs!,
+        ops: Object.values(p.ops).reduce((a, b) => a + b, 0),
+    };
+}
+
+/** Wall ms of a whole `npm run lab -- preview` in a fresh process (npm, the TypeScript loader, program loading, engine). */
+function coldRunnerPreview(stack: string, workDir: string, env: Record<string, string>): number | string {
+    const started = Date.now();
+    const r = spawnSync("npm", ["run", "--silent", "lab", "--", "preview", "--stack", stack, "--work-dir", workDir], {
+        cwd: PROJECT_DIR,
+        env: { ...process.env, ...env },
+        encoding: "utf8",
+        timeout: 300_000,
+    });
+    return r.status === 0 ? Date.now() - started : `exit ${r.status}: ${(r.stderr ?? "").trim().split("\n").slice(-2).join(" ")}`;
 }
 
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
@@ -83,14 +113,16 @@ async function main(): Promise<void> {
             const ours = await cycle(program.open);
             const base = await cycle(floor.open);
             rows.push(
-                `| ${stackFile} | ${ours.ops} | ${ms(ours.preview)} | ${ms(base.preview)} | **${ratio(ours.preview, base.preview)}** | ${ms(ours.up)} | ${ms(base.up)} | ${ratio(ours.up, base.up)} | ${ms(ours.noopPreview)} | ${ms(ours.noopUp)} | **${ratio(ours.noopUp, ours.noopPreview)}** | ${ms(base.noopPreview)} / ${ms(base.noopUp)} |`,
+                `| ${stackFile} | ${ours.ops} | ${ms(ours.preview)} | ${ms(base.preview)} | **${ratio(ours.preview, base.preview)}** | ${ms(ours.up)} | ${ms(base.up)} | ${ratio(ours.up, base.up)} | ${ms(ours.noopPreview)} | ${ms(ours.noopUp)} | **${ratio(ours.noopUp, ours.noopPreview)}** | ${ms(ours.noopUpSkip)} (${ratio(ours.noopUpSkip, ours.noopPreview)}) | ${ms(base.noopPreview)} / ${ms(base.noopUp)} / ${ms(base.noopUpSkip)} |`,
             );
         }
         console.log(`\nengine bench, ${new Date().toISOString()}, pulumi ${version}, kubernetes provider 4.32.0, kube-local; engine ms = the Automation API call (CLI start to exit)`);
-        console.log("targets: preview ≤ 1.5× floor; no-op up ≤ its own no-op preview. The first program preview loads the program in-process (ts-node).");
-        console.log("| phase | steps planned | preview ms | floor preview ms | preview / floor | up ms | floor up ms | up / floor | no-op preview ms | no-op up ms | no-op up / no-op preview | floor no-op preview / up ms |");
-        console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        console.log("targets: preview ≤ 1.5× floor; no-op up ≤ its own no-op preview.");
+        console.log("| phase | steps planned | preview ms | floor preview ms | preview / floor | up ms | floor up ms | up / floor | no-op preview ms | no-op up ms | no-op up / no-op preview | no-op up, skip checkpoints ms (/ no-op preview) | floor no-op preview / up / up skip checkpoints ms |");
+        console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (const row of rows) console.log(row);
+        const cold = coldRunnerPreview("bench-program", program.workDir, program.env);
+        console.log(`\nwhole \`npm run lab -- preview\` of phase2 (no-op) in a fresh process: ${typeof cold === "number" ? `${ms(cold)} ms` : `failed: ${cold}`} (the in-process figures above load the program once, before the first row)`);
         console.log(`\nprogram loading (fresh node process each, median of 3):`);
         console.log(benchLoaders());
     } finally {

@@ -59,12 +59,13 @@ export function benchLoaders(): string {
     } finally {
         rmSync(compiled.dir, { recursive: true, force: true });
     }
-    let swc: string | undefined;
+    // `SWC_NODE_REGISTER=<dir>/node_modules/@swc-node/register` measures a copy installed elsewhere.
+    let swc: string | undefined = process.env.SWC_NODE_REGISTER;
     try {
-        swc = require.resolve("@swc-node/register", { paths: [PROJECT_DIR] });
+        swc ??= require.resolve("@swc-node/register", { paths: [PROJECT_DIR] });
     } catch {
         swc = undefined;
     }
-    row("swc (@swc-node/register)", swc ? measure(["-r", swc], "./index.ts", PROJECT_DIR) : "@swc-node/register is not installed (not a dependency)");
+    row("swc (@swc-node/register)", swc ? measure(["-r", swc], "./index.ts", PROJECT_DIR) : "@swc-node/register is not installed (not a dependency; SWC_NODE_REGISTER=<path> measures another copy)");
     return rows.join("\n");
 }
