@@ -29,8 +29,11 @@ interface ObjectsState {
     summary: string;
 }
 
+/** `--context NAME` when the stack names a kube context (`kubernetes.context`), so kubectl asks the cluster Pulumi used. */
+let contextArgs: string[] = [];
+
 function kubectlJson(args: string[], timeoutMs = 30_000): { items: any[] } | string {
-    const r = spawnSync("kubectl", [...args, "-o", "json"], { encoding: "utf8", timeout: timeoutMs });
+    const r = spawnSync("kubectl", [...contextArgs, ...args, "-o", "json"], { encoding: "utf8", timeout: timeoutMs });
     if (r.error) return `kubectl could not run: ${r.error.message}`;
     if (r.status !== 0) return (r.stderr || `kubectl exited ${r.status}`).trim().split("\n").pop()!;
     return JSON.parse(r.stdout);
@@ -77,20 +80,35 @@ async function checkObjects(namespace: string, limits: CheckLimits): Promise<{ o
     }
 }
 
+/** What undici's (fetch's) error codes mean for a probe. */
+const WHY: Record<string, string> = {
+    ECONNREFUSED: "connection refused (nothing listens there)",
+    UND_ERR_SOCKET: "connection closed without an answer (nothing answered behind the port-forward)",
+    UND_ERR_CONNECT_TIMEOUT: "connect timed out",
+};
+
 /** GETs `url` within `ms`; the status line or why it could not be reached. */
 async function get(url: string, ms: number): Promise<{ ok: boolean; text: string }> {
+    // A referenced timer, not AbortSignal.timeout (unreferenced): with several probes in flight
+    // undici can be left holding only unreferenced handles, and Node would exit mid-check.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), ms);
     try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(ms) });
+        const res = await fetch(url, { signal: controller.signal });
         return { ok: res.ok, text: `HTTP ${res.status}` };
     } catch (err) {
+        if (controller.signal.aborted) return { ok: false, text: `no answer within ${ms} ms` };
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-        return { ok: false, text: cause?.code ?? cause?.message ?? (err as Error).message };
+        const code = cause?.code ?? "";
+        return { ok: false, text: WHY[code] ? `${WHY[code]}, ${code}` : (cause?.message ?? (err as Error).message) };
+    } finally {
+        clearTimeout(timer);
     }
 }
 
 /** Opens a port-forward and waits (bounded) until kubectl says it listens; undefined plus why, if it does not. */
 async function portForward(args: string[], ms: number): Promise<{ child?: ChildProcess; why?: string }> {
-    const child = spawn("kubectl", ["port-forward", ...args.filter((a) => a !== "port-forward")], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("kubectl", [...contextArgs, "port-forward", ...args.filter((a) => a !== "port-forward")], { stdio: ["ignore", "pipe", "pipe"] });
     return new Promise((resolve) => {
         let err = "";
         const timer = setTimeout(() => (child.kill(), resolve({ why: `port-forward not ready in ${ms} ms ${err.trim()}`.trim() })), ms);
@@ -145,9 +163,11 @@ export function namespaceOf(outputs: Record<string, unknown>): string | undefine
 /**
  * Runs the check on a stack's outputs. `ok` when every object check passed (health probes that
  * could not reach their endpoint are reported, not failed); `failed` otherwise.
+ * @param kubeContext the stack's `kubernetes.context`, when it names one (else kubectl's current context).
  */
-export async function check(outputs: Record<string, unknown>, limits: CheckLimits = CHECK_LIMITS): Promise<StepRecord> {
+export async function check(outputs: Record<string, unknown>, limits: CheckLimits = CHECK_LIMITS, kubeContext?: string): Promise<StepRecord> {
     const started = Date.now();
+    contextArgs = kubeContext ? ["--context", kubeContext] : [];
     const detail: string[] = [];
     let ok = true;
     const namespace = outputs.platform === "kubernetes" ? namespaceOf(outputs) : undefined;

@@ -84,7 +84,7 @@ async function main(): Promise<number> {
     }
     const result = await runLab(options);
     for (const r of result.records) {
-        if (r.detail.length > 3 || r.result !== "ok") console.log(`\n${r.step} (${r.result}):\n  ${r.detail.join("\n  ")}`);
+        if (r.detail.length > 1 || r.result !== "ok") console.log(`\n${r.step} (${r.result}):\n  ${r.detail.join("\n  ")}`);
     }
     const text = report(`${options.command} ${options.target.stack}`, result.records, result.outputs);
     console.log(`\n${text}`);

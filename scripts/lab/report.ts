@@ -15,8 +15,9 @@ const ms = (n?: number) => (n === undefined ? "-" : n.toLocaleString("en-US"));
 /** `| step | result | engine ms | wall ms | ops | destructive ops | detail |`, one row per record. */
 export function stepsTable(records: readonly StepRecord[]): string {
     const rows = records.map((r) => {
-        const detail = r.detail.length > 3 ? [...r.detail.slice(0, 3), `… ${r.detail.length - 3} more line(s) above`] : r.detail;
-        return `| ${r.step} | ${r.result} | ${ms(r.engineMs)} | ${ms(r.wallMs)} | ${formatOps(r.ops)} | ${r.destructive.length ? cell(r.destructive.join(", ")) : "none"} | ${cell(detail.join("; ")) || "-"} |`;
+        const detail = r.detail.length > 1 ? `${r.detail[0]} (+${r.detail.length - 1} line(s) printed above)` : (r.detail[0] ?? "-");
+        const ops = r.engineMs === undefined ? "-" : formatOps(r.ops);
+        return `| ${r.step} | ${r.result} | ${ms(r.engineMs)} | ${ms(r.wallMs)} | ${ops} | ${r.destructive.length ? cell(r.destructive.join(", ")) : "none"} | ${cell(detail)} |`;
     });
     return ["| step | result | engine ms | wall ms | ops | destructive ops | detail |", "|---|---|---:|---:|---|---|---|", ...rows].join("\n");
 }

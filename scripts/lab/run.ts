@@ -17,6 +17,7 @@ import { say } from "./progress";
 import { StepRecord } from "./record";
 import { destroy, plainOutputs, up } from "./up";
 import { StackTarget, openStack } from "./workspace";
+import type { Stack } from "@pulumi/pulumi/automation";
 
 /** The runner's commands. */
 export const COMMANDS = ["preview", "up", "check", "destroy"] as const;
@@ -49,6 +50,17 @@ export interface RunResult {
     exitCode: number;
 }
 
+/** The stack's `kubernetes.context`, if its config names one (`clusterlab:kubernetes` is a JSON object). */
+async function kubeContextOf(stack: Stack): Promise<string | undefined> {
+    const value = (await stack.getAllConfig())["clusterlab:kubernetes"]?.value;
+    try {
+        const context = value ? JSON.parse(value).context : undefined;
+        return typeof context === "string" && context ? context : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
 const finish = (records: StepRecord[], outputs: Record<string, unknown> = {}): RunResult => ({
     records,
     outputs,
@@ -69,7 +81,7 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
         }
         case "check": {
             const outputs = plainOutputs(await stack.outputs());
-            return finish([await check(outputs, limits)], outputs);
+            return finish([await check(outputs, limits, await kubeContextOf(stack))], outputs);
         }
         case "destroy":
             return finish([await destroy(stack)]);
@@ -89,7 +101,7 @@ export async function runLab(options: RunOptions): Promise<RunResult> {
                 const u = await up(stack, previewFailed ? undefined : planFile);
                 records.push(u);
                 if (u.result !== "ok" || options.skipCheck) return finish(records, u.outputs);
-                records.push(await check(u.outputs ?? {}, limits));
+                records.push(await check(u.outputs ?? {}, limits, await kubeContextOf(stack)));
                 return finish(records, u.outputs);
             } finally {
                 rmSync(planDir, { recursive: true, force: true });
