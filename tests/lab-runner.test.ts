@@ -81,7 +81,7 @@ describe("phase runner (scripts/lab) without the engine", () => {
         for (const e of eventsOf("phase2-storage-20gib-preview.json")) log.onEvent(e);
         const table = stepsTable([engineRecord("preview", "ok", log, 4321)]);
         assert.match(table, /^\| step \| result \| engine ms \|/);
-        assert.match(table, /\| preview \| ok \| 4,321 \| 4,321 \| .*replace 1.*\| .*replace StatefulSet\/crdb \| - \|$/m);
+        assert.match(table, /\| preview \| ok \| 4,321 \| 4,321 \| replace 1, discard 1, delete 4 \| replace StatefulSet\/crdb, delete Job\/backup-before-phase1, .* \| - \|$/m);
     });
 
     it("reads health endpoints from URLs and kubectl port-forward hints, and the namespace from the outputs", () => {
