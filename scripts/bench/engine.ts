@@ -2,8 +2,8 @@
  * `npm run bench:engine`: the real engine's `preview` and `up` per CockroachDB phase stack
  * (insecure, on kube-local), side by side in one run with the floor for the same work
  * (floor-program.ts: the stack's rendered objects replayed as literal resources of the same
- * types through the same provider), plus the no-op preview and up after each phase, and how
- * long loading the program takes with each TypeScript loader. Targets (issue 23): phase-stack
+ * types through the same provider), plus the no-op preview and up after each phase, and, with
+ * `--loaders`, how long loading the program takes with each TypeScript loader. Targets (issue 23): phase-stack
  * preview ≤ 1.5× its floor; a no-op `up` ≤ its own preview.
  * A benchmark, not a test: it prints figures and asserts nothing. Needs ../shared (engine,
  * kube-local); `TEST_ENGINE_KUBECONFIG` reuses a running kube-local.
@@ -54,14 +54,17 @@ function benchStack(scratch: string, name: string, projectFile: string, programP
  */
 const SKIP_CHECKPOINTS = { PULUMI_EXPERIMENTAL: "true", PULUMI_SKIP_CHECKPOINTS: "true" };
 
-/** preview, up, no-op preview, no-op up (and a no-op up without intermediate checkpoints) of one stack, in engine ms. */
-async function cycle(open: (extra?: Record<string, string>) => ReturnType<typeof openStack>) {
+/**
+ * preview, up, no-op preview, no-op up of one stack, in engine ms; with `skipCheckpoints`, also a
+ * no-op up without intermediate checkpoints.
+ */
+async function cycle(open: (extra?: Record<string, string>) => ReturnType<typeof openStack>, skipCheckpoints: boolean) {
     const stack = await open();
     const p = await preview(stack);
     const u = await up(stack);
     const np = await preview(stack, { label: "no-op preview" });
     const nu = await up(stack);
-    const nuSkip = await up(await open(SKIP_CHECKPOINTS));
+    const nuSkip = skipCheckpoints ? await up(await open(SKIP_CHECKPOINTS)) : { ...nu, engineMs: NaN };
     const failed = [p, u, np, nu, nuSkip].filter((r) => r.result !== "ok");
     if (failed.length) throw new Error(`bench step failed: ${failed.map((r) => `${r.step}: ${r.detail.join(" / ")}`).join("\n")}`);
     return {
@@ -110,21 +113,23 @@ async function main(): Promise<void> {
                 { cwd: PROJECT_DIR, encoding: "utf8" },
             );
             if (child.status !== 0) throw new Error(`floor-resources failed: ${child.stderr}`);
-            const ours = await cycle(program.open);
-            const base = await cycle(floor.open);
+            const ours = await cycle(program.open, true);
+            const base = await cycle(floor.open, false);
             rows.push(
-                `| ${stackFile} | ${ours.ops} | ${ms(ours.preview)} | ${ms(base.preview)} | **${ratio(ours.preview, base.preview)}** | ${ms(ours.up)} | ${ms(base.up)} | ${ratio(ours.up, base.up)} | ${ms(ours.noopPreview)} | ${ms(ours.noopUp)} | **${ratio(ours.noopUp, ours.noopPreview)}** | ${ms(ours.noopUpSkip)} (${ratio(ours.noopUpSkip, ours.noopPreview)}) | ${ms(base.noopPreview)} / ${ms(base.noopUp)} / ${ms(base.noopUpSkip)} |`,
+                `| ${stackFile} | ${ours.ops} | ${ms(ours.preview)} | ${ms(base.preview)} | **${ratio(ours.preview, base.preview)}** | ${ms(ours.up)} | ${ms(base.up)} | ${ratio(ours.up, base.up)} | ${ms(ours.noopPreview)} | ${ms(ours.noopUp)} | **${ratio(ours.noopUp, ours.noopPreview)}** | ${ms(ours.noopUpSkip)} (${ratio(ours.noopUpSkip, ours.noopPreview)}) | ${ms(base.noopPreview)} / ${ms(base.noopUp)} |`,
             );
         }
         console.log(`\nengine bench, ${new Date().toISOString()}, pulumi ${version}, kubernetes provider 4.32.0, kube-local; engine ms = the Automation API call (CLI start to exit)`);
         console.log("targets: preview ≤ 1.5× floor; no-op up ≤ its own no-op preview.");
-        console.log("| phase | steps planned | preview ms | floor preview ms | preview / floor | up ms | floor up ms | up / floor | no-op preview ms | no-op up ms | no-op up / no-op preview | no-op up, skip checkpoints ms (/ no-op preview) | floor no-op preview / up / up skip checkpoints ms |");
+        console.log("| phase | steps planned | preview ms | floor preview ms | preview / floor | up ms | floor up ms | up / floor | no-op preview ms | no-op up ms | no-op up / no-op preview | no-op up, skip checkpoints ms (/ no-op preview) | floor no-op preview / up ms |");
         console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (const row of rows) console.log(row);
         const cold = coldRunnerPreview("bench-program", program.workDir, program.env);
         console.log(`\nwhole \`npm run lab -- preview\` of phase2 (no-op) in a fresh process: ${typeof cold === "number" ? `${ms(cold)} ms` : `failed: ${cold}`} (the in-process figures above load the program once, before the first row)`);
-        console.log(`\nprogram loading (fresh node process each, median of 3):`);
-        console.log(benchLoaders());
+        if (process.argv.includes("--loaders")) {
+            console.log(`\nprogram loading (fresh node process each, median of 3):`);
+            console.log(benchLoaders());
+        } else console.log("\nprogram loading per TypeScript loader: `npm run bench:engine -- --loaders` (compiles the program with tsc first)");
     } finally {
         plane?.stop();
         rmSync(scratch, { recursive: true, force: true });

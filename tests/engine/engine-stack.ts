@@ -97,7 +97,7 @@ export class EngineStack {
         const result = await runLab({
             command,
             target: { stack: this.stack, workDir: this.workDir, env: this.env },
-            checkLimits: { objectsMs: 90_000, probeMs: 3_000 },
+            checkLimits: { objectsMs: 90_000, probeMs: 2_000 },
             ...flags,
         });
         const run = { label, result, api: this.view(), config };
