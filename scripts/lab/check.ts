@@ -29,11 +29,9 @@ interface ObjectsState {
     summary: string;
 }
 
-/** `--context NAME` when the stack names a kube context (`kubernetes.context`), so kubectl asks the cluster Pulumi used. */
-let contextArgs: string[] = [];
-
-function kubectlJson(args: string[], timeoutMs = 30_000): { items: any[] } | string {
-    const r = spawnSync("kubectl", [...contextArgs, ...args, "-o", "json"], { encoding: "utf8", timeout: timeoutMs });
+/** `kubectl [--context NAME] ARGS -o json`; the parsed list, or why it could not be had. */
+function kubectlJson(context: string[], args: string[], timeoutMs = 30_000): { items: any[] } | string {
+    const r = spawnSync("kubectl", [...context, ...args, "-o", "json"], { encoding: "utf8", timeout: timeoutMs });
     if (r.error) return `kubectl could not run: ${r.error.message}`;
     if (r.status !== 0) return (r.stderr || `kubectl exited ${r.status}`).trim().split("\n").pop()!;
     return JSON.parse(r.stdout);
@@ -42,10 +40,10 @@ function kubectlJson(args: string[], timeoutMs = 30_000): { items: any[] } | str
 const isTrue = (o: any, type: string) => (o.status?.conditions ?? []).some((c: any) => c.type === type && c.status === "True");
 
 /** One look at the StatefulSets and Jobs of a namespace; a string when the API server cannot be asked. */
-function lookAt(namespace: string): ObjectsState | string {
-    const sts = kubectlJson(["-n", namespace, "get", "statefulsets"]);
+function lookAt(context: string[], namespace: string): ObjectsState | string {
+    const sts = kubectlJson(context, ["-n", namespace, "get", "statefulsets"]);
     if (typeof sts === "string") return sts;
-    const jobs = kubectlJson(["-n", namespace, "get", "jobs"]);
+    const jobs = kubectlJson(context, ["-n", namespace, "get", "jobs"]);
     if (typeof jobs === "string") return jobs;
     const problems: string[] = [];
     for (const s of sts.items) {
@@ -65,10 +63,10 @@ function lookAt(namespace: string): ObjectsState | string {
 }
 
 /** Waits (bounded) until the namespace's StatefulSets are ready and its Jobs complete. */
-async function checkObjects(namespace: string, limits: CheckLimits): Promise<{ ok: boolean; line: string }> {
+async function checkObjects(context: string[], namespace: string, limits: CheckLimits): Promise<{ ok: boolean; line: string }> {
     const deadline = Date.now() + limits.objectsMs;
     for (let attempt = 1; ; attempt++) {
-        const state = lookAt(namespace);
+        const state = lookAt(context, namespace);
         if (typeof state === "string") return { ok: false, line: `cannot reach the API server for namespace ${namespace}: ${state}` };
         if (!state.problems.length) return { ok: true, line: `namespace ${namespace}: ${state.summary}` };
         const failed = state.problems.filter((p) => p.endsWith(" failed"));
@@ -107,8 +105,8 @@ async function get(url: string, ms: number): Promise<{ ok: boolean; text: string
 }
 
 /** Opens a port-forward and waits (bounded) until kubectl says it listens; undefined plus why, if it does not. */
-async function portForward(args: string[], ms: number): Promise<{ child?: ChildProcess; why?: string }> {
-    const child = spawn("kubectl", [...contextArgs, "port-forward", ...args.filter((a) => a !== "port-forward")], { stdio: ["ignore", "pipe", "pipe"] });
+async function portForward(context: string[], args: string[], ms: number): Promise<{ child?: ChildProcess; why?: string }> {
+    const child = spawn("kubectl", [...context, "port-forward", ...args.filter((a) => a !== "port-forward")], { stdio: ["ignore", "pipe", "pipe"] });
     return new Promise((resolve) => {
         let err = "";
         const timer = setTimeout(() => (child.kill(), resolve({ why: `port-forward not ready in ${ms} ms ${err.trim()}`.trim() })), ms);
@@ -122,11 +120,11 @@ async function portForward(args: string[], ms: number): Promise<{ child?: ChildP
 }
 
 /** Asks one endpoint (opening its port-forward first when the output is a kubectl hint); one line. */
-async function probeOne(what: string, target: HealthTarget, ms: number): Promise<string> {
+async function probeOne(context: string[], what: string, target: HealthTarget, ms: number): Promise<string> {
     let child: ChildProcess | undefined;
     try {
         if (target.portForward) {
-            const pf = await portForward(target.portForward, ms);
+            const pf = await portForward(context, target.portForward, ms);
             if (!pf.child) return `unreachable: ${what} (${target.portForward.slice(3).join(" ")}): ${pf.why}`;
             child = pf.child;
         }
@@ -139,13 +137,13 @@ async function probeOne(what: string, target: HealthTarget, ms: number): Promise
 }
 
 /** Asks every health endpoint the outputs name, all at once (each bounded); one line each, in probe order. */
-async function checkHealth(outputs: Record<string, unknown>, limits: CheckLimits): Promise<string[]> {
+async function checkHealth(context: string[], outputs: Record<string, unknown>, limits: CheckLimits): Promise<string[]> {
     const asks: Promise<string>[] = [];
     for (const probe of HEALTH_PROBES) {
         const value = outputs[probe.output];
         for (const v of (Array.isArray(value) ? value : [value]).filter((x): x is string => typeof x === "string")) {
             const target = healthTarget(v, probe.path);
-            if (target) asks.push(probeOne(probe.what, target, limits.probeMs));
+            if (target) asks.push(probeOne(context, probe.what, target, limits.probeMs));
         }
     }
     return Promise.all(asks);
@@ -167,19 +165,20 @@ export function namespaceOf(outputs: Record<string, unknown>): string | undefine
  */
 export async function check(outputs: Record<string, unknown>, limits: CheckLimits = CHECK_LIMITS, kubeContext?: string): Promise<StepRecord> {
     const started = Date.now();
-    contextArgs = kubeContext ? ["--context", kubeContext] : [];
+    // kubectl asks the cluster Pulumi used: the stack's kube context when it names one.
+    const context = kubeContext ? ["--context", kubeContext] : [];
     const detail: string[] = [];
     let ok = true;
     const namespace = outputs.platform === "kubernetes" ? namespaceOf(outputs) : undefined;
     if (namespace) {
         say(`check: StatefulSets and Jobs in namespace ${namespace} (up to ${limits.objectsMs / 1000} s)`);
-        const objects = await checkObjects(namespace, limits);
+        const objects = await checkObjects(context, namespace, limits);
         ok = objects.ok;
         detail.push(objects.line);
     } else if (outputs.platform === "kubernetes") {
         detail.push("no namespace in the outputs: object checks skipped");
     }
     say(`check: health endpoints named by the outputs (${limits.probeMs / 1000} s each)`);
-    detail.push(...(await checkHealth(outputs, limits)));
+    detail.push(...(await checkHealth(context, outputs, limits)));
     return { step: "check", result: ok ? "ok" : "failed", wallMs: Date.now() - started, ops: {}, destructive: [], detail };
 }
