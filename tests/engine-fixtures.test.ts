@@ -1,73 +1,77 @@
 /**
- * Our program against what the real engine reported (tests/fixtures/engine/README.md): the
- * guard's refusal it printed, and the resources its phase previews planned.
+ * Our program's plan against what the real engine did (tests/fixtures/engine/*.json, recorded by
+ * `npm run engine:record`; format in tests/support/engine-fixture.ts). For each recorded
+ * sequence the program runs under mocks with the same config, run after run, carrying the
+ * guard's output forward as the engine's state would; the plan is then what changed between
+ * two runs' resources: created, deleted, and kept with other inputs (the engine's update or
+ * replace). Fast (no engine) and exact: when the program changes what it registers, this fails
+ * until the fixtures are re-recorded, and the fixture diff shows the engine's new plan.
  */
 import * as assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { guardState } from "../components/guard";
-import { evaluate, runProgram, stackConfig, stackFiles } from "./support/evaluate";
+import { EngineFixture, inPlan } from "./support/engine-fixture";
+import { Graph, keyOf, runProgram } from "./support/evaluate";
 
 const ENGINE = join(__dirname, "fixtures", "engine");
+const GUARD_OUTPUT = "clusterlabGuard";
 
-/**
- * `<type>::<name>` of the Kubernetes objects an engine preview shows with one of `ops` (a
- * preview lists unchanged resources only with --show-sames, so these files hold the changes).
- */
-function planned(file: string, ops: string[]): string[] {
-    const doc = JSON.parse(readFileSync(join(ENGINE, file), "utf8")) as { steps: { op: string; urn: string }[] };
-    return doc.steps
-        .filter((s) => ops.includes(s.op))
-        .map((s) => s.urn.split("::"))
-        .map((parts) => `${parts[2].split("$").pop()}::${parts.slice(3).join("::")}`)
-        .filter((k) => k.startsWith("kubernetes:") && !k.startsWith("kubernetes:index"))
-        .map(withoutContentHash)
-        .sort();
+/** A value with object keys sorted, so two equal input trees print the same. */
+function canonical(v: unknown): string {
+    return JSON.stringify(v, (_k, x) =>
+        x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x,
+    );
 }
 
-/**
- * A resource key without the content hash some names end in (`sql-01-bootstrap-1a2b3c4d`, its `…-files` ConfigMap): the
- * fixtures come from an older commit, and a step whose SQL changed since is still the same step.
- */
-function withoutContentHash(key: string): string {
-    return key.replace(/-[0-9a-f]{8,10}(-files)?$/, "$1");
+/** Resources a plan covers: `type::name` → canonical inputs. */
+function planned(graph: Graph): Map<string, string> {
+    return new Map([...graph.resources.values()].filter((r) => inPlan(r.type)).map((r) => [keyOf(r), canonical(r.inputs)]));
 }
 
-describe("the real engine's output for our stacks", () => {
-    it("printed the same refusal our guard gives for phase 2 with 2 nodes", async () => {
-        const printed = readFileSync(join(ENGINE, "phase2-scale-in-refused.txt"), "utf8");
-        const raw = stackFiles().get("phase2")!;
-        const config = stackConfig("phase2");
-        const { error } = await runProgram(
-            { ...raw, "clusterlab:crdb": { nodes: 2 } },
-            "live",
-            guardState(config, guardState(stackConfig("phase1"), guardState(stackConfig("phase0")))),
-        );
-        assert.ok(error, "the program accepted 2 nodes at phase 2");
-        const line = /crdb\.nodes: .*/.exec(error.message)?.[0];
-        assert.ok(line && printed.includes(line), `our message ${JSON.stringify(line)} is not what the engine printed:\n${printed}`);
+/** The plan from `before` to `after`: created, deleted, and kept with changed inputs, each sorted. */
+function planBetween(before: Map<string, string>, after: Map<string, string>) {
+    const sorted = (keys: Iterable<string>) => [...keys].sort();
+    return {
+        create: sorted([...after.keys()].filter((k) => !before.has(k))),
+        delete: sorted([...before.keys()].filter((k) => !after.has(k))),
+        changed: sorted([...after.keys()].filter((k) => before.has(k) && before.get(k) !== after.get(k))),
+    };
+}
+
+const fixtures = readdirSync(ENGINE)
+    .filter((f) => f.endsWith(".json") && !f.endsWith("-preview.json"))
+    .sort();
+
+describe("the program's plan is the one the real engine recorded (tests/fixtures/engine/)", () => {
+    it("has fixtures for the CockroachDB phases, TiKV, CDC and the app cluster", () => {
+        for (const name of ["crdb-phases.json", "tikv-engine.json", "cdc-engine.json", "appcluster-engine.json"])
+            assert.ok(fixtures.includes(name), `${name} missing from ${ENGINE}: npm run engine:record`);
     });
 
-    it("created, at each phase, the Kubernetes objects our program adds under mocks, and changed only ones it keeps", async () => {
-        let deployed;
-        let before = new Set<string>();
-        for (const [n, file] of [
-            [0, "phase0-preview.json"],
-            [1, "phase1-preview.json"],
-            [2, "phase2-preview.json"],
-        ] as const) {
-            // The fixtures come from commit e83d147, before the sample app and secure mode: switched
-            // off, the program must plan exactly what the engine planned then.
-            const config = stackConfig(`phase${n}`, { app: { enabled: false }, crdb: { secure: false } });
-            const graph = await evaluate(config, "live", deployed);
-            deployed = guardState(config, deployed);
-            const ours = [...graph.resources.values()]
-                .filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:index"))
-                .map((r) => withoutContentHash(`${r.type}::${r.name}`));
-            assert.deepEqual(planned(file, ["create"]), ours.filter((k) => !before.has(k)).sort(), `phase ${n}: created`);
-            for (const k of planned(file, ["update", "replace"]))
-                assert.ok(before.has(k) && ours.includes(k), `phase ${n}: ${k} changed but not kept`);
-            before = new Set(ours);
-        }
-    });
+    for (const file of fixtures) {
+        it(`plans what ${file} recorded, run after run`, async function () {
+            this.timeout(120_000);
+            const fixture = JSON.parse(readFileSync(join(ENGINE, file), "utf8")) as EngineFixture;
+            let before = new Map<string, string>();
+            let guard: unknown;
+            for (const run of fixture.runs) {
+                const { graph, error, outputs } = await runProgram(run.config, "live", guard as never);
+                if (run.result === "refused") {
+                    assert.ok(error, `${file} ${run.label}: the engine refused, the program under mocks did not`);
+                    const line = error.message.split("\n").find((l) => /^\s*\w[\w.[\]]*: /.test(l))?.trim();
+                    assert.ok(line && run.printed.some((p) => p.includes(line)), `${file} ${run.label}: ${JSON.stringify(line)} not among what the engine printed:\n${run.printed.join("\n")}`);
+                    continue;
+                }
+                assert.equal(error, undefined, `${file} ${run.label}: ${error?.message}`);
+                const after = planned(graph);
+                const ours = planBetween(before, after);
+                const hint = "re-record with `npm run engine:record` if the program's change is intended";
+                assert.deepEqual(ours.create, run.changes.create, `${file} ${run.label}: created (${hint})`);
+                assert.deepEqual(ours.delete, run.changes.delete, `${file} ${run.label}: deleted (${hint})`);
+                assert.deepEqual(ours.changed, [...run.changes.update, ...run.changes.replace].sort(), `${file} ${run.label}: changed in place or replaced (${hint})`);
+                before = after;
+                guard = outputs?.[GUARD_OUTPUT];
+            }
+        });
+    }
 });

@@ -133,14 +133,17 @@ describe("CockroachDB phases on a real API server (kube-local)", () => {
         console.log(describeSteps(stack.steps.slice(-2)).replace(/^/gm, "    "));
     });
 
-    it("refuses a bigger volumeClaimTemplates (crdb.storageGiB: 20) at the server, and the phase-diff check flags it too", async () => {
+    // What the engine does with this change is not a refusal: it deletes and re-creates the
+    // StatefulSet (tests/engine/crdb.engine.ts). Here only the in-place update can be tried, which
+    // is why the guard (allowReplace) and the runner's gate must stop the change before `up`.
+    it("cannot change volumeClaimTemplates (crdb.storageGiB: 20) in place, so only a replacement makes it, and the phase-diff check flags it", async () => {
         const accepted = stack.lastGraph!;
         const uidsBefore = kubectl.statefulUids(NS);
         const step = await stack.apply(
-            "phase2, storageGiB 20",
+            "phase2, storageGiB 20 (in place)",
             stackConfig("phase2", { ...ns(NS), crdb: { nodes: 3, allowScaleIn: true, storageGiB: 20 }, allowReplace: true }),
         );
-        console.log(`    storageGiB 20: ${step.report.refused}`);
+        console.log(`    storageGiB 20 in place: ${step.report.refused}`);
         assert.match(
             step.report.refused ?? "",
             /StatefulSet "crdb" is invalid: spec: Forbidden: updates to statefulset spec for fields other than/,

@@ -1,4 +1,8 @@
 /**
+ * Why this emulator stays: the docker provider (`pulumi-resource-docker`) is not served by the Go
+ * module proxy, so the real engine (tests/engine/, `npm run test:engine`) cannot run a Docker
+ * stack here; the Docker tier applies what the program renders through this stand-in instead.
+ *
  * Creates a stack's evaluated graph (tests/support/evaluate.ts, under mocks) on a real Docker
  * engine through dockerode, the way the pulumi-docker provider would create it from the same
  * inputs. The provider itself cannot be installed here; this is the stand-in.

@@ -1,4 +1,12 @@
 /**
+ * Why this emulator stays: the real engine tier (tests/engine/, `npm run test:engine`) runs every
+ * Kubernetes stack it can, but not CockroachDB's secure mode — its certificates come from the
+ * tls provider (`pulumi-resource-tls`), which the Go module proxy does not serve. Secure mode
+ * (tests/k8s/crdb-secure.k8s.ts) and the checks the engine tier does not make (backup order,
+ * scale-in, a server-side dry run of the rendered manifests) apply what the program renders
+ * through this stand-in. It differs from the engine where it matters: a changed Job or an
+ * immutable StatefulSet field is refused here, where the engine deletes and re-creates.
+ *
  * Applies manifest waves (tests/support/kube-manifests.ts) to a real API server the way the
  * pulumi-kubernetes provider would: server-side apply under one field manager
  * (`Provider.enableServerSideApply`), each wave awaited before the next as the provider awaits a
