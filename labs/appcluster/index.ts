@@ -1,7 +1,7 @@
 /** The bring-your-own-image lab: N nodes of the user's raft service (node 1 bootstraps, the rest join), Prometheus, Grafana. */
 import { ANYWHERE, ReplacingRule } from "../../components/guard-rules";
 import { defineLab } from "../types";
-import { APPCLUSTER_HOST_PORTS, AppClusterLabConfig } from "./config";
+import { APPCLUSTER_HOST_PORTS, AppClusterLabConfig, appclusterCrossChecks } from "./config";
 import { buildAppClusterLab } from "./lab";
 
 /** The app cluster lab's definition (registered in labs/index.ts). */
@@ -9,6 +9,7 @@ export const appclusterLab = defineLab({
     name: "appcluster",
     schema: AppClusterLabConfig,
     hostPorts: APPCLUSTER_HOST_PORTS,
+    crossChecks: appclusterCrossChecks,
     build: buildAppClusterLab,
     guard: {
         counts: [{ path: "app.nodes", removes: "nodes holding data", allow: "app.allowScaleIn" }],

@@ -61,7 +61,7 @@ const SampleAppSettings = z
         spikeMaxSeconds: intIn(1, 3600).default(120),
         spikeMaxRps: intIn(1, 5000).default(500),
         /** OTLP/HTTP endpoint (e.g. `http://otel-collector:4318`); set to switch tracing on. */
-        otlpEndpoint: z.url({ error: "expected an http(s) URL such as http://otel-collector:4318" }).optional(),
+        otlpEndpoint: z.url({ protocol: /^https?$/, error: "expected an http(s) URL such as http://otel-collector:4318" }).optional(),
     })
     .prefault({});
 
