@@ -96,8 +96,8 @@ export function stripNamespace(raw: Record<string, unknown>): Record<string, unk
     return out;
 }
 
-/** Keys whose values are secrets: never decoded, never echoed in an error. */
-const SECRET_KEYS = new Set(["grafanaAdminPassword"]);
+/** Keys whose values are secrets: never decoded, never echoed in an error (top-level keys and dotted paths). */
+const SECRET_KEYS = new Set(["grafanaAdminPassword", "app.controlToken"]);
 
 function decode(value: unknown): unknown {
     if (typeof value !== "string") return value;
@@ -160,7 +160,7 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
             return [`${path}: ${issue.issues.map((i) => i.message).join("; ")}${enumHint(issue.issues[0] as z.core.$ZodIssue, key)}, got the key ${describe(key)}`];
         }
         const value = valueAt(values, issue.path);
-        const given = SECRET_KEYS.has(String(issue.path[0])) ? "a secret (not shown)" : describe(value);
+        const given = SECRET_KEYS.has(String(issue.path[0])) || SECRET_KEYS.has(issue.path.join(".")) ? "a secret (not shown)" : describe(value);
         return [`${path}: ${issue.message}${enumHint(issue, value)}, got ${given}`];
     });
     throw new ConfigError(problems);

@@ -5,6 +5,7 @@
 import { CrdbLabConfig } from "./config";
 import {
     APP_CERT_FILE_MODE,
+    APP_UID,
     CRDB_CERTS_DIR,
     CRDB_CLIENT_USERS,
     CRDB_MAX_NODES,
@@ -13,7 +14,7 @@ import {
     crdbCertPlan,
 } from "./certs";
 import { CRDB_PUBLIC, CRDB_READER, CRDB_WRITER, CrdbCluster, crdbHosts, crdbSqlUrl } from "./crdb-cluster";
-import { CRDB_PHASES, DATABASE, READER_USER } from "./phases";
+import { CRDB_PHASES, DATABASE, READER_USER, WRITER_USER } from "./phases";
 import { CrdbSteps } from "./sql";
 import { cockroachWorkloadPlan } from "./cockroach-workload";
 import { LoadGen } from "../../components/load-gen";
@@ -85,10 +86,14 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { previo
         const app = new SampleApp("sample-app", {
             platform,
             image: config.app.image,
-            writerUrl: outputs.writerUrl as string,
+            // As the SQL user `writer` (INSERT/SELECT on the app's tables: sql/), never root: no root material reaches the app.
+            writerUrl: crdbSqlUrl(WRITER_USER, hosts.writer, DATABASE, certs && appCertsDir(WRITER_USER)),
             readerUrl: outputs.readerUrl as string,
             // Secure mode: the URLs name each user's certificate files under appCertsDir(user).
-            secretMounts: certs && ["root", READER_USER].map((user) => certs.clientMount(user, appCertsDir(user), APP_CERT_FILE_MODE)),
+            secretMounts:
+                certs && [WRITER_USER, READER_USER].map((user) => certs.clientMount(user, appCertsDir(user), APP_CERT_FILE_MODE[config.platform])),
+            fsGroup: APP_UID,
+            controlToken: config.app.controlToken,
             hostPort: config.app.hostPort,
             loadOnStart: config.app.loadOnStart,
             loadRps: config.app.loadRps,
@@ -100,6 +105,8 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { previo
         });
         apps.push(app);
         outputs.appUrl = app.url;
+        // `pulumi stack output appControlToken --show-secrets`: the Bearer token of the app's state-changing routes.
+        outputs.appControlToken = app.controlToken;
     }
     Object.assign(
         outputs,
