@@ -15,14 +15,21 @@ function argv(command: string): string[] {
 
 describe("app cluster commands", () => {
     it("Kubernetes: statusCommand reads each running node's health through the pod proxy; logsCommands follow the pods", async () => {
-        const config = stackConfig("appcluster", { platform: "kubernetes", kubernetes: { namespace: "lab7", context: "kind-kind" }, app: { stopped: [2] } });
+        const config = stackConfig("appcluster", {
+            platform: "kubernetes",
+            kubernetes: { namespace: "lab7", context: "kind-kind" },
+            app: { stopped: [2] },
+        });
         const graph = await evaluate(config, "appcluster");
         const status = String(graph.outputs.statusCommand).split(" && ").map(argv);
         assert.deepEqual(status, [
             ["kubectl", "--context", "kind-kind", "-n", "lab7", "get", "--raw", "/api/v1/namespaces/lab7/pods/app-1-0:8080/proxy/health"],
             ["kubectl", "--context", "kind-kind", "-n", "lab7", "get", "--raw", "/api/v1/namespaces/lab7/pods/app-3-0:8080/proxy/health"],
         ]);
-        assert.deepEqual((graph.outputs.logsCommands as string[]).map(argv), [1, 2, 3].map((i) => ["kubectl", "--context", "kind-kind", "-n", "lab7", "logs", "-f", `pod/app-${i}-0`]));
+        assert.deepEqual(
+            (graph.outputs.logsCommands as string[]).map(argv),
+            [1, 2, 3].map((i) => ["kubectl", "--context", "kind-kind", "-n", "lab7", "logs", "-f", `pod/app-${i}-0`]),
+        );
     });
 
     it("Docker: statusCommand curls each running node's published port", async () => {

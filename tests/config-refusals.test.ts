@@ -32,7 +32,8 @@ const K8S = { platform: "kubernetes" };
 
 describe("config refusals", () => {
     it("etcd.failpointPort on one of etcd's own ports", () => {
-        for (const port of [2379, 2380, 2381]) refused({ lab: "etcd", etcd: { failpointPort: port } }, "etcd.failpointPort", "other than etcd's own");
+        for (const port of [2379, 2380, 2381])
+            refused({ lab: "etcd", etcd: { failpointPort: port } }, "etcd.failpointPort", "other than etcd's own");
     });
 
     it("Kubernetes namespace: too long, not DNS-1123, or Kubernetes' own", () => {
@@ -45,15 +46,24 @@ describe("config refusals", () => {
 
     it("storage class and kube context with spaces or shell characters", () => {
         refused({ lab: "tikv", ...K8S, kubernetes: { storageClassName: "fast ssd" } }, "kubernetes.storageClassName", "StorageClass name");
-        refused({ lab: "tikv", ...K8S, kubernetes: { storageClassName: "x;rm -rf ~" } }, "kubernetes.storageClassName", "StorageClass name");
+        refused(
+            { lab: "tikv", ...K8S, kubernetes: { storageClassName: "x;rm -rf ~" } },
+            "kubernetes.storageClassName",
+            "StorageClass name",
+        );
         refused({ lab: "tikv", ...K8S, kubernetes: { context: "kind kind" } }, "kubernetes.context", "no spaces or shell characters");
         refused({ lab: "tikv", ...K8S, kubernetes: { context: "$(id)" } }, "kubernetes.context", "no spaces or shell characters");
-        const ok = parseStackConfig({ lab: "tikv", ...K8S, kubernetes: { context: "arn:aws:eks:eu-west-1:1234:cluster/lab", storageClassName: "gp3.csi" } });
+        const ok = parseStackConfig({
+            lab: "tikv",
+            ...K8S,
+            kubernetes: { context: "arn:aws:eks:eu-west-1:1234:cluster/lab", storageClassName: "gp3.csi" },
+        });
         assert.equal(ok.kubernetes.context, "arn:aws:eks:eu-west-1:1234:cluster/lab");
     });
 
     it("renderYamlToDirectory: /", () => {
-        for (const dir of ["/", "//", "/tmp/.."]) refused({ lab: "tikv", ...K8S, kubernetes: { renderYamlToDirectory: dir } }, "kubernetes.renderYamlToDirectory", "not /");
+        for (const dir of ["/", "//", "/tmp/.."])
+            refused({ lab: "tikv", ...K8S, kubernetes: { renderYamlToDirectory: dir } }, "kubernetes.renderYamlToDirectory", "not /");
     });
 
     it("moving source refs for local builds, as moving image tags are", () => {
@@ -66,7 +76,11 @@ describe("config refusals", () => {
     });
 
     it("unknown keys under images:, with the nearest known one", () => {
-        refused({ lab: "tikv", images: { "prom/promethues": "mirror.local/prometheus:v2.55.1" } }, "images.prom/promethues", "did you mean images.prom/prometheus?");
+        refused(
+            { lab: "tikv", images: { "prom/promethues": "mirror.local/prometheus:v2.55.1" } },
+            "images.prom/promethues",
+            "did you mean images.prom/prometheus?",
+        );
         // A key naming the stack's own image (app.image) is known.
         assert.equal(
             parseStackConfig({ lab: "appcluster", app: { image: "me/raft:1.0" }, images: { "me/raft": "mirror.local/raft:1.0" } }).lab,
@@ -89,7 +103,11 @@ describe("config refusals", () => {
         const app = { image: "me/raft:1.0", nodes: 2 };
         refused({ lab: "appcluster", app: { ...app, stopped: [1, 2] } }, "app.stopped", "leave at least one running");
         refused({ lab: "appcluster", app: { ...app, dataDir: "/" } }, "app.dataDir", "other than /");
-        refused({ lab: "appcluster", app: { ...app, ports: { kv: { containerPort: 8080 } } } }, "app.ports.kv.containerPort", "app.ports.api.containerPort");
+        refused(
+            { lab: "appcluster", app: { ...app, ports: { kv: { containerPort: 8080 } } } },
+            "app.ports.kv.containerPort",
+            "app.ports.api.containerPort",
+        );
     });
 
     it("app cluster: two roles on one variable, and extraEnv over a per-node variable, naming both keys", () => {
@@ -103,14 +121,26 @@ describe("config refusals", () => {
         // Bound: on Docker every store shares this machine's memory (os.totalmem()).
         const machineMiB = Math.floor(totalmem() / 1024 ** 2);
         const perStore = Math.floor(machineMiB / 3) + 1;
-        refused({ lab: "tikv", tikv: { memoryLimitMiB: perStore } }, "tikv.memoryLimitMiB", `expected at most ${Math.floor(machineMiB / 3)} per store`);
+        refused(
+            { lab: "tikv", tikv: { memoryLimitMiB: perStore } },
+            "tikv.memoryLimitMiB",
+            `expected at most ${Math.floor(machineMiB / 3)} per store`,
+        );
         assert.equal(parseStackConfig({ lab: "tikv", tikv: { memoryLimitMiB: 512 } }).lab, "tikv");
         // Bound: the volume claim (Kubernetes sizes it; a Docker volume has no size).
-        refused({ lab: "etcd", ...K8S, load: { image: "me/bench:1.0" }, etcd: { storageGiB: 1, quotaBackendBytes: 2 * 1024 ** 3 } }, "etcd.quotaBackendBytes", "expected at most 1073741824");
+        refused(
+            { lab: "etcd", ...K8S, load: { image: "me/bench:1.0" }, etcd: { storageGiB: 1, quotaBackendBytes: 2 * 1024 ** 3 } },
+            "etcd.quotaBackendBytes",
+            "expected at most 1073741824",
+        );
     });
 
     it("failpoints: an unknown scenario lists the scenarios", () => {
-        refused({ lab: "etcd", failpoints: { "fsync-dealy": { walBeforeSync: "off" } } }, "failpoints.fsync-dealy", "did you mean failpoints.fsync-delay?");
+        refused(
+            { lab: "etcd", failpoints: { "fsync-dealy": { walBeforeSync: "off" } } },
+            "failpoints.fsync-dealy",
+            "did you mean failpoints.fsync-delay?",
+        );
         const line = problemsOf({ lab: "etcd", failpoints: { "fsync-dealy": { walBeforeSync: "off" } } })[0];
         assert.match(line, /keys under failpoints: baseline, compaction, db-size-limit, defrag-delay, fsync-delay$/);
     });
@@ -121,7 +151,11 @@ describe("config refusals", () => {
 
     it("a port clash names the key the user set", () => {
         // The user set Prometheus's port onto PD's default range: blame observability.prometheusHostPort, not pd.clientHostPort.
-        refused({ lab: "tikv", observability: { prometheusHostPort: 2380 } }, "observability.prometheusHostPort", "collides with pd.clientHostPort");
+        refused(
+            { lab: "tikv", observability: { prometheusHostPort: 2380 } },
+            "observability.prometheusHostPort",
+            "collides with pd.clientHostPort",
+        );
     });
 
     it("after phase 2, crdb.nodes: 1 + crdb.storageGiB: 20 prints the RF problem and the guard's refusals together", async () => {

@@ -31,7 +31,10 @@ function runScript(terms: Record<string, string>): { calls: string[][]; dir: str
     const dir = mkdtempSync(join(tmpdir(), "failpoint-terms-"));
     const log = join(dir, "curl.log");
     // The stand-in prints an empty JSON object (the restore lines parse nothing out of it) and records argv, one arg per line, calls split by a line "--".
-    writeFileSync(join(dir, "curl"), `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a" >> "${log}"; done\necho -- >> "${log}"\necho '{}'\n`);
+    writeFileSync(
+        join(dir, "curl"),
+        `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a" >> "${log}"; done\necho -- >> "${log}"\necho '{}'\n`,
+    );
     chmodSync(join(dir, "curl"), 0o755);
     const failpoints = { "fsync-delay": terms };
     const script = scenarioScript("fsync-delay", failpoints, ["http://etcd-0:22381"], ["http://etcd-0:2379"]);
@@ -49,7 +52,12 @@ function runScript(terms: Record<string, string>): { calls: string[][]; dir: str
 
 describe("etcd failpoint terms", () => {
     it("refuses a term outside gofail's grammar, naming the key and the grammar", () => {
-        const problems = problemsOf({ lab: "etcd", scenario: "fsync-delay", etcd: { failpointImage: IMAGE }, failpoints: { "fsync-delay": { walBeforeSync: INJECTION } } });
+        const problems = problemsOf({
+            lab: "etcd",
+            scenario: "fsync-delay",
+            etcd: { failpointImage: IMAGE },
+            failpoints: { "fsync-delay": { walBeforeSync: INJECTION } },
+        });
         assert.equal(problems.length, 1, problems.join("\n"));
         assert.match(problems[0], /^failpoints\.fsync-delay\.walBeforeSync: expected a gofail term/);
         assert.ok(problems[0].includes("sleep(100)"), problems[0]);
@@ -57,20 +65,41 @@ describe("etcd failpoint terms", () => {
 
     it("accepts the terms of gofail's documentation", () => {
         // Examples from etcd-io/gofail doc/design.md ("Terms examples") and README.
-        for (const term of ['2*return("abc")->1*return("def")', "return(100)", "return", "return()", "40.0%return(true)", "1.0%panic", "sleep(10s)", "sleep(10)", "off", "print", "break", 'sleep("600s")']) {
-            const config = parseStackConfig({ lab: "etcd", scenario: "fsync-delay", etcd: { failpointImage: IMAGE }, failpoints: { "fsync-delay": { walBeforeSync: term } } });
+        for (const term of [
+            '2*return("abc")->1*return("def")',
+            "return(100)",
+            "return",
+            "return()",
+            "40.0%return(true)",
+            "1.0%panic",
+            "sleep(10s)",
+            "sleep(10)",
+            "off",
+            "print",
+            "break",
+            'sleep("600s")',
+        ]) {
+            const config = parseStackConfig({
+                lab: "etcd",
+                scenario: "fsync-delay",
+                etcd: { failpointImage: IMAGE },
+                failpoints: { "fsync-delay": { walBeforeSync: term } },
+            });
             assert.equal(config.lab === "etcd" && config.failpoints["fsync-delay"]?.walBeforeSync, term);
         }
     });
 
     it("refuses failpoint names outside gofail's variable names, in words", () => {
         const problems = problemsOf({ lab: "etcd", failpoints: { "fsync-delay": { "wal before sync": "off" } } });
-        assert.ok(problems.some((p) => p.includes("expected a failpoint name such as walBeforeSync")), problems.join("\n"));
+        assert.ok(
+            problems.some((p) => p.includes("expected a failpoint name such as walBeforeSync")),
+            problems.join("\n"),
+        );
         assert.ok(!problems.some((p) => p.includes("expected a different value")), problems.join("\n"));
     });
 
     it("a valid term reaches curl intact, as one argument", () => {
-        const { calls, dir } = runScript({ walBeforeSync: 'sleep(100)', beforeCommit: '2*return("a b")->off' });
+        const { calls, dir } = runScript({ walBeforeSync: "sleep(100)", beforeCommit: '2*return("a b")->off' });
         try {
             const puts = calls.filter((c) => c.includes("PUT"));
             const body = (name: string) => puts.filter((c) => c[c.length - 1].endsWith(`/${name}`)).map((c) => c[c.indexOf("-d") + 1]);

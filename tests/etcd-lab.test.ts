@@ -58,9 +58,11 @@ describe("etcd lab", () => {
         assert.ok(task.inputs.envs.includes("FAILPOINT_beforeCommit=sleep(200)"), String(task.inputs.envs));
         assert.ok(script.includes("-X PUT -d off http://etcd-0:22381/defragBeforeCopy"), "other scenarios' failpoints are turned off");
         // Off first, then the space restore, then this scenario's terms.
-        const [off, restore, on] = ["-d off http://etcd-0:22381/walBeforeSync", "/v3/maintenance/defragment", '-d "$FAILPOINT_walBeforeSync"'].map(
-            (s) => script.indexOf(s),
-        );
+        const [off, restore, on] = [
+            "-d off http://etcd-0:22381/walBeforeSync",
+            "/v3/maintenance/defragment",
+            '-d "$FAILPOINT_walBeforeSync"',
+        ].map((s) => script.indexOf(s));
         assert.ok(off >= 0 && off < restore && restore < on, script);
     });
 

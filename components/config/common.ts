@@ -41,7 +41,9 @@ const KubernetesSettings = z
             .string({ error: NAMESPACE_ERROR })
             .max(63, { error: NAMESPACE_ERROR, abort: true })
             .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: NAMESPACE_ERROR, abort: true })
-            .refine((n) => !SYSTEM_NAMESPACES.includes(n), { error: `${NAMESPACE_ERROR}, not one of Kubernetes' own (${SYSTEM_NAMESPACES.join(", ")})` })
+            .refine((n) => !SYSTEM_NAMESPACES.includes(n), {
+                error: `${NAMESPACE_ERROR}, not one of Kubernetes' own (${SYSTEM_NAMESPACES.join(", ")})`,
+            })
             .default("clusterlab"),
         /** A kubeconfig context name; it reaches `kubectl --context` in the commands the stack prints. */
         context: z

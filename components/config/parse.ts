@@ -157,10 +157,13 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
         if (issue.code === "invalid_key") {
             // A record key that its key schema refuses: that schema's words, and the key itself as what was given.
             const key = issue.path[issue.path.length - 1];
-            return [`${path}: ${issue.issues.map((i) => i.message).join("; ")}${enumHint(issue.issues[0] as z.core.$ZodIssue, key)}, got the key ${describe(key)}`];
+            return [
+                `${path}: ${issue.issues.map((i) => i.message).join("; ")}${enumHint(issue.issues[0] as z.core.$ZodIssue, key)}, got the key ${describe(key)}`,
+            ];
         }
         const value = valueAt(values, issue.path);
-        const given = SECRET_KEYS.has(String(issue.path[0])) || SECRET_KEYS.has(issue.path.join(".")) ? "a secret (not shown)" : describe(value);
+        const given =
+            SECRET_KEYS.has(String(issue.path[0])) || SECRET_KEYS.has(issue.path.join(".")) ? "a secret (not shown)" : describe(value);
         return [`${path}: ${issue.message}${enumHint(issue, value)}, got ${given}`];
     });
     throw new ConfigError(problems);

@@ -217,4 +217,3 @@ export function grafanaStartScript(): string {
         `exec ${GRAFANA_RUN}`,
     ].join("\n");
 }
-

@@ -52,7 +52,10 @@ const AppSettings = z
         /** Data directory in the container (`DATA_DIR`), a volume per node. */
         dataDir: z
             .string()
-            .regex(/^\/[A-Za-z0-9._\/-]*[A-Za-z0-9._-]$/, { error: "expected an absolute directory path other than /, such as /data", abort: true })
+            .regex(/^\/[A-Za-z0-9._\/-]*[A-Za-z0-9._-]$/, {
+                error: "expected an absolute directory path other than /, such as /data",
+                abort: true,
+            })
             .default("/data"),
         storageGiB: volumeGiB.default(1),
         /** Readiness: HTTP GET on the API port. */
@@ -83,22 +86,32 @@ export function appclusterCrossChecks(config: AppClusterLabConfig): string[] {
     const roles = Object.entries(app.env);
     roles.forEach(([role, name], i) => {
         for (const [other, otherName] of roles.slice(i + 1)) {
-            if (name === otherName) problems.push(`app.env.${other}: ${name} is already app.env.${role}; give each role its own variable, got ${JSON.stringify(otherName)}`);
+            if (name === otherName)
+                problems.push(
+                    `app.env.${other}: ${name} is already app.env.${role}; give each role its own variable, got ${JSON.stringify(otherName)}`,
+                );
         }
     });
     for (const name of Object.keys(app.extraEnv)) {
         const role = roles.find(([, n]) => n === name)?.[0];
-        if (role) problems.push(`app.extraEnv.${name}: the lab sets ${name} per node (app.env.${role}); remove it from extraEnv or rename app.env.${role}`);
+        if (role)
+            problems.push(
+                `app.extraEnv.${name}: the lab sets ${name} per node (app.env.${role}); remove it from extraEnv or rename app.env.${role}`,
+            );
     }
     const ports = Object.entries(app.ports);
     ports.forEach(([port, { containerPort }], i) => {
         for (const [other, o] of ports.slice(i + 1)) {
             if (o.containerPort === containerPort)
-                problems.push(`app.ports.${other}.containerPort: ${containerPort} is already app.ports.${port}.containerPort; give api, kv and raft a port each, got ${o.containerPort}`);
+                problems.push(
+                    `app.ports.${other}.containerPort: ${containerPort} is already app.ports.${port}.containerPort; give api, kv and raft a port each, got ${o.containerPort}`,
+                );
         }
     });
     if (app.nodes > 0 && Array.from({ length: app.nodes }, (_, i) => i + 1).every((n) => app.stopped.includes(n))) {
-        problems.push(`app.stopped: every node (1..${app.nodes}) would be stopped; leave at least one running (a fault drill stops some), got ${JSON.stringify(app.stopped)}`);
+        problems.push(
+            `app.stopped: every node (1..${app.nodes}) would be stopped; leave at least one running (a fault drill stops some), got ${JSON.stringify(app.stopped)}`,
+        );
     }
     return problems;
 }

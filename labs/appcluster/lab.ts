@@ -16,7 +16,11 @@ import { AppCluster, AppNode } from "./app-cluster";
  * Kubernetes API reference, Pod → "proxy"; `kubectl get --raw`), and `kubectl logs -f pod/<pod>`;
  * each node is a StatefulSet of one pod, `app-<i>-0`.
  */
-function nodeCommands(config: AppClusterLabConfig, nodes: AppNode[], platform: Platform): { statusCommand: string; logsCommands: string[] } {
+function nodeCommands(
+    config: AppClusterLabConfig,
+    nodes: AppNode[],
+    platform: Platform,
+): { statusCommand: string; logsCommands: string[] } {
     const running = nodes.filter((n) => !n.stopped);
     if (config.platform !== "kubernetes") {
         return {
@@ -29,7 +33,10 @@ function nodeCommands(config: AppClusterLabConfig, nodes: AppNode[], platform: P
     const pod = (n: AppNode) => `${n.name}-0`;
     return {
         statusCommand: running
-            .map((n) => `${kubectl} get --raw /api/v1/namespaces/${namespace}/pods/${pod(n)}:${config.app.ports.api.containerPort}/proxy${config.app.healthPath}`)
+            .map(
+                (n) =>
+                    `${kubectl} get --raw /api/v1/namespaces/${namespace}/pods/${pod(n)}:${config.app.ports.api.containerPort}/proxy${config.app.healthPath}`,
+            )
             .join(" && "),
         logsCommands: nodes.map((n) => `${kubectl} logs -f pod/${pod(n)}`),
     };

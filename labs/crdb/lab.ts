@@ -91,7 +91,8 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { previo
             readerUrl: outputs.readerUrl as string,
             // Secure mode: the URLs name each user's certificate files under appCertsDir(user).
             secretMounts:
-                certs && [WRITER_USER, READER_USER].map((user) => certs.clientMount(user, appCertsDir(user), APP_CERT_FILE_MODE[config.platform])),
+                certs &&
+                [WRITER_USER, READER_USER].map((user) => certs.clientMount(user, appCertsDir(user), APP_CERT_FILE_MODE[config.platform])),
             fsGroup: APP_UID,
             controlToken: config.app.controlToken,
             hostPort: config.app.hostPort,

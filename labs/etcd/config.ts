@@ -68,7 +68,9 @@ export const gofailTerm = z
  * (`server/mvcc/backend/batch_tx.go`), `defragBeforeCopy` (`server/mvcc/backend/backend.go`).
  */
 const EtcdFailpoints = z.record(
-    z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, { error: "expected a failpoint name such as walBeforeSync (a letter, then letters and digits)" }),
+    z
+        .string()
+        .regex(/^[A-Za-z][A-Za-z0-9]*$/, { error: "expected a failpoint name such as walBeforeSync (a letter, then letters and digits)" }),
     gofailTerm,
 );
 
