@@ -3,7 +3,7 @@
  * compose the lab, export where to look.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, PROJECT, parseStackConfig } from "./components/config";
+import { ConfigError, PROJECT, StackConfig, parseStackConfig } from "./components/config";
 import { GUARD_OUTPUT, GuardState, checkTransition, guardState } from "./components/guard";
 import { buildLab } from "./components/lab";
 
@@ -18,12 +18,19 @@ async function previousGuard(): Promise<GuardState | undefined> {
 }
 
 export = async () => {
-    let config;
+    let config: StackConfig;
     let previous: GuardState | undefined;
     try {
-        config = parseStackConfig(pulumi.runtime.allConfig());
+        // Every problem at once: when only cross-key rules failed, the guard still compares the parsed config.
+        let problems: string[] = [];
+        try {
+            config = parseStackConfig(pulumi.runtime.allConfig());
+        } catch (err) {
+            if (!(err instanceof ConfigError && err.config)) throw err;
+            [config, problems] = [err.config as StackConfig, err.problems];
+        }
         previous = await previousGuard();
-        const problems = checkTransition(previous, config);
+        problems = [...problems, ...checkTransition(previous, config)];
         if (problems.length) throw new ConfigError(problems);
     } catch (err) {
         // A RunError prints the message without a stack trace: the message is the help.

@@ -116,9 +116,10 @@ describe("stack config validation", () => {
         // Adjacent ranges do not collide; neither do ports of a switched-off Prometheus.
         assert.equal(parseStackConfig({ lab: "tikv", tikv: { statusHostPort: 9091 } }).lab, "tikv");
         assert.equal(parseStackConfig({ lab: "etcd", etcd: { clientHostPort: 9090 }, observability: { enabled: false } }).lab, "etcd");
+        // The user moved sqlHostPort onto the HTTP range: the message names sqlHostPort, the key they set.
         assert.match(
             problemsOf({ lab: "crdb", crdb: { nodes: 3, sqlHostPort: 8078 } })[0],
-            /^crdb\.httpHostPort: host port 8080\.\.8082 collides with crdb\.sqlHostPort \(8078\.\.8080\)/,
+            /^crdb\.sqlHostPort: host port 8078\.\.8080 collides with crdb\.httpHostPort \(8080\.\.8082\)/,
         );
     });
 

@@ -39,7 +39,7 @@ const ROTATION_ALLOWED: AllowRule[] = [
     {
         type: "kubernetes:apps/v1:Deployment",
         name: /^(crdb-workload|sample-app)$/,
-        paths: [/^spec\.template\.metadata\.annotations\.clusterlab\.dev\/secret-crdb-client-(root|reader)$/],
+        paths: [/^spec\.template\.metadata\.annotations\.clusterlab\.dev\/secret-crdb-client-(root|writer|reader)$/],
         reason: "the workload and the sample app restart onto their new client certificates",
     },
 ];

@@ -50,14 +50,19 @@ describe("etcd lab", () => {
         assert.ok(task, containers.map((c) => c.name).join(", "));
         const script: string = task.inputs.command[0];
         for (const i of [0, 1, 2]) {
-            assert.ok(script.includes(`-X PUT -d 'sleep(100)' http://etcd-${i}:22381/walBeforeSync`), script);
-            assert.ok(script.includes(`-X PUT -d 'sleep(200)' http://etcd-${i}:22381/beforeCommit`), script);
+            assert.ok(script.includes(`-X PUT -d "$FAILPOINT_walBeforeSync" http://etcd-${i}:22381/walBeforeSync`), script);
+            assert.ok(script.includes(`-X PUT -d "$FAILPOINT_beforeCommit" http://etcd-${i}:22381/beforeCommit`), script);
         }
-        assert.ok(script.includes("-X PUT -d 'off' http://etcd-0:22381/defragBeforeCopy"), "other scenarios' failpoints are turned off");
+        // Terms travel in the step's environment, never in the script text.
+        assert.ok(task.inputs.envs.includes("FAILPOINT_walBeforeSync=sleep(100)"), String(task.inputs.envs));
+        assert.ok(task.inputs.envs.includes("FAILPOINT_beforeCommit=sleep(200)"), String(task.inputs.envs));
+        assert.ok(script.includes("-X PUT -d off http://etcd-0:22381/defragBeforeCopy"), "other scenarios' failpoints are turned off");
         // Off first, then the space restore, then this scenario's terms.
-        const [off, restore, on] = ["-d 'off' http://etcd-0:22381/walBeforeSync", "/v3/maintenance/defragment", "-d 'sleep(100)'"].map(
-            (s) => script.indexOf(s),
-        );
+        const [off, restore, on] = [
+            "-d off http://etcd-0:22381/walBeforeSync",
+            "/v3/maintenance/defragment",
+            '-d "$FAILPOINT_walBeforeSync"',
+        ].map((s) => script.indexOf(s));
         assert.ok(off >= 0 && off < restore && restore < on, script);
     });
 

@@ -72,7 +72,7 @@ const MANIFEST_TRAITS: PlatformTraits = {
         storageClass: "none",
         cluster: "none",
     },
-    capabilities: { buildImages: false, sizeVolumes: true },
+    capabilities: { buildImages: false, sizeVolumes: true, groupOwnedSecrets: true },
     placement: () => ({}),
     statefulTypes: {},
 };

@@ -61,7 +61,15 @@ describe("sample app in the CockroachDB lab", () => {
         assert.deepEqual(env.APP_DB_READER_URL, { secretKeyRef: { name: "sample-app-env", key: "APP_DB_READER_URL" } });
         const urls = unwrapSecret(ofType(graph, "kubernetes:core/v1:Secret").find((s) => s.name === "sample-app-env")!.inputs.stringData);
         // Secure mode (the default): verify-full URLs naming each user's certificates, whose Secrets the pod mounts there.
-        assert.equal(urls.APP_DB_WRITER_URL, graph.outputs.writerUrl);
+        // As the SQL user writer with the writer's certificate; no root material reaches the app.
+        assert.equal(
+            urls.APP_DB_WRITER_URL,
+            "postgresql://writer@crdb-writer.clusterlab.svc.cluster.local:26257/lab?sslmode=verify-full&sslrootcert=/certs/crdb-client-writer/ca.crt&sslcert=/certs/crdb-client-writer/client.writer.crt&sslkey=/certs/crdb-client-writer/client.writer.key",
+        );
+        assert.doesNotMatch(JSON.stringify({ urls, pod }), /crdb-client-root|client\.root|\/\/root@/);
+        // The control token comes from the same Secret; key files are readable by the app's group only (fsGroup 1000, mode 0400).
+        assert.deepEqual(env.APP_CONTROL_TOKEN, { secretKeyRef: { name: "sample-app-env", key: "APP_CONTROL_TOKEN" } });
+        assert.equal(pod.securityContext.fsGroup, 1000);
         assert.equal(urls.APP_DB_READER_URL, graph.outputs.readerUrl);
         assert.match(
             urls.APP_DB_READER_URL,
@@ -75,8 +83,8 @@ describe("sample app in the CockroachDB lab", () => {
                 c.volumeMounts.find((m: { name: string }) => m.name === v.name).mountPath,
             ]),
             [
-                ["crdb-client-root", 0o444, "/certs/crdb-client-root"],
-                ["crdb-client-reader", 0o444, "/certs/crdb-client-reader"],
+                ["crdb-client-writer", 0o400, "/certs/crdb-client-writer"],
+                ["crdb-client-reader", 0o400, "/certs/crdb-client-reader"],
             ],
         );
         // The rendered environment is one the app accepts (the app's own parser).

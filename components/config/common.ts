@@ -2,6 +2,7 @@
  * Settings every lab shares: platform, architecture, Kubernetes, observability, image
  * substitutions, the Grafana password and `allowReplace`. Each lab's schema spreads {@link common}.
  */
+import { posix } from "node:path";
 import { z } from "zod";
 import { promDurationIn } from "./durations";
 import { hostPort, pinnedImage, pinnedTag } from "./primitives";
@@ -47,6 +48,14 @@ export const Arch = z.enum(["amd64", "arm64"], { error: 'expected "amd64" or "ar
 export type Arch = z.infer<typeof Arch>;
 
 /**
+ * A namespace is a DNS-1123 label: at most 63 lowercase letters, digits and `-`, starting and
+ * ending alphanumeric (kubernetes.io/docs/concepts/overview/working-with-objects/names/#dns-label-names).
+ */
+const NAMESPACE_ERROR = "expected a DNS-1123 label of at most 63 characters (lowercase letters, digits, -)";
+/** Namespaces Kubernetes itself uses (kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/#initial-namespaces). */
+const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"];
+
+/**
  * Kubernetes settings. `renderYamlToDirectory` makes the provider write manifests to that
  * directory instead of talking to a cluster (pulumi-kubernetes `Provider.renderYamlToDirectory`),
  * which is how `pulumi up` runs on a machine without a cluster.
@@ -54,12 +63,36 @@ export type Arch = z.infer<typeof Arch>;
 const KubernetesSettings = z
     .strictObject({
         namespace: z
-            .string()
-            .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: "expected a DNS-1123 label" })
+            .string({ error: NAMESPACE_ERROR })
+            .max(63, { error: NAMESPACE_ERROR, abort: true })
+            .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: NAMESPACE_ERROR, abort: true })
+            .refine((n) => !SYSTEM_NAMESPACES.includes(n), {
+                error: `${NAMESPACE_ERROR}, not one of Kubernetes' own (${SYSTEM_NAMESPACES.join(", ")})`,
+            })
             .default("clusterlab"),
-        context: z.string().optional(),
-        renderYamlToDirectory: z.string().min(1).optional(),
-        storageClassName: z.string().optional(),
+        /** A kubeconfig context name; it reaches `kubectl --context` in the commands the stack prints. */
+        context: z
+            .string()
+            .regex(/^[A-Za-z0-9_][A-Za-z0-9_.:@\/-]{0,252}$/, {
+                error: "expected a kube context name (letters, digits and ._:@/-, no spaces or shell characters), e.g. kind-kind",
+            })
+            .optional(),
+        /** Where the provider writes manifests; never the root directory. */
+        renderYamlToDirectory: z
+            .string()
+            .min(1)
+            .refine((d) => !/[\0\n]/.test(d) && posix.resolve("/", d) !== "/", {
+                error: "expected a directory to write manifests into (not / and no newline), e.g. ./rendered",
+            })
+            .optional(),
+        /** A StorageClass name: a DNS-1123 subdomain (Kubernetes "Object Names and IDs"). */
+        storageClassName: z
+            .string()
+            .max(253, { error: "expected a StorageClass name (a DNS-1123 subdomain, at most 253 characters)", abort: true })
+            .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+                error: "expected a StorageClass name (a DNS-1123 subdomain: lowercase letters, digits, - and .), e.g. standard",
+            })
+            .optional(),
     })
     .prefault({});
 

@@ -6,7 +6,14 @@ import { z } from "zod";
 
 /** Thrown when a stack config does not parse; `problems` holds one line per mistake. */
 export class ConfigError extends Error {
-    constructor(public readonly problems: string[]) {
+    /**
+     * @param problems one line per mistake.
+     * @param config the parsed config when only cross-key rules failed (the guard can still compare it); absent when the config did not parse.
+     */
+    constructor(
+        public readonly problems: string[],
+        public readonly config?: unknown,
+    ) {
         super(`invalid clusterlab stack config:\n  ${problems.join("\n  ")}`);
         this.name = "ConfigError";
     }

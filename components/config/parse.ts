@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { LAB_DEFINITIONS, allLabs } from "../../labs";
-import { observabilityProblems } from "./checks";
+import { imageKeyProblems, observabilityProblems } from "./checks";
 import { PROJECT } from "./common";
 import { ConfigError, describe, nearest, enumHint, ourWords, unknownKey } from "./errors";
 import { HostPortKey, SHARED_HOST_PORTS, hostPortProblems } from "./ports";
@@ -69,9 +69,10 @@ function crossChecks(config: StackConfig, raw: Record<string, unknown>): string[
     const lab = allLabs().find((l) => l.name === config.lab)!;
     const userSet = (path: string) => valueAt(raw, path) !== undefined;
     return [
-        ...hostPortProblems(config, [...SHARED_HOST_PORTS, ...lab.hostPorts]),
+        ...hostPortProblems(config, [...SHARED_HOST_PORTS, ...lab.hostPorts], userSet),
         ...(lab.crossChecks?.(config as never, userSet) ?? []),
         ...observabilityProblems(config.observability),
+        ...imageKeyProblems(config),
     ];
 }
 
@@ -95,8 +96,8 @@ export function stripNamespace(raw: Record<string, unknown>): Record<string, unk
     return out;
 }
 
-/** Keys whose values are secrets: never decoded, never echoed in an error. */
-const SECRET_KEYS = new Set(["grafanaAdminPassword"]);
+/** Keys whose values are secrets: never decoded, never echoed in an error (top-level keys and dotted paths). */
+const SECRET_KEYS = new Set(["grafanaAdminPassword", "app.controlToken"]);
 
 function decode(value: unknown): unknown {
     if (typeof value !== "string") return value;
@@ -142,7 +143,8 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     const result = stackSchema().safeParse(values, { error: ourWords });
     if (result.success) {
         const problems = crossChecks(result.data as StackConfig, values);
-        if (problems.length) throw new ConfigError(problems);
+        // The parsed config rides along, so the program can add the guard's refusals to these lines.
+        if (problems.length) throw new ConfigError(problems, result.data as StackConfig);
         return result.data as StackConfig;
     }
     const schemas = labSchemas(values.lab);
@@ -152,8 +154,16 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
             return issue.keys.map((k) => unknownKey(issue.path, k, allowed, valueAt(values, [...issue.path, k])));
         }
         const path = issue.path.length ? issue.path.join(".") : "(stack)";
+        if (issue.code === "invalid_key") {
+            // A record key that its key schema refuses: that schema's words, and the key itself as what was given.
+            const key = issue.path[issue.path.length - 1];
+            return [
+                `${path}: ${issue.issues.map((i) => i.message).join("; ")}${enumHint(issue.issues[0] as z.core.$ZodIssue, key)}, got the key ${describe(key)}`,
+            ];
+        }
         const value = valueAt(values, issue.path);
-        const given = SECRET_KEYS.has(String(issue.path[0])) ? "a secret (not shown)" : describe(value);
+        const given =
+            SECRET_KEYS.has(String(issue.path[0])) || SECRET_KEYS.has(issue.path.join(".")) ? "a secret (not shown)" : describe(value);
         return [`${path}: ${issue.message}${enumHint(issue, value)}, got ${given}`];
     });
     throw new ConfigError(problems);

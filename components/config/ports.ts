@@ -28,11 +28,13 @@ export const SHARED_HOST_PORTS: HostPortKey[] = [
 const MAX_PORT = 65535;
 
 /**
- * Each host-port range past 65535, and each pair of ranges that overlap, naming both keys.
+ * Each host-port range past 65535, and each pair of ranges that overlap, naming both keys and
+ * blaming the one the user set.
  * @param config a parsed stack config.
+ * @param userSet whether the user wrote `path` (default: every key counts as written).
  * @param keys the host port keys of the stack's lab, shared ones included.
  */
-export function hostPortProblems(config: unknown, keys: HostPortKey[]): string[] {
+export function hostPortProblems(config: unknown, keys: HostPortKey[], userSet: (path: string) => boolean = () => true): string[] {
     const ranges = keys.flatMap(({ path, members, when, offset = 0 }) => {
         const base = valueAt(config, path);
         if (typeof base !== "number" || (when ?? []).some((w) => valueAt(config, w) === false)) return [];
@@ -51,8 +53,13 @@ export function hostPortProblems(config: unknown, keys: HostPortKey[]): string[]
         for (const b of ranges.slice(i + 1)) {
             if (a.first <= b.last && b.first <= a.last) {
                 const span = (r: typeof a) => (r.count > 1 ? `${r.first}..${r.last}` : `${r.first}`);
+                // Blame the key the user wrote (or whose member count they raised), not a default they never touched.
+                // A key written beats one whose member count was written, which beats a default.
+                const touched = (r: typeof a) => (userSet(r.path) ? 2 : r.members !== undefined && userSet(r.members) ? 1 : 0);
+                const [blamed, other] = touched(a) > touched(b) ? [a, b] : [b, a];
+                const why = !userSet(blamed.path) && blamed.members ? ` with ${blamed.members} ${valueAt(config, blamed.members)}` : "";
                 problems.push(
-                    `${b.path}: host port ${span(b)} collides with ${a.path} (${span(a)}); give each a free range, got ${b.base}`,
+                    `${blamed.path}: host port ${span(blamed)}${why} collides with ${other.path} (${span(other)}); give each a free range, got ${blamed.base}`,
                 );
             }
         }

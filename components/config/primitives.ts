@@ -67,5 +67,22 @@ export const pinnedImage = z
         },
     );
 
+/**
+ * A git ref a local build checks out (`goYcsbRef`, `cdc.ref`, `etcdRef`): pinned like an image tag,
+ * since the built image's tag is made of it. A version-like tag ({@link VERSION_LIKE}: `v1.0.1`,
+ * `cdc-v1.1.1`) or a full commit id (40 hex digits); never a moving branch ({@link MOVING_TAGS}),
+ * never starting with `-` (git would read it as an option). Ref grammar: git-check-ref-format(1).
+ * @param slashes whether `/` may appear (the image tag replaces it with `-`).
+ */
+export function pinnedSourceRef(slashes: boolean) {
+    const chars = slashes ? /^[A-Za-z0-9_][A-Za-z0-9._/-]{0,127}$/ : /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+    const error = `expected a pinned git tag such as v1.0.1 or a 40-hex commit id (letters, digits, ._-${slashes ? "/" : ""}, not starting with -; moving branches such as master or main are refused)`;
+    return z
+        .string({ error })
+        .refine((t) => !MOVING_TAGS.includes(t.toLowerCase()), { error, abort: true })
+        .regex(chars, { error, abort: true })
+        .refine((t) => VERSION_LIKE.test(t) || /^[0-9a-f]{40}$/.test(t), { error });
+}
+
 /** Data volume size in GiB (Kubernetes PVC request; Docker volumes are unbounded). */
 export const volumeGiB = intIn(1, 1024);

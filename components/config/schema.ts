@@ -29,16 +29,30 @@ export function fieldsOf(schema: z.ZodType): Record<string, z.ZodType> | undefin
     return inner._zod.def.type === "object" ? inner._zod.def.shape : undefined;
 }
 
-/** Keys allowed at `path` (the union over `schemas`); undefined when `path` is not an object. */
+
+/** The allowed keys of a record whose key schema is an enum (`failpoints:` keyed by scenario); undefined otherwise. */
+function enumKeysOf(schema: z.ZodType): string[] | undefined {
+    const inner = unwrap(schema) as z.ZodType & { _zod: { def: { type: string; keyType?: z.ZodType } } };
+    if (inner._zod.def.type !== "record" || !inner._zod.def.keyType) return undefined;
+    const key = unwrap(inner._zod.def.keyType) as z.ZodType & { _zod: { def: { type: string; entries?: Record<string, string> } } };
+    return key._zod.def.type === "enum" ? Object.values(key._zod.def.entries ?? {}) : undefined;
+}
+
+/** Keys allowed at `path` (the union over `schemas`): an object's fields or an enum-keyed record's keys; undefined when `path` is neither. */
 export function keysAt(schemas: z.ZodType[], path: PropertyKey[]): string[] | undefined {
     const keys = new Set<string>();
     let found = false;
     for (const root of schemas) {
         let fields = fieldsOf(root);
-        for (const key of path) fields = fields && fields[key as string] ? fieldsOf(fields[key as string]) : undefined;
-        if (fields) {
+        let last: z.ZodType | undefined = root;
+        for (const key of path) {
+            last = fields?.[key as string];
+            fields = last ? fieldsOf(last) : undefined;
+        }
+        const enumKeys = !fields && last && path.length ? enumKeysOf(last) : undefined;
+        if (fields || enumKeys) {
             found = true;
-            for (const k of Object.keys(fields)) keys.add(k);
+            for (const k of fields ? Object.keys(fields) : enumKeys!) keys.add(k);
         }
     }
     return found ? [...keys].sort() : undefined;

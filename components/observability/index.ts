@@ -145,7 +145,11 @@ export class Observability extends pulumi.ComponentResource {
         return platform.userUrl("prometheus", PROMETHEUS_PORT, args.prometheusHostPort);
     }
 
-    /** Grafana with the provisioned datasource and dashboards; returns its user URL and admin password. */
+    /**
+     * Grafana with the provisioned datasource and dashboards; returns its user URL and admin password.
+     * Started by {@link grafanaStartScript}, so the password output stays the login after a
+     * destroy + up (the data volume is kept) or a new `grafanaAdminPassword`.
+     */
     private deployGrafana(name: string, args: ObservabilityArgs): [string, pulumi.Output<string>] {
         const { platform } = args;
         // Secret whatever its source: RandomPassword marks `result` secret through the engine, which mocks do not model.
@@ -160,7 +164,8 @@ export class Observability extends pulumi.ComponentResource {
                 component: "grafana",
                 replicas: 1,
                 image: platform.image(args.grafanaImage),
-                args: () => [],
+                command: ["/bin/sh", "-c"],
+                args: () => [grafanaStartScript()],
                 env: {
                     GF_SECURITY_ADMIN_USER: "admin",
                     GF_AUTH_ANONYMOUS_ENABLED: "true",
@@ -187,4 +192,28 @@ export class Observability extends pulumi.ComponentResource {
         );
         return [platform.userUrl("grafana", GRAFANA_PORT, args.grafanaHostPort), password];
     }
+}
+
+/** Grafana's database in the official image (`GF_PATHS_DATA=/var/lib/grafana`, grafana/grafana `Dockerfile`). */
+export const GRAFANA_DB = "/var/lib/grafana/grafana.db";
+/** The official image's start script (grafana/grafana `packaging/docker/run.sh`, its entrypoint). */
+export const GRAFANA_RUN = "/run.sh";
+
+/**
+ * Grafana's start: `GF_SECURITY_ADMIN_PASSWORD` only applies when Grafana creates its database
+ * (grafana.com/docs/grafana/latest/setup-grafana/configure-grafana/#admin_password), so when the
+ * database already exists (a kept volume, a changed password) the admin password is first reset
+ * with Grafana's documented CLI (`grafana cli admin reset-admin-password`,
+ * grafana.com/docs/grafana/latest/administration/cli/#reset-admin-password), reading the new
+ * password from stdin (`--password-from-stdin`): it never appears on a command line (`ps`).
+ * Then the image's own start script runs as PID 1.
+ */
+export function grafanaStartScript(): string {
+    return [
+        "set -eu",
+        `if [ -f ${GRAFANA_DB} ]; then`,
+        `  printf '%s' "$GF_SECURITY_ADMIN_PASSWORD" | grafana cli --homepath "\${GF_PATHS_HOME:-/usr/share/grafana}" admin reset-admin-password --password-from-stdin`,
+        "fi",
+        `exec ${GRAFANA_RUN}`,
+    ].join("\n");
 }

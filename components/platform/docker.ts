@@ -291,7 +291,7 @@ export const DOCKER_TRAITS: PlatformTraits = {
         storageClass: "none",
         cluster: "none",
     },
-    capabilities: { buildImages: true, sizeVolumes: false },
+    capabilities: { buildImages: true, sizeVolumes: false, groupOwnedSecrets: false },
     placement: (config) => ({ image: { arch: config.arch } }),
     statefulTypes: {
         "docker:index/volume:Volume": /./,

@@ -44,6 +44,12 @@ export interface PlatformCapabilities {
     buildImages: boolean;
     /** Give a data volume a size (a Kubernetes PVC request; Docker volumes have none). */
     sizeVolumes: boolean;
+    /**
+     * Give mounted secret files to the container's group (Kubernetes: a pod's `fsGroup` owns its
+     * Secret volumes' files). Without it files belong to root, and a non-root process can read a
+     * key only if it is world-readable (Docker: the provider's uploads carry uid 0).
+     */
+    groupOwnedSecrets: boolean;
 }
 
 /**

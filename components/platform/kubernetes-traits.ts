@@ -24,7 +24,7 @@ export const KUBERNETES_TRAITS: PlatformTraits = {
         storageClass: "replacesVolume",
         cluster: "replacesAll",
     },
-    capabilities: { buildImages: false, sizeVolumes: true },
+    capabilities: { buildImages: false, sizeVolumes: true, groupOwnedSecrets: true },
     placement: (config) => ({
         namespace: { "kubernetes.namespace": config.kubernetes.namespace },
         storageClass: { "kubernetes.storageClassName": config.kubernetes.storageClassName ?? null },

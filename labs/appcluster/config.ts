@@ -50,7 +50,13 @@ const AppSettings = z
             })
             .prefault({}),
         /** Data directory in the container (`DATA_DIR`), a volume per node. */
-        dataDir: z.string().regex(/^\//, { error: "expected an absolute path" }).default("/data"),
+        dataDir: z
+            .string()
+            .regex(/^\/[A-Za-z0-9._\/-]*[A-Za-z0-9._-]$/, {
+                error: "expected an absolute directory path other than /, such as /data",
+                abort: true,
+            })
+            .default("/data"),
         storageGiB: volumeGiB.default(1),
         /** Readiness: HTTP GET on the API port. */
         healthPath: httpPath.default("/health"),
@@ -67,6 +73,48 @@ export const AppClusterLabConfig = z.strictObject({
 });
 /** Parsed config of an app cluster stack. */
 export type AppClusterLabConfig = z.infer<typeof AppClusterLabConfig>;
+
+/**
+ * Rules that span the app's keys, one line per problem naming both keys: each env role needs a
+ * variable of its own (one variable cannot be both `NODE_ID` and `JOIN_ADDR`); `extraEnv` may not
+ * set a variable the lab sets per node (it would overwrite the node's identity); each of the
+ * api/kv/raft ports needs its own container port; at least one node must run.
+ */
+export function appclusterCrossChecks(config: AppClusterLabConfig): string[] {
+    const { app } = config;
+    const problems: string[] = [];
+    const roles = Object.entries(app.env);
+    roles.forEach(([role, name], i) => {
+        for (const [other, otherName] of roles.slice(i + 1)) {
+            if (name === otherName)
+                problems.push(
+                    `app.env.${other}: ${name} is already app.env.${role}; give each role its own variable, got ${JSON.stringify(otherName)}`,
+                );
+        }
+    });
+    for (const name of Object.keys(app.extraEnv)) {
+        const role = roles.find(([, n]) => n === name)?.[0];
+        if (role)
+            problems.push(
+                `app.extraEnv.${name}: the lab sets ${name} per node (app.env.${role}); remove it from extraEnv or rename app.env.${role}`,
+            );
+    }
+    const ports = Object.entries(app.ports);
+    ports.forEach(([port, { containerPort }], i) => {
+        for (const [other, o] of ports.slice(i + 1)) {
+            if (o.containerPort === containerPort)
+                problems.push(
+                    `app.ports.${other}.containerPort: ${containerPort} is already app.ports.${port}.containerPort; give api, kv and raft a port each, got ${o.containerPort}`,
+                );
+        }
+    });
+    if (app.nodes > 0 && Array.from({ length: app.nodes }, (_, i) => i + 1).every((n) => app.stopped.includes(n))) {
+        problems.push(
+            `app.stopped: every node (1..${app.nodes}) would be stopped; leave at least one running (a fault drill stops some), got ${JSON.stringify(app.stopped)}`,
+        );
+    }
+    return problems;
+}
 
 /** Host ports the app cluster publishes: nodes are numbered from 1 and publish base + node number. */
 export const APPCLUSTER_HOST_PORTS: HostPortKey[] = [

@@ -1,6 +1,6 @@
 /** The bring-your-own-image lab: N nodes of the user's raft service (node 1 bootstraps, the rest join), Prometheus, Grafana. */
 import { defineLab } from "../types";
-import { APPCLUSTER_HOST_PORTS, AppClusterLabConfig } from "./config";
+import { APPCLUSTER_HOST_PORTS, AppClusterLabConfig, appclusterCrossChecks } from "./config";
 import { buildAppClusterLab } from "./lab";
 
 /** The app cluster lab's definition (registered in labs/index.ts). */
@@ -8,6 +8,7 @@ export const appclusterLab = defineLab({
     name: "appcluster",
     schema: AppClusterLabConfig,
     hostPorts: APPCLUSTER_HOST_PORTS,
+    crossChecks: appclusterCrossChecks,
     build: buildAppClusterLab,
     // One group per node on the platforms, one here: the guard compares what every node shares.
     groups: (c) => [

@@ -6,7 +6,40 @@ import { AppClusterLabConfig } from "./config";
 import { Platform } from "../../components/platform";
 import { LabBuild, LabOutputs } from "../types";
 import { appCluster } from "./dashboards/app-cluster";
-import { AppCluster } from "./app-cluster";
+import { AppCluster, AppNode } from "./app-cluster";
+
+/**
+ * The commands users copy: `statusCommand` (every running node's health path) and `logsCommands`
+ * (one per node). Docker: curl of each node's published port, `docker logs`. Kubernetes: the API
+ * server's pod proxy, which needs no port-forward (`GET /api/v1/namespaces/{ns}/pods/{pod}:{port}/proxy/{path}`,
+ * Kubernetes API reference, Pod → "proxy"; `kubectl get --raw`), and `kubectl logs -f pod/<pod>`;
+ * each node is a StatefulSet of one pod, `app-<i>-0`.
+ */
+function nodeCommands(
+    config: AppClusterLabConfig,
+    nodes: AppNode[],
+    platform: Platform,
+): { statusCommand: string; logsCommands: string[] } {
+    const running = nodes.filter((n) => !n.stopped);
+    if (config.platform !== "kubernetes") {
+        return {
+            statusCommand: running.map((n) => `curl -fsS ${n.apiUrl}${config.app.healthPath}`).join(" && "),
+            logsCommands: nodes.map((n) => platform.taskLogsCommand(n.host)),
+        };
+    }
+    const { namespace, context } = config.kubernetes;
+    const kubectl = `kubectl${context ? ` --context ${context}` : ""} -n ${namespace}`;
+    const pod = (n: AppNode) => `${n.name}-0`;
+    return {
+        statusCommand: running
+            .map(
+                (n) =>
+                    `${kubectl} get --raw /api/v1/namespaces/${namespace}/pods/${pod(n)}:${config.app.ports.api.containerPort}/proxy${config.app.healthPath}`,
+            )
+            .join(" && "),
+        logsCommands: nodes.map((n) => `${kubectl} logs -f pod/${pod(n)}`),
+    };
+}
 
 /**
  * Builds the app cluster lab on `platform`.
@@ -21,8 +54,7 @@ export function buildAppClusterLab(config: AppClusterLabConfig, platform: Platfo
         kvUrls: nodes.map((n) => n.kvUrl),
         joinAddress: cluster.joinAddress,
         stoppedNodes: nodes.filter((n) => n.stopped).map((n) => n.id),
-        statusCommand: nodes.map((n) => `curl -fsS ${n.apiUrl}${config.app.healthPath}`).join(" && "),
-        logsCommands: nodes.map((n) => platform.taskLogsCommand(n.host)),
+        ...nodeCommands(config, nodes, platform),
         faultDrill: [
             "pulumi config set --path 'app.stopped[0]' 2 && pulumi up   # stop node 2, keep its volume",
             "pulumi config rm --path 'app.stopped' && pulumi up          # bring node 2 back with its data",

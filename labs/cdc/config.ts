@@ -6,7 +6,7 @@ import { z } from "zod";
 import { common } from "../../components/config/common";
 import { canBuildImages } from "../../components/config/checks";
 import { HostPortKey } from "../../components/config/ports";
-import { hostPort, intIn, pinnedImage, pinnedTag, volumeGiB } from "../../components/config/primitives";
+import { hostPort, intIn, pinnedImage, pinnedSourceRef, pinnedTag, volumeGiB } from "../../components/config/primitives";
 import { YcsbSettings } from "../tikv/config";
 
 /**
@@ -81,10 +81,7 @@ const CdcSettings = z
         disturb: CdcDisturb.default("none"),
         image: pinnedImage.optional(),
         /** A tikv/migration git tag to build from. */
-        ref: z
-            .string()
-            .regex(/^[A-Za-z0-9._/-]+$/)
-            .default("cdc-v1.1.1"),
+        ref: pinnedSourceRef(true).default("cdc-v1.1.1"),
         members: intIn(1, 3).default(1),
         hostPort: hostPort.default(8600),
         changefeedId: z
@@ -147,6 +144,25 @@ export const CDC_HOST_PORTS: HostPortKey[] = [
 
 /** Where the platform cannot run an image built on this machine (Kubernetes), TiKV-CDC, the workload and go-ycsb need pushed images. */
 export function cdcCrossChecks(config: CdcLabConfig): string[] {
+    return [...disturbProblems(config), ...kubernetesImageProblems(config)];
+}
+
+/**
+ * `transfer-leader` needs a second store to move a leader to; `merge` needs fully replicated
+ * regions, which one store cannot give (PD refuses the operator: tikv/pd `server/handler.go`
+ * `AddMergeRegionOperator` checks `IsRegionReplicated` against max-replicas, 3 by default).
+ */
+function disturbProblems(config: CdcLabConfig): string[] {
+    const { disturb } = config.cdc;
+    return (disturb === "merge" || disturb === "transfer-leader") && config.main.tikv.stores < 3
+        ? [
+              `cdc.disturb: ${disturb} needs main.tikv.stores: 3 (${disturb === "merge" ? "PD merges only fully replicated regions" : "a leader needs another store to move to"}); use "none" or "split" with one store, got ${JSON.stringify(disturb)} with main.tikv.stores ${config.main.tikv.stores}`,
+          ]
+        : [];
+}
+
+/** Where the platform cannot run an image built on this machine (Kubernetes), the tools need pushed images. */
+function kubernetesImageProblems(config: CdcLabConfig): string[] {
     if (canBuildImages(config.platform)) return [];
     const needed: [string, boolean, string | undefined][] = [
         ["cdc.image", config.cdc.enabled, config.cdc.image],

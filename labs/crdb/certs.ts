@@ -22,6 +22,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { Platform, SecretFiles, SecretMount, contentHash } from "../../components/platform";
+import { platformDefinition } from "../../components/platform/registry";
 
 /** `allowed_uses` values of the tls provider (terraform-provider-tls `internal/provider/types_key_usage.go`; RFC 5280 4.2.1.3 / 4.2.1.12). */
 export type KeyUse = "cert_signing" | "crl_signing" | "digital_signature" | "key_encipherment" | "server_auth" | "client_auth";
@@ -39,11 +40,23 @@ export const CRDB_CERTS_DIR = "/cockroach/cockroach-certs";
 /** Mode of every mounted certificate file: owner read-only (0o400 = 256). */
 export const CRDB_CERT_FILE_MODE = 0o400;
 /**
- * Mode of the sample app's client certificate files: readable by all (0o444). The app runs as
- * `node` (uid 1000, app/Dockerfile `USER node`), not as the files' owner (root), in a container
- * of its own; node-postgres reads the key without checking its mode (libpq would refuse it).
+ * The sample app's user and group: `node` (uid/gid 1000 in the official Node.js image,
+ * app/Dockerfile `USER node`). On Kubernetes the pod's `fsGroup` is this group.
  */
-export const APP_CERT_FILE_MODE = 0o444;
+export const APP_UID = 1000;
+
+/**
+ * Mode of the sample app's client certificate files, from the platform's `groupOwnedSecrets`
+ * capability. Kubernetes: 0o400 with the pod's
+ * `fsGroup` set to {@link APP_UID}: the kubelet makes a Secret volume's files group-owned by the
+ * fsGroup and adds group read (0o440), so only the app's own uid/gid reads them (Kubernetes docs,
+ * "Configure a Security Context for a Pod or Container", fsGroup). Docker: uploads are owned by
+ * root (the provider's upload tar carries uid 0), so the app (uid 1000) can read them only with
+ * 0o444, in a container that runs nothing but the app; node-postgres does not check the key's mode.
+ */
+export function appCertFileMode(platform: string): number {
+    return platformDefinition(platform)?.traits.capabilities.groupOwnedSecrets ? 0o400 : 0o444;
+}
 
 /** One certificate of the plan. */
 export interface CertSpec {

@@ -62,7 +62,16 @@ const SampleAppSettings = z
         spikeMaxSeconds: intIn(1, 3600).default(120),
         spikeMaxRps: intIn(1, 5000).default(500),
         /** OTLP/HTTP endpoint (e.g. `http://otel-collector:4318`); set to switch tracing on. */
-        otlpEndpoint: z.url({ error: "expected an http(s) URL such as http://otel-collector:4318" }).optional(),
+        /**
+         * `APP_CONTROL_TOKEN`, the Bearer token of `POST /login`, `/spike`, `/controls`: 32..256 of
+         * [A-Za-z0-9_-] (`app/src/config.ts`). Set with `pulumi config set --secret --path app.controlToken …`;
+         * unset: generated. Read it back with `pulumi stack output appControlToken --show-secrets`.
+         */
+        controlToken: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{32,256}$/, { error: "expected 32..256 characters of A-Z, a-z, 0-9, _ and -" })
+            .optional(),
+        otlpEndpoint: z.url({ protocol: /^https?$/, error: "expected an http(s) URL such as http://otel-collector:4318" }).optional(),
     })
     .prefault({});
 

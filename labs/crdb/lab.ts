@@ -4,16 +4,17 @@
  */
 import { CrdbLabConfig } from "./config";
 import {
-    APP_CERT_FILE_MODE,
+    APP_UID,
     CRDB_CERTS_DIR,
     CRDB_CLIENT_USERS,
     CRDB_MAX_NODES,
     CrdbCertificates,
+    appCertFileMode,
     clientSecretName,
     crdbCertPlan,
 } from "./certs";
 import { CRDB_PUBLIC, CRDB_READER, CRDB_WRITER, CrdbCluster, crdbHosts, crdbSqlUrl } from "./crdb-cluster";
-import { CRDB_PHASES, DATABASE, READER_USER } from "./phases";
+import { CRDB_PHASES, DATABASE, READER_USER, WRITER_USER } from "./phases";
 import { CrdbSteps } from "./sql";
 import { cockroachWorkloadPlan } from "./cockroach-workload";
 import { LoadGen } from "../../components/load-gen";
@@ -84,10 +85,15 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { memory
         const app = new SampleApp("sample-app", {
             platform,
             image: config.app.image,
-            writerUrl: outputs.writerUrl as string,
+            // As the SQL user `writer` (INSERT/SELECT on the app's tables: sql/), never root: no root material reaches the app.
+            writerUrl: crdbSqlUrl(WRITER_USER, hosts.writer, DATABASE, certs && appCertsDir(WRITER_USER)),
             readerUrl: outputs.readerUrl as string,
             // Secure mode: the URLs name each user's certificate files under appCertsDir(user).
-            secretMounts: certs && ["root", READER_USER].map((user) => certs.clientMount(user, appCertsDir(user), APP_CERT_FILE_MODE)),
+            secretMounts:
+                certs &&
+                [WRITER_USER, READER_USER].map((user) => certs.clientMount(user, appCertsDir(user), appCertFileMode(config.platform))),
+            fsGroup: APP_UID,
+            controlToken: config.app.controlToken,
             hostPort: config.app.hostPort,
             loadOnStart: config.app.loadOnStart,
             loadRps: config.app.loadRps,
@@ -99,6 +105,8 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { memory
         });
         apps.push(app);
         outputs.appUrl = app.url;
+        // `pulumi stack output appControlToken --show-secrets`: the Bearer token of the app's state-changing routes.
+        outputs.appControlToken = app.controlToken;
     }
     return {
         outputs,

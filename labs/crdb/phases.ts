@@ -35,6 +35,8 @@ export const CRDB_PHASES: CrdbPhase[] = [
 /** The lab database (created by `00-database.crdb.sql`; the SQL files name it). */
 export const DATABASE = "lab";
 /** The read-only user (created by `10-phase1-reader-user.crdb.sql`). */
+/** The sample app's writing SQL user: INSERT and SELECT on the app's tables only (created and granted in sql/, phase 0). */
+export const WRITER_USER = "writer";
 export const READER_USER = "reader";
 
 /** The backup statement file. */

@@ -13,6 +13,7 @@
  * The app exports Prometheus metrics at `/metrics` on the same port.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigFile, Platform, SecretMount } from "../../components/platform";
@@ -62,11 +63,18 @@ export interface SampleAppArgs {
     otlpEndpoint?: string;
     /** Start after these (the database and schema exist). */
     dependsOn: pulumi.Resource[];
+    /** Kubernetes pod `fsGroup`: the group that may read the mounted key files (the app's own). */
+    fsGroup?: number;
+    /** `APP_CONTROL_TOKEN` (config `app.controlToken`); generated with @pulumi/random when absent. */
+    controlToken?: string;
 }
+
+/** Length of a generated control token: 48 of [A-Za-z0-9], inside the app's 32..256 of [A-Za-z0-9_-] (`app/src/config.ts`). */
+export const CONTROL_TOKEN_LENGTH = 48;
 
 /** The environment of the app's container (`app/src/config.ts` reads it). */
 export function sampleAppEnv(
-    args: Omit<SampleAppArgs, "platform" | "writerUrl" | "readerUrl" | "dependsOn" | "hostPort" | "image">,
+    args: Omit<SampleAppArgs, "platform" | "writerUrl" | "readerUrl" | "dependsOn" | "hostPort" | "image" | "fsGroup" | "controlToken">,
 ): Record<string, string> {
     return {
         APP_PORT: String(SAMPLE_APP_PORT),
@@ -87,15 +95,18 @@ export class SampleApp extends pulumi.ComponentResource {
     /** Where a user opens the live page. */
     public readonly url: string;
     public readonly ready: pulumi.Resource[];
+    /** The Bearer token of the app's state-changing routes (a secret). */
+    public readonly controlToken: pulumi.Output<string>;
 
     constructor(name: string, args: SampleAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusterlab:index:SampleApp", name, {}, opts);
         const { platform } = args;
-        const image = resolveImage(
-            platform,
-            imageSource(args.image, { name: SAMPLE_APP, context: SAMPLE_APP_CONTEXT, tag: sampleAppVersion() }),
-            this,
+        // Secret whatever its source (mocks do not model RandomPassword's secret result), like Grafana's password.
+        this.controlToken = pulumi.secret(
+            args.controlToken ??
+                new random.RandomPassword(`${name}-control-token`, { length: CONTROL_TOKEN_LENGTH, special: false }, { parent: this }).result,
         );
+        const image = resolveImage(platform, imageSource(args.image, { name: SAMPLE_APP, context: SAMPLE_APP_CONTEXT, tag: sampleAppVersion() }), this);
         const group = platform.deployGroup(
             {
                 name: SAMPLE_APP,
@@ -108,7 +119,9 @@ export class SampleApp extends pulumi.ComponentResource {
                 secretEnv: {
                     APP_DB_WRITER_URL: pulumi.secret(pulumi.output(args.writerUrl)),
                     APP_DB_READER_URL: pulumi.secret(pulumi.output(args.readerUrl)),
+                    APP_CONTROL_TOKEN: this.controlToken,
                 },
+                fsGroup: args.fsGroup,
                 ports: [{ name: "http", containerPort: SAMPLE_APP_PORT, hostPortBase: args.hostPort }],
                 files: args.files,
                 secretMounts: args.secretMounts,

@@ -13,13 +13,23 @@ export const EtcdScenario = z.enum(["baseline", "fsync-delay", "defrag-delay", "
 /** One of the etcd lab's scenarios. */
 export type EtcdScenario = z.infer<typeof EtcdScenario>;
 
+/** The ports etcd listens on in every member (etcd.io/docs/v3.5/op-guide/configuration/: client 2379, peer 2380; metrics 2381 as this lab's `--listen-metrics-urls`). */
+export const ETCD_OWN_PORTS: Record<string, number> = { client: 2379, peer: 2380, metrics: 2381 };
+
 const EtcdSettings = z
     .strictObject({
         members: z.union([z.literal(1), z.literal(3), z.literal(5)], { error: "expected 1, 3 or 5" }).default(3),
         version: pinnedTag.default("v3.5.17"),
         /** A failpoint (gofail) build of etcd; when set, `GOFAIL_HTTP` is exported on `failpointPort`. */
         failpointImage: pinnedImage.optional(),
-        failpointPort: intIn(1024, 65535).default(22381),
+        /** gofail's HTTP port (`GOFAIL_HTTP`), not one of etcd's own ports ({@link ETCD_OWN_PORTS}). */
+        failpointPort: intIn(1024, 65535)
+            .refine((p) => !Object.values(ETCD_OWN_PORTS).includes(p), {
+                error: `expected a port other than etcd's own (${Object.entries(ETCD_OWN_PORTS)
+                    .map(([role, port]) => `${port} ${role}`)
+                    .join(", ")}), e.g. 22381`,
+            })
+            .default(22381),
         clientHostPort: hostPort.default(2379),
         quotaBackendBytes: intIn(16 * 1024 * 1024, 8 * 1024 * 1024 * 1024).default(2 * 1024 * 1024 * 1024),
         storageGiB: volumeGiB.default(5),
@@ -27,11 +37,42 @@ const EtcdSettings = z
     .prefault({});
 
 /**
- * Failpoint terms per scenario, as gofail expects them (`sleep(100)`, `panic`, `off`), keyed
+ * gofail's term grammar (etcd-io/gofail `doc/design.md`, "Gofail Term" → "Syntax"):
+ * ```
+ * Terms  = Term { "->" Term }
+ * Term   = [ Mode ] Action [ Value ]
+ * Mode   = float "%" | int "*"
+ * Action = "off" | "return" | "sleep" | "panic" | "break" | "print"
+ * Value  = "(" [ int | double_quoted_string | bool ] ")"
+ * ```
+ * plus a Go duration as a value (`sleep(10s)`, the same document's examples). Quoted strings are
+ * limited to letters, digits, space and `._:/=+-` (no quote or backslash to escape).
+ */
+const GOFAIL_TERMS = (() => {
+    const value = String.raw`\((?:(?:[0-9]+(?:\.[0-9]+)?(?:ns|us|µs|ms|s|m|h))+|-?[0-9]+|"[A-Za-z0-9 ._:/=+-]*"|true|false)?\)`;
+    const term = String.raw`(?:[0-9]+(?:\.[0-9]+)?%|[0-9]+\*)?(?:off|return|sleep|panic|break|print)(?:${value})?`;
+    return new RegExp(`^${term}(?:->${term})*$`);
+})();
+
+/** One failpoint's term: {@link GOFAIL_TERMS}, at most 256 characters. */
+export const gofailTerm = z
+    .string({ error: "expected a gofail term string" })
+    .max(256, { error: "expected a gofail term of at most 256 characters" })
+    .regex(GOFAIL_TERMS, {
+        error: 'expected a gofail term: [N* or P%]off|return|sleep|panic|break|print[(int, "text", true/false or a duration)], chained with ->, e.g. sleep(100), 2*return("x")->off',
+    });
+
+/**
+ * Failpoint terms per scenario, as gofail expects them ({@link gofailTerm}), keyed
  * by failpoint name. etcd 3.5 names: `walBeforeSync` (`server/wal/wal.go`), `beforeCommit`
  * (`server/mvcc/backend/batch_tx.go`), `defragBeforeCopy` (`server/mvcc/backend/backend.go`).
  */
-const EtcdFailpoints = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), z.string().min(1));
+const EtcdFailpoints = z.record(
+    z
+        .string()
+        .regex(/^[A-Za-z][A-Za-z0-9]*$/, { error: "expected a failpoint name such as walBeforeSync (a letter, then letters and digits)" }),
+    gofailTerm,
+);
 
 /**
  * Default failpoint terms, for etcd 3.5 (paths in go.etcd.io/etcd/server/v3@v3.5.17; 3.6 moved
@@ -102,6 +143,14 @@ export function etcdCrossChecks(config: EtcdLabConfig): string[] {
     if (Object.keys(config.failpoints[config.scenario] ?? {}).length && !config.etcd.failpointImage) {
         problems.push(
             `etcd.failpointImage: scenario ${config.scenario} sets failpoints, which official etcd images do not have; name a gofail build (make gofail-enable), got nothing`,
+        );
+    }
+    // The backend file lives on the data volume: a quota past the volume fills the disk before the NOSPACE alarm can fire.
+    // Only Kubernetes sizes the volume (a PVC request); a Docker volume has no size of its own.
+    const volumeBytes = config.etcd.storageGiB * 1024 ** 3;
+    if (config.platform === "kubernetes" && config.etcd.quotaBackendBytes > volumeBytes) {
+        problems.push(
+            `etcd.quotaBackendBytes: the backend database lives on the member's ${config.etcd.storageGiB} GiB volume claim (etcd.storageGiB); expected at most ${volumeBytes}, got ${config.etcd.quotaBackendBytes}`,
         );
     }
     problems.push(...loadImageRequired(config, "etcd-benchmark"));

@@ -88,11 +88,32 @@ export function failpointTerms(
     return { ...terms, ...(failpoints[scenario] ?? {}) };
 }
 
-/** `PUT` of each term to each member's gofail endpoint; fails on any error. */
-function failpointLines(endpoints: string[], terms: Record<string, string>): string[] {
+/**
+ * The environment variable that carries failpoint `name`'s term into the step (`FAILPOINT_walBeforeSync`).
+ * Terms reach curl as the value of a quoted variable expansion, never as script text: the shell
+ * does not re-parse an expansion's value, so no term can end the quoting (POSIX Shell Command
+ * Language, 2.6.2 Parameter Expansion and 2.6.5 Field Splitting: inside double quotes no splitting
+ * or further expansion happens). Names are `[A-Za-z][A-Za-z0-9]*` (labs/etcd/config.ts), so the
+ * variable name is a valid shell name.
+ */
+export function failpointVariable(name: string): string {
+    return `FAILPOINT_${name}`;
+}
+
+/** The step's environment: each failpoint's term for `scenario` ({@link failpointTerms}) under {@link failpointVariable}. */
+export function failpointEnv(
+    scenario: EtcdScenario,
+    failpoints: Partial<Record<EtcdScenario, Record<string, string>>>,
+): Record<string, string> {
+    return Object.fromEntries(Object.entries(failpointTerms(scenario, failpoints)).map(([name, term]) => [failpointVariable(name), term]));
+}
+
+/** `PUT` of each failpoint's term to each member's gofail endpoint (`off`, or the term from the step's env); fails on any error. */
+function failpointLines(endpoints: string[], names: string[], off: boolean): string[] {
     return endpoints.flatMap((endpoint) =>
-        Object.entries(terms).map(
-            ([name, term]) => `curl -fsS --retry 10 --retry-connrefused --max-time 5 -X PUT -d '${term}' ${endpoint}/${name}`,
+        names.map(
+            (name) =>
+                `curl -fsS --retry 10 --retry-connrefused --max-time 5 -X PUT -d ${off ? "off" : `"$${failpointVariable(name)}"`} ${endpoint}/${name}`,
         ),
     );
 }
@@ -128,7 +149,7 @@ export function restoreSpaceLines(clientEndpoints: string[]): string[] {
 }
 
 /**
- * The switch step's script: turn every failpoint off, give back any space the db-size-limit
+ * The switch step's script (run with {@link failpointEnv} as its environment): turn every failpoint off, give back any space the db-size-limit
  * scenario filled ({@link restoreSpaceLines}), then set this scenario's failpoints. Reverting
  * first means no previous fault slows the restore, and every switch ends in the same state
  * whatever the previous scenario was.
@@ -140,14 +161,13 @@ export function scenarioScript(
     failpointEndpoints: string[],
     clientEndpoints: string[],
 ): string {
-    const terms = failpointTerms(scenario, failpoints);
-    const off = Object.fromEntries(Object.keys(terms).map((name) => [name, "off"]));
-    const on = failpoints[scenario] ?? {};
+    const every = Object.keys(failpointTerms(scenario, failpoints));
+    const on = Object.keys(failpoints[scenario] ?? {});
     return [
         ...HELPERS,
-        ...failpointLines(failpointEndpoints, off),
+        ...failpointLines(failpointEndpoints, every, true),
         ...restoreSpaceLines(clientEndpoints),
-        ...failpointLines(failpointEndpoints, on),
+        ...failpointLines(failpointEndpoints, on, false),
         `echo "scenario ${scenario} applied"`,
     ].join("\n");
 }
@@ -225,14 +245,16 @@ export class EtcdScenarioRun extends pulumi.ComponentResource {
         super("clusterlab:index:EtcdScenario", name, {}, opts);
         this.image = args.platform.image(args.stepImage ?? CURL_IMAGE);
         const script = scenarioScript(args.scenario, args.failpoints, args.failpointEndpoints, args.clientEndpoints);
+        const env = failpointEnv(args.scenario, args.failpoints);
         this.ready = [
             args.platform.runTask(
                 {
-                    name: `scenario-${args.scenario}-${contentHash(`${script}\n${args.memberRevision}`)}`,
+                    name: `scenario-${args.scenario}-${contentHash(`${script}\n${JSON.stringify(env)}\n${args.memberRevision}`)}`,
                     component: "scenario",
                     image: this.image,
                     command: ["/bin/sh", "-c"],
                     args: [script],
+                    env,
                     waitForCompletion: true,
                     dependsOn: args.dependsOn,
                 },

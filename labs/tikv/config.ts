@@ -7,7 +7,8 @@ import { z } from "zod";
 import { common } from "../../components/config/common";
 import { loadImageRequired } from "../../components/config/checks";
 import { HostPortKey } from "../../components/config/ports";
-import { hostPort, intIn, pinnedImage, pinnedTag, volumeGiB } from "../../components/config/primitives";
+import { hostPort, intIn, pinnedImage, pinnedSourceRef, pinnedTag, volumeGiB } from "../../components/config/primitives";
+import { machineMemoryMiB } from "../../components/config/checks";
 
 /**
  * PD: `members` total, of which the first `bootstrapMembers` start with `--initial-cluster`
@@ -52,10 +53,8 @@ export const YcsbSettings = z
     .strictObject({
         enabled: z.boolean().default(false),
         image: pinnedImage.optional(),
-        goYcsbRef: z
-            .string()
-            .regex(/^[A-Za-z0-9._-]+$/)
-            .default("v1.0.1"),
+        /** The pingcap/go-ycsb tag built when `image` is unset; it is also the built image's tag. */
+        goYcsbRef: pinnedSourceRef(false).default("v1.0.1"),
         workload: z.enum(["workloada", "workloadb", "workloadc", "workloadd", "workloade", "workloadf"]).default("workloada"),
         mode: z.enum(["raw", "txn"], { error: 'expected "raw" or "txn"' }).default("raw"),
         recordCount: intIn(1, 10_000_000).default(100_000),
@@ -101,6 +100,13 @@ export function tikvCrossChecks(config: TikvLabConfig, userSet: (path: string) =
     if (config.tikv.blockCacheMiB && config.tikv.memoryLimitMiB && config.tikv.blockCacheMiB >= config.tikv.memoryLimitMiB) {
         problems.push(
             `tikv.blockCacheMiB: expected less than tikv.memoryLimitMiB (${config.tikv.memoryLimitMiB}): the block cache lives inside TiKV's memory limit, got ${config.tikv.blockCacheMiB}`,
+        );
+    }
+    // On Docker every store shares this machine: their limits together must fit in its memory.
+    const machine = machineMemoryMiB();
+    if (config.platform === "docker" && config.tikv.memoryLimitMiB && config.tikv.memoryLimitMiB * config.tikv.stores > machine) {
+        problems.push(
+            `tikv.memoryLimitMiB: ${config.tikv.stores} stores (tikv.stores) share this machine's ${machine} MiB of memory (Node.js os.totalmem()); expected at most ${Math.floor(machine / config.tikv.stores)} per store, got ${config.tikv.memoryLimitMiB}`,
         );
     }
     problems.push(...loadImageRequired(config, "go-ycsb"));
