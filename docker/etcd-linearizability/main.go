@@ -4,7 +4,7 @@
 // metrics and one JSON line on stdout.
 //
 //	etcd-linearizability --endpoints http://m0:2379,http://m1:2379 [--duration 20s] [--keys 4]
-//	    [--clients 4] [--op-timeout 5s] [--check-timeout 60s] [--out DIR] [--metrics-addr :9106 [--serve]]
+//	    [--clients 4] [--op-timeout 5s] [--check-timeout 60s] [--out DIR] [--prefix P] [--metrics-addr :9106 [--serve]]
 //
 // Exit status: 0 linearizable, 1 not linearizable or the check timed out, 2 bad flags. With
 // --serve the process keeps serving the verdict on --metrics-addr after it is reached (the lab
@@ -54,6 +54,7 @@ var (
 
 // Verdict is the JSON line printed at the end.
 type Verdict struct {
+	Run          string `json:"run,omitempty"`
 	Result       string `json:"result"` // porcupine: Ok, Illegal, Unknown (timed out)
 	Linearizable bool   `json:"linearizable"`
 	Operations   int    `json:"operations"`
@@ -67,7 +68,7 @@ type options struct {
 	endpoints                       []string
 	duration, opTimeout, checkLimit time.Duration
 	keys, clients                   int
-	out, metricsAddr                string
+	out, metricsAddr, prefix, run   string
 	serve                           bool
 }
 
@@ -81,7 +82,9 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.keys, "keys", 4, "keys written and read (1..64)")
 	fs.IntVar(&o.clients, "clients", 4, "concurrent clients (1..64)")
 	fs.StringVar(&o.out, "out", ".", "directory for history.html")
+	fs.StringVar(&o.prefix, "prefix", "", "key prefix; default /clusterlab/linearizability/<start time>/, so every run starts from absent keys")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve /metrics here, e.g. :9106")
+	fs.StringVar(&o.run, "run", "", "a name for this run, echoed in the verdict (the lab passes the scenario)")
 	fs.BoolVar(&o.serve, "serve", false, "keep serving the verdict on --metrics-addr instead of exiting")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -100,6 +103,10 @@ func parseFlags(args []string) (options, error) {
 		return o, errors.New("durations must be > 0")
 	case o.serve && o.metricsAddr == "":
 		return o, errors.New("--serve needs --metrics-addr")
+	}
+	if o.prefix == "" {
+		// The model starts every key absent: a fresh prefix per run keeps earlier runs' values out.
+		o.prefix = fmt.Sprintf("/clusterlab/linearizability/%d/", time.Now().UnixNano())
 	}
 	return o, nil
 }
@@ -139,7 +146,7 @@ func run(o options) (Verdict, error) {
 	}
 	defer cli.Close()
 	calls, end := record(cli, o)
-	v := Verdict{Operations: len(calls)}
+	v := Verdict{Run: o.run, Operations: len(calls)}
 	for _, c := range calls {
 		switch {
 		case c.Failed:
@@ -181,7 +188,7 @@ func record(cli *clientv3.Client, o options) ([]Recorded, int64) {
 			defer wg.Done()
 			rng := rand.New(rand.NewSource(int64(c) + origin.UnixNano()))
 			for seq := 0; time.Since(origin) < o.duration; seq++ {
-				key := fmt.Sprintf("/clusterlab/linearizability/k%d", rng.Intn(o.keys))
+				key := fmt.Sprintf("%sk%d", o.prefix, rng.Intn(o.keys))
 				r := Recorded{Client: c, In: Input{Key: key}}
 				ctx, cancel := context.WithTimeout(context.Background(), o.opTimeout)
 				r.Call = now()

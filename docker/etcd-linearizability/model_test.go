@@ -73,3 +73,20 @@ func TestVisualizationIsWritten(t *testing.T) {
 		t.Fatalf("history.html: %v %v", st, err)
 	}
 }
+
+func TestEveryRunGetsAFreshKeyPrefix(t *testing.T) {
+	a, err := parseFlags([]string{"--endpoints", "http://127.0.0.1:2379"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Millisecond)
+	b, _ := parseFlags([]string{"--endpoints", "http://127.0.0.1:2379"})
+	if a.prefix == b.prefix || a.prefix == "" {
+		t.Fatalf("prefixes %q and %q: a run would read the previous run's values as unwritten", a.prefix, b.prefix)
+	}
+	for _, bad := range [][]string{{}, {"--endpoints", "127.0.0.1:2379"}, {"--endpoints", "http://a:1", "--keys", "0"}, {"--endpoints", "http://a:1", "--serve"}} {
+		if _, err := parseFlags(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

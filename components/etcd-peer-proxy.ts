@@ -1,0 +1,70 @@
+/**
+ * One stateless peer proxy per etcd member (`clusterlab:index:EtcdPeerProxies`), its own
+ * member group `etcd-peer-proxy`: proxy N listens on the peer port and forwards to member N's
+ * peer port; member N advertises `http://<proxy N>:2380` (etcd `tools/local-tester/Procfile`
+ * topology). Each proxy's flags come from the scenario ({@link proxyFlags}), so switching a
+ * network scenario replaces (Docker) or rolls (Kubernetes) proxies only; no data, no volume.
+ * No official image: docker/etcd-peer-proxy/Dockerfile builds one (Docker), or config names one.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ETCD_PEER_PORT } from "./etcd-cluster";
+import { NetworkSettings, proxyFlags } from "./etcd-network";
+import { Platform } from "./platform";
+
+/** The proxies' member group name (and host stem). */
+export const PEER_PROXY_GROUP = "etcd-peer-proxy";
+
+/** Where the proxy image is built when config names none. */
+export const PEER_PROXY_BUILD = { name: "etcd-peer-proxy", context: "docker/etcd-peer-proxy", tag: "v1" };
+
+/** The peer host member `ordinal` advertises: its proxy's, on `platform`. */
+export function proxyHost(platform: Pick<Platform, "memberHost">, ordinal: number): string {
+    return platform.memberHost(PEER_PROXY_GROUP, ordinal);
+}
+
+/** Arguments of {@link EtcdPeerProxies}. */
+export interface EtcdPeerProxiesArgs {
+    platform: Platform;
+    members: number;
+    scenario: string;
+    settings: NetworkSettings;
+    /** Pinned image; built from {@link PEER_PROXY_BUILD} when unset (Docker only). */
+    image?: string;
+    /** Each member's peer host (`etcd-0`, …), what proxy N forwards to. */
+    memberHosts: string[];
+}
+
+/** The proxies. */
+export class EtcdPeerProxies extends pulumi.ComponentResource {
+    /** The peer URL each member advertises (its proxy's), by ordinal. */
+    public readonly advertised: string[];
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: EtcdPeerProxiesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("clusterlab:index:EtcdPeerProxies", name, {}, opts);
+        const { platform } = args;
+        this.advertised = args.memberHosts.map((_, i) => `http://${proxyHost(platform, i)}:${ETCD_PEER_PORT}`);
+        const image = args.image ? platform.image(args.image) : platform.buildImage(PEER_PROXY_BUILD, this);
+        const group = platform.deployGroup(
+            {
+                name: PEER_PROXY_GROUP,
+                component: "peer-proxy",
+                replicas: args.members,
+                image,
+                command: ["/usr/local/bin/etcd-peer-proxy"],
+                args: (m) => {
+                    const i = Number(/(\d+)$/.exec(m.name)![1]);
+                    return [
+                        ...proxyFlags(args.scenario, i, this.advertised, args.settings),
+                        `0.0.0.0:${ETCD_PEER_PORT}`,
+                        `${args.memberHosts[i]}:${ETCD_PEER_PORT}`,
+                    ];
+                },
+                ports: [{ name: "peer", containerPort: ETCD_PEER_PORT }],
+            },
+            this,
+        );
+        this.ready = group.ready;
+        this.registerOutputs({ advertised: this.advertised });
+    }
+}
