@@ -76,6 +76,32 @@ export const SCENARIO_VIEWS: Record<EtcdScenario, ScenarioView> = {
             { dashboard: "etcd-puts", panel: "Failed puts/s" },
         ],
     },
+    "network-delay": {
+        summary:
+            "Every peer link's replies delayed (etcd.peerDelayMs, 1000 ms as in the seed lab's bridge -rx-delay): peer round-trip p99 rises by the delay; at or above the election timeout (1000 ms) the cluster keeps electing and commits stall.",
+        panels: [
+            { dashboard: "etcd-peers", panel: "Peer round trip p99" },
+            { dashboard: "etcd-peers", panel: "Leader changes" },
+            { dashboard: "etcd-peers", panel: "Proposals failed / pending" },
+        ],
+    },
+    partition: {
+        summary:
+            "One member (etcd.faultMember) cut off from its peers in both directions: if it led, the others elect a new leader; its proposals fail and it sees no leader until the next scenario heals it.",
+        panels: [
+            { dashboard: "etcd-peers", panel: "Has leader per member" },
+            { dashboard: "etcd-peers", panel: "Proposals failed / pending" },
+            { dashboard: "etcd-peers", panel: "Peer bytes sent / received" },
+        ],
+    },
+    "member-kill": {
+        summary:
+            "One member (etcd.faultMember) crashes under load (a gofail panic) and is restarted by the platform: it replays its WAL and catches up with the others' revision.",
+        panels: [
+            { dashboard: "etcd-peers", panel: "Has leader per member" },
+            { dashboard: "etcd-peers", panel: "Leader changes" },
+        ],
+    },
 };
 
 /** Failpoint terms for `scenario`: its own, and `off` for every other scenario's. */

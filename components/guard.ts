@@ -124,6 +124,8 @@ const REPLACING: Record<StackConfig["lab"], ReplacingRule[]> = {
         { path: "etcd.failpointPort", on: "docker", when: "etcd.failpointImage" },
         { path: "etcd.quotaBackendBytes", on: "docker" },
         { path: "etcd.clientHostPort", on: "docker" },
+        // Every member advertises its proxy's peer URL with proxies on, its own without.
+        { path: "etcd.peerProxies" },
         { path: "arch", on: "docker" },
     ],
     // Both clusters' members and volumes; the recovery cluster's data must outlive every case switch.
