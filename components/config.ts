@@ -478,13 +478,17 @@ function etcdNetworkProblems(config: EtcdLabConfig): string[] {
         );
     }
     if (scenario === "member-kill" && !etcd.failpointImage) {
-        problems.push(`etcd.failpointImage: scenario member-kill crashes a member through a gofail panic; name a gofail build, got nothing`);
+        problems.push(
+            `etcd.failpointImage: scenario member-kill crashes a member through a gofail panic; name a gofail build, got nothing`,
+        );
     }
     if (network && etcd.faultMember >= etcd.members) {
         problems.push(`etcd.faultMember: expected a member ordinal below etcd.members (${etcd.members}), got ${etcd.faultMember}`);
     }
     if (config.platform === "kubernetes" && etcd.peerProxies && !etcd.peerProxyImage) {
-        problems.push("etcd.peerProxyImage: required on kubernetes (no published image; build docker/etcd-peer-proxy/Dockerfile and push it), got nothing");
+        problems.push(
+            "etcd.peerProxyImage: required on kubernetes (no published image; build docker/etcd-peer-proxy/Dockerfile and push it), got nothing",
+        );
     }
     if (config.platform === "kubernetes" && config.linearizability.enabled && !config.linearizability.image) {
         problems.push(

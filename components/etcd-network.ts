@@ -24,17 +24,19 @@ export interface NetworkSettings {
 }
 
 /**
- * The flags of member `ordinal`'s proxy in `scenario` (empty: forward untouched).
+ * The fault flags of every proxy in `scenario` (empty: forward untouched). One list for all
+ * proxies — a Kubernetes StatefulSet has one pod template — so partition names the isolated
+ * member's URL with `-isolate` and each proxy decides from its own `-advertised` URL: the
+ * isolated member's proxy drops every connection to it, every other proxy the connections the
+ * isolated member dials, so its own messages reach no one either (etcd-io/etcd#17737).
  * @param advertised the peer URL each member advertises (its proxy's), by ordinal.
  */
-export function proxyFlags(scenario: string, ordinal: number, advertised: string[], s: NetworkSettings): string[] {
+export function proxyFlags(scenario: string, advertised: string[], s: NetworkSettings): string[] {
     switch (scenario) {
         case "network-delay":
             return [`-rx-delay=${s.peerDelayMs}ms`];
         case "partition":
-            // The isolated member's proxy drops every connection to it; every other proxy drops the
-            // connections it dials, so its own messages reach no one (etcd-io/etcd#17737).
-            return ordinal === s.faultMember ? ["-blackhole"] : [`-drop-from=${advertised[s.faultMember]}`];
+            return [`-isolate=${advertised[s.faultMember]}`];
         default:
             return [];
     }

@@ -17,6 +17,15 @@ export const PEER_PROXY_GROUP = "etcd-peer-proxy";
 /** Where the proxy image is built when config names none. */
 export const PEER_PROXY_BUILD = { name: "etcd-peer-proxy", context: "docker/etcd-peer-proxy", tag: "v1" };
 
+/**
+ * Member hosts of `group` with `{ordinal}` in place of the ordinal: the platform's host of
+ * ordinal 0 with its `<group>-0` replaced (`etcd-0` → `etcd-{ordinal}`, and the Kubernetes
+ * `etcd-0.etcd-peer.…` likewise).
+ */
+export function hostTemplate(platform: Pick<Platform, "memberHost">, group: string): string {
+    return platform.memberHost(group, 0).replace(`${group}-0`, `${group}-{ordinal}`);
+}
+
 /** The peer host member `ordinal` advertises: its proxy's, on `platform`. */
 export function proxyHost(platform: Pick<Platform, "memberHost">, ordinal: number): string {
     return platform.memberHost(PEER_PROXY_GROUP, ordinal);
@@ -30,8 +39,11 @@ export interface EtcdPeerProxiesArgs {
     settings: NetworkSettings;
     /** Pinned image; built from {@link PEER_PROXY_BUILD} when unset (Docker only). */
     image?: string;
-    /** Each member's peer host (`etcd-0`, …), what proxy N forwards to. */
-    memberHosts: string[];
+    /**
+     * Member N's peer host with `{ordinal}` for N (`etcd-{ordinal}`, `etcd-{ordinal}.etcd-peer.ns.svc.cluster.local`):
+     * what proxy N forwards to; the proxy fills in its own ordinal.
+     */
+    memberHostTemplate: string;
 }
 
 /** The proxies. */
@@ -43,7 +55,7 @@ export class EtcdPeerProxies extends pulumi.ComponentResource {
     constructor(name: string, args: EtcdPeerProxiesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusterlab:index:EtcdPeerProxies", name, {}, opts);
         const { platform } = args;
-        this.advertised = args.memberHosts.map((_, i) => `http://${proxyHost(platform, i)}:${ETCD_PEER_PORT}`);
+        this.advertised = Array.from({ length: args.members }, (_, i) => `http://${proxyHost(platform, i)}:${ETCD_PEER_PORT}`);
         const image = args.image ? platform.image(args.image) : platform.buildImage(PEER_PROXY_BUILD, this);
         const group = platform.deployGroup(
             {
@@ -52,15 +64,17 @@ export class EtcdPeerProxies extends pulumi.ComponentResource {
                 replicas: args.members,
                 image,
                 command: ["/usr/local/bin/etcd-peer-proxy"],
-                args: (m) => {
-                    const i = Number(/(\d+)$/.exec(m.name)![1]);
-                    return [
-                        ...proxyFlags(args.scenario, i, this.advertised, args.settings),
-                        `0.0.0.0:${ETCD_PEER_PORT}`,
-                        `${args.memberHosts[i]}:${ETCD_PEER_PORT}`,
-                    ];
-                },
+                // Same list for every proxy (m.name is `$(POD_NAME)` on Kubernetes); the proxy fills in `{ordinal}`.
+                args: (m) => [
+                    ...proxyFlags(args.scenario, this.advertised, args.settings),
+                    `-name=${m.name}`,
+                    `-advertised=http://${m.host}:${ETCD_PEER_PORT}`,
+                    `0.0.0.0:${ETCD_PEER_PORT}`,
+                    `${args.memberHostTemplate}:${ETCD_PEER_PORT}`,
+                ],
                 ports: [{ name: "peer", containerPort: ETCD_PEER_PORT }],
+                // Proxy N is addressed by ordinal (members advertise it): a StatefulSet on Kubernetes.
+                stableIdentity: true,
             },
             this,
         );

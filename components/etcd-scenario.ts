@@ -291,4 +291,23 @@ export class EtcdScenarioRun extends pulumi.ComponentResource {
             ),
         ];
     }
+
+    /**
+     * Registers one more step that runs while `load` runs (member-kill's, components/etcd-network.ts):
+     * named `<stem>-<hash of script and member revision>`, waited for.
+     */
+    stepUnderLoad(stem: string, script: string, load: pulumi.Resource[]): pulumi.Resource {
+        return this.args.platform.runTask(
+            {
+                name: `${stem}-${contentHash(`${script}\n${this.args.memberRevision}`)}`,
+                component: stem,
+                image: this.image,
+                command: ["/bin/sh", "-c"],
+                args: [script],
+                waitForCompletion: true,
+                dependsOn: [...this.ready, ...load],
+            },
+            this,
+        );
+    }
 }

@@ -75,7 +75,10 @@ describe(`etcd network faults through per-member peer proxies (loopback, delay $
     before(async function () {
         this.timeout(600_000);
         for (const tool of ["etcd", "etcdctl", "benchmark"]) {
-            assert.ok(existsSync(join(BIN, tool)), `${join(BIN, tool)} missing: run bash ../shared/tools/etcd-gofail/build.sh v3.5.17 (.ci/run does)`);
+            assert.ok(
+                existsSync(join(BIN, tool)),
+                `${join(BIN, tool)} missing: run bash ../shared/tools/etcd-gofail/build.sh v3.5.17 (.ci/run does)`,
+            );
         }
         const prometheus = requireTool("prometheus");
         etcdctl = join(BIN, "etcdctl");
@@ -99,13 +102,21 @@ describe(`etcd network faults through per-member peer proxies (loopback, delay $
         processes.start(
             "prometheus",
             prometheus,
-            [`--config.file=${join(dir.path, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir.path, "tsdb")}`, `--web.listen-address=127.0.0.1:${promPort}`],
+            [
+                `--config.file=${join(dir.path, "prometheus.yml")}`,
+                `--storage.tsdb.path=${join(dir.path, "tsdb")}`,
+                `--web.listen-address=127.0.0.1:${promPort}`,
+            ],
             log,
         );
-        await waitFor("3 etcd targets up", async () => ((await promQuery(promPort, 'up{job="etcd"} == 1')).length === 3 ? true : undefined), 60_000).catch(
-            (err) => assert.fail(`${err}\n${readFileSync(log, "utf8").slice(-2000)}`),
+        await waitFor(
+            "3 etcd targets up",
+            async () => ((await promQuery(promPort, 'up{job="etcd"} == 1')).length === 3 ? true : undefined),
+            60_000,
+        ).catch((err) => assert.fail(`${err}\n${readFileSync(log, "utf8").slice(-2000)}`));
+        console.log(
+            `      members ${cluster.members.map((m, i) => `${m.name} peer :${m.peer} advertised ${cluster.advertisedPeerURL(i)}`).join("; ")}`,
         );
-        console.log(`      members ${cluster.members.map((m, i) => `${m.name} peer :${m.peer} advertised ${cluster.advertisedPeerURL(i)}`).join("; ")}`);
     });
 
     after(async () => {
@@ -131,7 +142,18 @@ describe(`etcd network faults through per-member peer proxies (loopback, delay $
         let out = "";
         const child = spawn(
             benchmark,
-            [`--endpoints=${cluster.endpoints()}`, "--conns=3", "--clients=9", "put", "--key-size=8", "--val-size=256", "--total=10000000", "--rate=300", "--sequential-keys", "--key-space-size=2000"],
+            [
+                `--endpoints=${cluster.endpoints()}`,
+                "--conns=3",
+                "--clients=9",
+                "put",
+                "--key-size=8",
+                "--val-size=256",
+                "--total=10000000",
+                "--rate=300",
+                "--sequential-keys",
+                "--key-space-size=2000",
+            ],
             { stdio: ["ignore", "pipe", "pipe"] },
         );
         child.stdout!.on("data", (d) => (out += d));
@@ -152,7 +174,15 @@ describe(`etcd network faults through per-member peer proxies (loopback, delay $
         let stdout = "";
         const check = spawn(
             checker,
-            [`--endpoints=${cluster.endpoints()}`, `--duration=${seconds}s`, "--op-timeout=5s", "--check-timeout=60s", `--out=${out}`, `--metrics-addr=127.0.0.1:${checkerPort}`, "--serve"],
+            [
+                `--endpoints=${cluster.endpoints()}`,
+                `--duration=${seconds}s`,
+                "--op-timeout=5s",
+                "--check-timeout=60s",
+                `--out=${out}`,
+                `--metrics-addr=127.0.0.1:${checkerPort}`,
+                "--serve",
+            ],
             { stdio: ["ignore", "pipe", "pipe"] },
         );
         check.stdout!.on("data", (d) => (stdout += d));
@@ -160,7 +190,12 @@ describe(`etcd network faults through per-member peer proxies (loopback, delay $
         check.stderr!.on("data", (d) => (stderr += d));
         try {
             await during();
-            const verdict = await waitFor(`${label}: checker verdict`, async () => (stdout.includes("\n") ? (JSON.parse(stdout.split("\n")[0]) as Verdict) : undefined), (seconds + 90) * 1000, 500);
+            const verdict = await waitFor(
+                `${label}: checker verdict`,
+                async () => (stdout.includes("\n") ? (JSON.parse(stdout.split("\n")[0]) as Verdict) : undefined),
+                (seconds + 90) * 1000,
+                500,
+            );
             const end = now();
             // The verdict as Prometheus scraped it (the lab's panel and alert read this series).
             const scraped = await waitFor(
@@ -172,8 +207,14 @@ describe(`etcd network faults through per-member peer proxies (loopback, delay $
                 },
                 15_000,
             );
-            assert.equal(scraped === 1, verdict.linearizable, `${label}: scraped clusterlab_etcd_linearizable ${scraped} vs the checker's ${verdict.result}`);
-            console.log(`      ${label}: ${verdict.result}, ${verdict.operations} operations (${verdict.unknownPuts} unknown puts, ${verdict.failedGets} failed gets); history ${verdict.history}`);
+            assert.equal(
+                scraped === 1,
+                verdict.linearizable,
+                `${label}: scraped clusterlab_etcd_linearizable ${scraped} vs the checker's ${verdict.result}`,
+            );
+            console.log(
+                `      ${label}: ${verdict.result}, ${verdict.operations} operations (${verdict.unknownPuts} unknown puts, ${verdict.failedGets} failed gets); history ${verdict.history}`,
+            );
             return { verdict, start, end };
         } catch (err) {
             throw new Error(`${err}\nchecker stderr: ${stderr.slice(-1500)}\nload: ${load.out().slice(-1500)}`);
@@ -188,7 +229,8 @@ describe(`etcd network faults through per-member peer proxies (loopback, delay $
         const samples = await promQuery(promPort, expr(`${Math.ceil(w.end - w.start)}s`), w.end);
         return samples.length ? Math.max(...samples.map((s) => Number(s.value[1]))) : NaN;
     };
-    const rttP99 = (w: string) => `histogram_quantile(0.99, sum by (le) (increase(etcd_network_peer_round_trip_time_seconds_bucket[${w}])))`;
+    const rttP99 = (w: string) =>
+        `histogram_quantile(0.99, sum by (le) (increase(etcd_network_peer_round_trip_time_seconds_bucket[${w}])))`;
     const putRate = (w: string) => `sum(rate(etcd_server_proposals_committed_total[${w}])) or vector(0)`;
     const failed = (w: string) => `sum(increase(etcd_server_proposals_failed_total[${w}]))`;
     const leaderChanges = (w: string) => `max(increase(etcd_server_leader_changes_seen_total[${w}]))`;
@@ -263,7 +305,11 @@ describe(`etcd network faults through per-member peer proxies (loopback, delay $
         const changes = await over(leaderChanges, w);
         const rate = await over(putRate, w);
         const need = (Number.isFinite(base.rtt) ? base.rtt : 0) + (0.8 * DELAY_MS) / 1000;
-        assert.deepEqual(cluster.members.map((_, i) => cluster.pid(i)), pids, "a member was restarted by a proxy change");
+        assert.deepEqual(
+            cluster.members.map((_, i) => cluster.pid(i)),
+            pids,
+            "a member was restarted by a proxy change",
+        );
         rows.push({
             scenario: "network-delay",
             measured: `peer RTT p99 ${(rtt * 1000).toFixed(0)} ms (need ≥ ${(need * 1000).toFixed(0)} ms); ${changes} leader change(s); committed ${rate.toFixed(1)}/s; member PIDs unchanged`,
@@ -293,7 +339,12 @@ describe(`etcd network faults through per-member peer proxies (loopback, delay $
                 "partition: the other members elect a new leader",
                 async () => {
                     const s = endpointStatus(etcdctl, others);
-                    return s.length === 2 && s[0].leader !== "0" && s[0].leader !== leader.memberId && s.every((x) => x.leader === s[0].leader) ? s : undefined;
+                    return s.length === 2 &&
+                        s[0].leader !== "0" &&
+                        s[0].leader !== leader.memberId &&
+                        s.every((x) => x.leader === s[0].leader)
+                        ? s
+                        : undefined;
                 },
                 30_000,
                 500,
@@ -302,9 +353,23 @@ describe(`etcd network faults through per-member peer proxies (loopback, delay $
             electedAfter = now() - t0;
         });
         const isoFailed = Number(
-            (await promQuery(promPort, `increase(etcd_server_proposals_failed_total{instance="127.0.0.1:${cluster.members[iso].client}"}[${Math.ceil(w.end - w.start)}s])`, w.end))[0]?.value[1] ?? NaN,
+            (
+                await promQuery(
+                    promPort,
+                    `increase(etcd_server_proposals_failed_total{instance="127.0.0.1:${cluster.members[iso].client}"}[${Math.ceil(w.end - w.start)}s])`,
+                    w.end,
+                )
+            )[0]?.value[1] ?? NaN,
         );
-        const noLeader = Number((await promQuery(promPort, `min_over_time(etcd_server_has_leader{instance="127.0.0.1:${cluster.members[iso].client}"}[${Math.ceil(w.end - w.start)}s])`, w.end))[0]?.value[1] ?? NaN);
+        const noLeader = Number(
+            (
+                await promQuery(
+                    promPort,
+                    `min_over_time(etcd_server_has_leader{instance="127.0.0.1:${cluster.members[iso].client}"}[${Math.ceil(w.end - w.start)}s])`,
+                    w.end,
+                )
+            )[0]?.value[1] ?? NaN,
+        );
         rows.push({
             scenario: "partition",
             measured: `isolated ${cluster.members[iso].name} (leader ${leader.memberId}); new leader ${newLeader} after ${electedAfter.toFixed(1)} s; isolated member's failed proposals +${isoFailed.toFixed(0)}; its has_leader min ${noLeader}`,
@@ -315,7 +380,11 @@ describe(`etcd network faults through per-member peer proxies (loopback, delay $
         assert.notEqual(newLeader, leader.memberId);
         assert.ok(isoFailed > 0, `no failed proposal counted on the isolated member (${isoFailed})`);
         assert.ok(w.verdict.linearizable, `partition history not linearizable: ${w.verdict.history}`);
-        assert.deepEqual(cluster.members.map((_, i) => cluster.pid(i)), pids, "a member was restarted by a proxy change");
+        assert.deepEqual(
+            cluster.members.map((_, i) => cluster.pid(i)),
+            pids,
+            "a member was restarted by a proxy change",
+        );
         await backToBaseline("partition", pids);
     });
 

@@ -9,6 +9,9 @@ import { etcdBenchmarkPlan } from "../load/etcd-benchmark";
 import { LoadGen } from "../load-gen";
 import { Platform, contentHash } from "../platform";
 import { etcdAlertRules } from "../etcd-alerts";
+import { EtcdLinearizability } from "../etcd-linearizability";
+import { memberKillScript } from "../etcd-network";
+import { EtcdPeerProxies, hostTemplate, proxyHost } from "../etcd-peer-proxy";
 import { observe } from "./observe";
 import { LabContext, LabOutputs } from "./types";
 
@@ -37,8 +40,22 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack 
         clientHostPort: config.etcd.clientHostPort,
         storageGiB: config.etcd.storageGiB,
         failpointPort: config.etcd.failpointImage ? config.etcd.failpointPort : undefined,
+        // With peer proxies every member advertises its proxy, in every scenario (baseline too).
+        advertisedPeerHosts: config.etcd.peerProxies
+            ? Array.from({ length: config.etcd.members }, (_, i) => proxyHost(platform, i))
+            : undefined,
     };
     const etcd = new EtcdCluster("etcd", { platform, ...memberArgs });
+    if (config.etcd.peerProxies) {
+        new EtcdPeerProxies("peer-proxies", {
+            platform,
+            members: config.etcd.members,
+            scenario: config.scenario,
+            settings: config.etcd,
+            image: config.etcd.peerProxyImage,
+            memberHostTemplate: hostTemplate(platform, "etcd"),
+        });
+    }
     const scenario = new EtcdScenarioRun("scenario", {
         platform,
         scenario: config.scenario,
@@ -61,10 +78,36 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack 
         );
     }
     scenario.underLoad(loads);
+    if (config.scenario === "member-kill") {
+        const i = config.etcd.faultMember;
+        scenario.stepUnderLoad(
+            "member-kill",
+            memberKillScript(
+                { client: etcd.endpoints[i], failpoints: etcd.failpointEndpoints[i] },
+                etcd.endpoints[(i + 1) % etcd.endpoints.length],
+            ),
+            loads,
+        );
+    }
+    const checks: EtcdLinearizability[] = [];
+    if (config.linearizability.enabled) {
+        checks.push(
+            new EtcdLinearizability("linearizability", {
+                platform,
+                scenario: config.scenario,
+                endpoints: etcd.endpoints,
+                seconds: config.linearizability.seconds,
+                image: config.linearizability.image,
+                dependsOn: [...scenario.ready, ...loads],
+            }),
+        );
+        outputs.linearizabilityCheck = checks[0].checkTask;
+        outputs.linearizabilityLogs = platform.taskLogsCommand(checks[0].checkTask);
+    }
     Object.assign(
         outputs,
         observe(config, platform, {
-            scrapeJobs: [...etcd.scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs)],
+            scrapeJobs: [...etcd.scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs), ...checks.flatMap((c) => c.scrapeJobs)],
             dashboards: [...etcd.dashboards, ...loads.flatMap((l) => l.dashboards)],
             ruleFiles: { "/etc/prometheus/rules/etcd.yml": etcdAlertRules() },
         }),

@@ -116,3 +116,20 @@ func TestParseArgs(t *testing.T) {
 		}
 	}
 }
+
+func TestOneArgumentListForEveryProxyOfAGroup(t *testing.T) {
+	args := func(name string) []string {
+		return strings.Fields("-name " + name + " -advertised http://etcd-peer-proxy-{ordinal}.svc:2380 -isolate http://etcd-peer-proxy-1.svc:2380 0.0.0.0:2380 etcd-{ordinal}.svc:2380")
+	}
+	f, _, fw, err := parseArgs(args("etcd-peer-proxy-1"))
+	if err != nil || !f.Blackhole || fw != "etcd-1.svc:2380" {
+		t.Fatalf("isolated member's proxy: %+v %s %v", f, fw, err)
+	}
+	f, _, fw, err = parseArgs(args("etcd-peer-proxy-2"))
+	if err != nil || f.Blackhole || len(f.DropFrom) != 1 || f.DropFrom[0] != "http://etcd-peer-proxy-1.svc:2380" || fw != "etcd-2.svc:2380" {
+		t.Fatalf("another member's proxy: %+v %s %v", f, fw, err)
+	}
+	if _, _, _, err := parseArgs(args("proxy")); err == nil {
+		t.Fatal("{ordinal} accepted without digits in -name")
+	}
+}

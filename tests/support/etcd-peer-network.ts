@@ -16,7 +16,11 @@ import { run } from "./tools";
 
 /** Builds one of docker/<name>'s Go tools (cached) and returns the binary's path. */
 export function buildGoTool(name: string): string {
-    const r = run("bash", [join(__dirname, "..", "..", "docker", "build-go-tool.sh"), join(__dirname, "..", "..", "docker", name)], 600_000);
+    const r = run(
+        "bash",
+        [join(__dirname, "..", "..", "docker", "build-go-tool.sh"), join(__dirname, "..", "..", "docker", name)],
+        600_000,
+    );
     assert.equal(r.status, 0, `building docker/${name} failed:\n${r.stderr}`);
     return r.stdout.trim().split("\n").pop()!;
 }
@@ -58,7 +62,10 @@ export class PeerProxiedCluster {
         for (let i = 0; i < this.size; i++) this.startMember(i);
         await waitFor(
             `${this.size} members healthy`,
-            async () => (run(etcdctl, [`--endpoints=${this.endpoints()}`, "--command-timeout=2s", "endpoint", "health"], 10_000).status === 0 ? true : undefined),
+            async () =>
+                run(etcdctl, [`--endpoints=${this.endpoints()}`, "--command-timeout=2s", "endpoint", "health"], 10_000).status === 0
+                    ? true
+                    : undefined,
             60_000,
         );
     }
@@ -104,7 +111,12 @@ export class PeerProxiedCluster {
     private startProxy(i: number, flags: ProxyFlags): void {
         const m = this.members[i];
         const log = join(this.dir, `proxy-${m.name}.${this.starts++}.log`);
-        this.proxyProcs[i] = this.processes.start(`proxy-${m.name}`, this.proxy, [...flags, `127.0.0.1:${m.proxy}`, `127.0.0.1:${m.peer}`], log);
+        this.proxyProcs[i] = this.processes.start(
+            `proxy-${m.name}`,
+            this.proxy,
+            [...flags, `127.0.0.1:${m.proxy}`, `127.0.0.1:${m.peer}`],
+            log,
+        );
         this.proxyFlags[i] = flags.join(" ");
     }
 
@@ -175,7 +187,10 @@ export function endpointStatus(etcdctl: string, endpoints: string[]): EndpointSt
         const r = run(etcdctl, [`--endpoints=${ep}`, "--command-timeout=3s", "endpoint", "status", "-w", "json"], 10_000);
         if (r.status !== 0) continue;
         // Member IDs are uint64: quote long numbers before JSON.parse so none loses precision.
-        const [s] = JSON.parse(r.stdout.replace(/:(\d{15,})/g, ':"$1"')) as { Endpoint: string; Status: { header: { member_id: number | string; revision: number; raft_term: number }; leader?: number | string } }[];
+        const [s] = JSON.parse(r.stdout.replace(/:(\d{15,})/g, ':"$1"')) as {
+            Endpoint: string;
+            Status: { header: { member_id: number | string; revision: number; raft_term: number }; leader?: number | string };
+        }[];
         out.push({
             endpoint: s.Endpoint,
             memberId: BigInt(s.Status.header.member_id).toString(16),
