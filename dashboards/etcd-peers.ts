@@ -51,9 +51,12 @@ export const etcdPeers = defineDashboard({
                 },
                 {
                     title: "Leader changes",
-                    description: "Elections seen per member over the rate window; network-delay above the election timeout and partition of the leader cause them.",
+                    description:
+                        "Elections seen per member over the rate window; network-delay above the election timeout and partition of the leader cause them.",
                     unit: "short",
-                    queries: [{ expr: `increase(etcd_server_leader_changes_seen_total{${INSTANCE}}[$__rate_interval])`, legend: "{{instance}}" }],
+                    queries: [
+                        { expr: `increase(etcd_server_leader_changes_seen_total{${INSTANCE}}[$__rate_interval])`, legend: "{{instance}}" },
+                    ],
                 },
             ],
         },
@@ -74,19 +77,30 @@ export const etcdPeers = defineDashboard({
                 },
                 {
                     title: "Peer bytes sent / received",
-                    description: "Raft traffic per member and peer (etcd_network_peer_sent_bytes_total, _received_bytes_total); a blackholed link falls to 0.",
+                    description:
+                        "Raft traffic per member and peer (etcd_network_peer_sent_bytes_total, _received_bytes_total); a blackholed link falls to 0.",
                     unit: "Bps",
                     queries: [
-                        { expr: `sum by (instance, To) (rate(etcd_network_peer_sent_bytes_total{${INSTANCE}}[$__rate_interval]))`, legend: "{{instance}} sent → {{To}}" },
-                        { expr: `sum by (instance, From) (rate(etcd_network_peer_received_bytes_total{${INSTANCE}}[$__rate_interval]))`, legend: "{{instance}} received ← {{From}}" },
+                        {
+                            expr: `sum by (instance, To) (rate(etcd_network_peer_sent_bytes_total{${INSTANCE}}[$__rate_interval]))`,
+                            legend: "{{instance}} sent → {{To}}",
+                        },
+                        {
+                            expr: `sum by (instance, From) (rate(etcd_network_peer_received_bytes_total{${INSTANCE}}[$__rate_interval]))`,
+                            legend: "{{instance}} received ← {{From}}",
+                        },
                     ],
                 },
                 {
                     title: "Proposals failed / pending",
-                    description: "Failed proposals per second (a partitioned or leaderless member's writes) and proposals waiting for commit.",
+                    description:
+                        "Failed proposals per second (a partitioned or leaderless member's writes) and proposals waiting for commit.",
                     unit: "short",
                     queries: [
-                        { expr: `rate(etcd_server_proposals_failed_total{${INSTANCE}}[$__rate_interval])`, legend: "{{instance}} failed/s" },
+                        {
+                            expr: `rate(etcd_server_proposals_failed_total{${INSTANCE}}[$__rate_interval])`,
+                            legend: "{{instance}} failed/s",
+                        },
                         { expr: `etcd_server_proposals_pending{${INSTANCE}}`, legend: "{{instance}} pending" },
                     ],
                 },

@@ -14,7 +14,7 @@
  * | baseline | none | puts succeed, one leader |
  * | network-delay | `-rx-delay 1000ms` on every proxy | peer RTT p99 ≥ baseline p99 + 80 % of the delay |
  * | baseline | none (proxies restarted, members untouched) | a leader, puts succeed, no proposal failed |
- * | partition | the leader's proxy `-blackhole`, the others `-drop-from <its peer URL>` | a new leader on another member; the isolated member's proposals failed |
+ * | partition | `-isolate <the leader's peer URL>` on every proxy (its own proxy blackholes, the others drop its dials) | a new leader on another member; the isolated member's proposals failed |
  * | baseline (heal) | none | the isolated member follows the new leader at the same revision |
  * | member-kill | none; one member SIGKILLed by PID under load, restarted | it recovers from its WAL and reaches the others' revision |
  *
@@ -23,7 +23,9 @@
  * and its path printed. Member PIDs are recorded before each scenario and compared after, to
  * prove a network scenario never replaced a member.
  *
- * Knob: `$ETCD_NETWORK_DELAY_MS` (default 1000, the seed lab's bridge `-rx-delay`).
+ * The proxies' fault flags are the lab's own ({@link proxyFlags}, components/etcd-network.ts), with
+ * `etcd.faultMember` set to the current leader. Knob: `$ETCD_NETWORK_DELAY_MS` (default 1000, the
+ * seed lab's bridge `-rx-delay`; `etcd.peerDelayMs`).
  */
 import * as assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
@@ -31,6 +33,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
+import { proxyFlags } from "../components/etcd-network";
 import { promQuery } from "./support/etcd-loopback";
 import { EndpointStatus, PeerProxiedCluster, ProxyFlags, buildGoTool, endpointStatus } from "./support/etcd-peer-network";
 import { ProcessGroup, freePort, waitFor } from "./support/processes";
@@ -298,7 +301,8 @@ describe(`etcd network faults through per-member peer proxies (loopback, delay $
         this.timeout(400_000);
         assert.ok(base.rate > 0, "baseline did not run");
         const pids = cluster.members.map((_, i) => cluster.pid(i));
-        const restarted = await cluster.setProxies(cluster.members.map(() => [`-rx-delay=${DELAY_MS}ms`]));
+        const flags = proxyFlags("network-delay", [], { peerDelayMs: DELAY_MS, faultMember: 0 });
+        const restarted = await cluster.setProxies(cluster.members.map(() => flags));
         assert.deepEqual(restarted, [0, 1, 2], "every proxy takes the delay");
         const w = await window("network-delay", WINDOW_S["network-delay"]);
         const rtt = await over(rttP99, w);
@@ -328,8 +332,9 @@ describe(`etcd network faults through per-member peer proxies (loopback, delay $
         assert.ok(leader, `no member is the leader: ${JSON.stringify(before)}`);
         const iso = member(leader);
         const pids = cluster.members.map((_, i) => cluster.pid(i));
-        const isoURL = cluster.advertisedPeerURL(iso);
-        await cluster.setProxies(cluster.members.map((_, i) => (i === iso ? ["-blackhole"] : [`-drop-from=${isoURL}`])));
+        const advertised = cluster.members.map((_, i) => cluster.advertisedPeerURL(i));
+        const flags = proxyFlags("partition", advertised, { peerDelayMs: DELAY_MS, faultMember: iso });
+        await cluster.setProxies(cluster.members.map(() => flags));
         const others = cluster.members.filter((_, i) => i !== iso).map((m) => cluster.clientURL(m));
         let newLeader = "";
         let electedAfter = NaN;
