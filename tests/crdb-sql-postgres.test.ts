@@ -7,7 +7,7 @@
 import * as assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CRDB_PHASES, SQL_DIR, readSql } from "../components/crdb-phases";
+import { CRDB_PHASES, SQL_DIR, readSql } from "../labs/crdb/phases";
 import { TestPostgres, startLabPostgres } from "./support/postgres";
 
 describe("CockroachDB lab SQL on a real PostgreSQL", function () {

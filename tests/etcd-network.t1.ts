@@ -23,7 +23,7 @@
  * and its path printed. Member PIDs are recorded before each scenario and compared after, to
  * prove a network scenario never replaced a member.
  *
- * The proxies' fault flags are the lab's own ({@link proxyFlags}, components/etcd-network.ts), with
+ * The proxies' fault flags are the lab's own ({@link proxyFlags}, labs/etcd/network.ts), with
  * `etcd.faultMember` set to the current leader. Knob: `$ETCD_NETWORK_DELAY_MS` (default 1000, the
  * seed lab's bridge `-rx-delay`; `etcd.peerDelayMs`).
  */
@@ -33,7 +33,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
-import { proxyFlags } from "../components/etcd-network";
+import { proxyFlags } from "../labs/etcd/network";
 import { promQuery } from "./support/etcd-loopback";
 import { EndpointStatus, PeerProxiedCluster, ProxyFlags, buildGoTool, endpointStatus } from "./support/etcd-peer-network";
 import { ProcessGroup, freePort, waitFor } from "./support/processes";

@@ -22,11 +22,11 @@ import { existsSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { EtcdLabConfig, EtcdScenario } from "../components/config";
-import { ETCD_CLIENT_PORT } from "../components/etcd-cluster";
-import { SCENARIO_VIEWS } from "../components/etcd-scenario";
+import { ETCD_CLIENT_PORT } from "../labs/etcd/etcd-cluster";
+import { SCENARIO_VIEWS } from "../labs/etcd/scenario";
+import { RANGE_KEYS } from "../labs/etcd/etcd-benchmark";
 // The network scenarios run in tests/etcd-network.t1.ts (peer proxies, the checker, a member kill).
-import { NetworkScenario } from "../components/etcd-network";
-import { RANGE_KEYS } from "../components/load/etcd-benchmark";
+import { NetworkScenario } from "../labs/etcd/network";
 import { Graph, evaluate, ofType, renderedFiles, stackConfig, waitsFor } from "./support/evaluate";
 import { MemberPorts, loopbackPorts, promQuery, startMembers, startPrometheus, substitute } from "./support/etcd-loopback";
 import { ProcessGroup, freePort, waitFor } from "./support/processes";

@@ -15,7 +15,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, chownSync, copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CRDB_PHASES, SQL_DIR } from "../../components/crdb-phases";
+import { CRDB_PHASES, SQL_DIR } from "../../labs/crdb/phases";
 import { freePort, waitFor } from "./processes";
 import { postgresAccount, postgresBinDir, tempDir } from "./tools";
 
