@@ -8,7 +8,7 @@
 import * as assert from "node:assert/strict";
 import { ConfigError } from "../components/config";
 import { checkTransition, guardState } from "../components/guard";
-import { deepMerge, evaluate, ofType, stackConfig } from "./support/evaluate";
+import { deepMerge, evaluate, ofType, stackConfig, waitsFor } from "./support/evaluate";
 import { AllowRule, PROMETHEUS_TARGETS_ALLOWED, checkPhases, describeViolations } from "./support/phase-diff";
 
 const FAILPOINT_IMAGE = "registry.local/etcd-failpoints:v3.5.17";
@@ -68,6 +68,25 @@ describe("etcd lab: network scenarios (mocks)", () => {
                 "0.0.0.0:2380",
                 "etcd-{ordinal}:2380",
             ]);
+        }
+    });
+
+    it("faults come after the switch step (it writes) and go before it: proxies wait for it in a network scenario, it waits for them otherwise", async () => {
+        for (const [scenario, faultsLast] of [
+            ["partition", true],
+            ["baseline", false],
+        ] as const) {
+            const graph = await evaluate(stackConfig("etcd", deepMerge(NET, { scenario })), "etcd");
+            const step = ofType(graph, "docker:index/container:Container").find((c) => c.name.startsWith(`scenario-${scenario}-`))!;
+            const stepKey = `docker:index/container:Container::${step.name}`;
+            const proxyKey = "docker:index/container:Container::etcd-peer-proxy-0";
+            assert.equal(waitsFor(graph, proxyKey, stepKey), faultsLast, `${scenario}: proxies wait for the step`);
+            assert.equal(waitsFor(graph, stepKey, proxyKey), !faultsLast, `${scenario}: the step waits for the proxies`);
+            const check = ofType(graph, "docker:index/container:Container").find((c) => c.name.startsWith(`linearizability-${scenario}-`))!;
+            assert.ok(
+                waitsFor(graph, `docker:index/container:Container::${check.name}`, proxyKey),
+                "the checker records under the scenario's network",
+            );
         }
     });
 

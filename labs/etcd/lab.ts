@@ -2,6 +2,7 @@
  * The etcd metrics lab: 3 members, Prometheus, Grafana, the etcd benchmark and failpoint
  * scenarios. Image `gcr.io/etcd-development/etcd` (etcd.io/docs/v3.5/op-guide/container/).
  */
+import * as pulumi from "@pulumi/pulumi";
 import { EtcdLabConfig } from "./config";
 import { EtcdCluster, EtcdClusterArgs, etcdMemberFlags } from "./etcd-cluster";
 import { EtcdScenarioRun } from "./scenario";
@@ -10,7 +11,7 @@ import { LoadGen } from "../../components/load-gen";
 import { Platform, contentHash } from "../../components/platform";
 import { etcdAlertRules } from "./alerts";
 import { EtcdLinearizability } from "./linearizability";
-import { memberKillScript } from "./network";
+import { NETWORK_SCENARIOS, memberKillScript } from "./network";
 import { EtcdPeerProxies, hostTemplate, proxyHost } from "./peer-proxy";
 import { observe } from "../../components/observability/observe";
 import { LabContext, LabOutputs } from "../types";
@@ -46,16 +47,22 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack 
             : undefined,
     };
     const etcd = new EtcdCluster("etcd", { platform, ...memberArgs });
-    if (config.etcd.peerProxies) {
-        new EtcdPeerProxies("peer-proxies", {
-            platform,
-            members: config.etcd.members,
-            scenario: config.scenario,
-            settings: config.etcd,
-            image: config.etcd.peerProxyImage,
-            memberHostTemplate: hostTemplate(platform, "etcd"),
-        });
-    }
+    const proxies = (dependsOn: pulumi.Resource[]): pulumi.Resource[] =>
+        config.etcd.peerProxies
+            ? new EtcdPeerProxies("peer-proxies", {
+                  platform,
+                  members: config.etcd.members,
+                  scenario: config.scenario,
+                  settings: config.etcd,
+                  image: config.etcd.peerProxyImage,
+                  memberHostTemplate: hostTemplate(platform, "etcd"),
+                  dependsOn,
+              }).ready
+            : [];
+    // The switch step writes (it gives back a db-size-limit fill), which needs a leader: network
+    // faults are applied after it, and removed before it.
+    const faulty = (NETWORK_SCENARIOS as readonly string[]).includes(config.scenario);
+    const healed = faulty ? [] : proxies([]);
     const scenario = new EtcdScenarioRun("scenario", {
         platform,
         scenario: config.scenario,
@@ -64,8 +71,9 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack 
         clientEndpoints: etcd.endpoints,
         memberRevision: memberRevision(memberArgs),
         defragAfterRevisions: config.load.keySpaceSize,
-        dependsOn: etcd.ready,
+        dependsOn: [...etcd.ready, ...healed],
     });
+    const proxyReady = faulty ? proxies(scenario.ready) : healed;
     const outputs: LabOutputs = { etcdEndpoints: etcd.userEndpoints, scenario: config.scenario };
     const loads: LoadGen[] = [];
     if (config.load.enabled) {
@@ -73,7 +81,7 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack 
             new LoadGen("etcd-benchmark", {
                 platform,
                 plan: etcdBenchmarkPlan(config, etcd.endpoints),
-                dependsOn: [...etcd.ready, ...scenario.ready],
+                dependsOn: [...etcd.ready, ...scenario.ready, ...proxyReady],
             }),
         );
     }
@@ -98,7 +106,7 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack 
                 endpoints: etcd.endpoints,
                 seconds: config.linearizability.seconds,
                 image: config.linearizability.image,
-                dependsOn: [...scenario.ready, ...loads],
+                dependsOn: [...scenario.ready, ...proxyReady, ...loads],
             }),
         );
         outputs.linearizabilityCheck = checks[0].checkTask;

@@ -45,6 +45,8 @@ export interface EtcdPeerProxiesArgs {
      * what proxy N forwards to; the proxy fills in its own ordinal.
      */
     memberHostTemplate: string;
+    /** What the proxies wait for (the switch step, when they bring a fault). */
+    dependsOn?: pulumi.Resource[];
 }
 
 /** The proxies. */
@@ -76,6 +78,7 @@ export class EtcdPeerProxies extends pulumi.ComponentResource {
                 ports: [{ name: "peer", containerPort: ETCD_PEER_PORT }],
                 // Proxy N is addressed by ordinal (members advertise it): a StatefulSet on Kubernetes.
                 stableIdentity: true,
+                dependsOn: args.dependsOn,
             },
             this,
         );

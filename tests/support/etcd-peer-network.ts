@@ -10,6 +10,7 @@
  */
 import * as assert from "node:assert/strict";
 import { ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ProcessGroup, freePorts, waitFor } from "./processes";
 import { run } from "./tools";
@@ -42,6 +43,7 @@ export class PeerProxiedCluster {
     private readonly memberProcs: (ChildProcess | undefined)[] = [];
     private readonly proxyProcs: (ChildProcess | undefined)[] = [];
     private readonly proxyFlags: string[] = [];
+    private readonly proxyStarts: number[] = [];
     private starts = 0;
 
     constructor(
@@ -110,6 +112,7 @@ export class PeerProxiedCluster {
 
     private startProxy(i: number, flags: ProxyFlags): void {
         const m = this.members[i];
+        this.proxyStarts[i] = this.starts;
         const log = join(this.dir, `proxy-${m.name}.${this.starts++}.log`);
         this.proxyProcs[i] = this.processes.start(
             `proxy-${m.name}`,
@@ -136,7 +139,14 @@ export class PeerProxiedCluster {
             this.startProxy(i, flags[i]);
         }
         await new Promise((r) => setTimeout(r, 300));
-        for (const i of changed) assert.equal(this.proxyProcs[i]!.exitCode, null, `proxy of m${i} exited: ${this.proxyFlags[i]}`);
+        for (const i of changed) {
+            const log = join(this.dir, `proxy-${this.members[i].name}.${this.proxyStarts[i]}.log`);
+            assert.equal(
+                this.proxyProcs[i]!.exitCode,
+                null,
+                `proxy of m${i} exited: ${this.proxyFlags[i]}\n${existsSync(log) ? readFileSync(log, "utf8").slice(-1500) : ""}`,
+            );
+        }
         return changed;
     }
 
