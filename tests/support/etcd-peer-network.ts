@@ -114,10 +114,13 @@ export class PeerProxiedCluster {
         const m = this.members[i];
         this.proxyStarts[i] = this.starts;
         const log = join(this.dir, `proxy-${m.name}.${this.starts++}.log`);
+        // The identity flags the lab renders (labs/etcd/peer-proxy.ts): a name ending in the ordinal
+        // and the proxy's own advertised URL, against which it resolves `-isolate`.
+        const identity = [`-name=etcd-peer-proxy-${i}`, `-advertised=${this.advertisedPeerURL(i)}`];
         this.proxyProcs[i] = this.processes.start(
             `proxy-${m.name}`,
             this.proxy,
-            [...flags, `127.0.0.1:${m.proxy}`, `127.0.0.1:${m.peer}`],
+            [...flags, ...identity, `127.0.0.1:${m.proxy}`, `127.0.0.1:${m.peer}`],
             log,
         );
         this.proxyFlags[i] = flags.join(" ");
