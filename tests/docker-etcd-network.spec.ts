@@ -47,11 +47,12 @@ describe("etcd lab network scenarios on a real Docker engine (switched in place)
         const before = graph ? new Map(ofType(graph, CONTAINER).map((c) => [c.name, c.inputs])) : new Map();
         const changed = ofType(next, CONTAINER).filter((c) => !before.has(c.name) || !isDeepStrictEqual(before.get(c.name), c.inputs));
         const replaced = changed.filter((c) => before.has(c.name)).map((c) => c.name);
-        // Replaced and deleted (the previous scenario's steps and benchmark) go first, as in `pulumi up`.
+        // Deleted ones (the previous scenario's steps and benchmark) go first; replaced ones in
+        // dependency order, right before their new container, as in `pulumi up`.
         const gone = [...before.keys()].filter((n) => !ofType(next, CONTAINER).some((c) => c.name === n));
-        for (const name of [...replaced, ...gone]) await removeContainer(engine.docker, graph, name);
+        for (const name of gone) await removeContainer(engine.docker, graph, name);
         const names = new Set(changed.map((c) => c.name));
-        const results = await applyGraph(engine.docker, next, { only: (r) => names.has(r.name) });
+        const results = await applyGraph(engine.docker, next, { only: (r) => names.has(r.name), replace: new Set(replaced) });
         graph = next;
         return { results, replaced };
     }

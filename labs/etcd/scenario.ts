@@ -12,6 +12,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { EtcdScenario } from "./config";
+import { NETWORK_SCENARIOS } from "./network";
 import { FILL_KEY_RANGE } from "./etcd-benchmark";
 import { Platform, contentHash } from "../../components/platform";
 
@@ -157,7 +158,10 @@ export function restoreSpaceLines(clientEndpoints: string[]): string[] {
  * The switch step's script: turn every failpoint off, give back any space the db-size-limit
  * scenario filled ({@link restoreSpaceLines}), then set this scenario's failpoints. Reverting
  * first means no previous fault slows the restore, and every switch ends in the same state
- * whatever the previous scenario was.
+ * whatever the previous scenario was. A network scenario (labs/etcd/network.ts) skips the
+ * restore: its writes need a leader, which the previous network fault (a switch from
+ * network-delay to partition) may have taken away; a db-size-limit fill is given back by the
+ * next switch to a scenario that is not a network one.
  * @param failpointEndpoints gofail endpoints (empty when the image has no failpoints).
  */
 export function scenarioScript(
@@ -172,7 +176,7 @@ export function scenarioScript(
     return [
         ...HELPERS,
         ...failpointLines(failpointEndpoints, off),
-        ...restoreSpaceLines(clientEndpoints),
+        ...((NETWORK_SCENARIOS as readonly string[]).includes(scenario) ? [] : restoreSpaceLines(clientEndpoints)),
         ...failpointLines(failpointEndpoints, on),
         `echo "scenario ${scenario} applied"`,
     ].join("\n");
