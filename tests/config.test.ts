@@ -74,7 +74,7 @@ describe("stack config validation", () => {
 
     it("words an unknown enum value itself, with a suggestion", () => {
         assert.deepEqual(problemsOf({ lab: "etcd", scenario: "fsync-dealy" }), [
-            'scenario: expected one of "baseline", "fsync-delay", "defrag-delay", "compaction", "db-size-limit"; did you mean "fsync-delay"?, got "fsync-dealy"',
+            'scenario: expected one of "baseline", "fsync-delay", "defrag-delay", "compaction", "db-size-limit", "network-delay", "partition", "member-kill"; did you mean "fsync-delay"?, got "fsync-dealy"',
         ]);
         for (const raw of [
             { lab: "etcd", scenario: "boom" },

@@ -206,22 +206,72 @@ const CASES: Case[] = [
         exp_alerts: [],
     },
     {
-        alert: "EtcdFrequentLeaderChanges",
+        alert: "EtcdHighNumberOfLeaderChanges",
         what: "5 elections in 5 minutes",
         input: [series("etcd_server_leader_changes_seen_total", { instance: "a" }, "0 1 2 3 4 5")],
         eval_time: "5m",
         exp_alerts: [
             {
                 exp_labels: { severity: "warning", job: "etcd", instance: "a" },
-                exp_annotations: { summary: "etcd member a saw more than 3 leader changes in 15 minutes" },
+                exp_annotations: { summary: "etcd member a saw 5 leader changes in 15 minutes" },
             },
         ],
     },
     {
-        alert: "EtcdFrequentLeaderChanges",
-        what: "one election",
-        input: [series("etcd_server_leader_changes_seen_total", { instance: "a" }, "0 1 1 1 1 1")],
+        alert: "EtcdHighNumberOfLeaderChanges",
+        what: "three elections (one below the mixin's 4)",
+        input: [series("etcd_server_leader_changes_seen_total", { instance: "a" }, "0 1 2 3 3 3")],
         eval_time: "5m",
+        exp_alerts: [],
+    },
+    {
+        alert: "EtcdMemberCommunicationSlow",
+        what: "every round trip a → b in the 0.5–1 s bucket for 6 minutes (a 1 s network-delay)",
+        input: histogram("etcd_network_peer_round_trip_time_seconds", "a", 1, BUCKETS).map((s) => ({
+            ...s,
+            series: s.series.replace("}", ',To="b"}'),
+        })),
+        eval_time: "6m",
+        exp_alerts: [
+            {
+                exp_labels: { severity: "warning", job: "etcd", instance: "a", To: "b" },
+                exp_annotations: { summary: "etcd member a: peer round trip p99 to b above 150 ms" },
+            },
+        ],
+    },
+    {
+        alert: "EtcdMemberCommunicationSlow",
+        what: "round trips under 8 ms (loopback)",
+        input: histogram("etcd_network_peer_round_trip_time_seconds", "a", 0.008, BUCKETS).map((s) => ({
+            ...s,
+            series: s.series.replace("}", ',To="b"}'),
+        })),
+        eval_time: "6m",
+        exp_alerts: [],
+    },
+    {
+        alert: "EtcdHistoryNotLinearizable",
+        what: "the checker is done and judged the history not linearizable",
+        input: [
+            series("clusterlab_etcd_linearizable", { job: "etcd-linearizability", instance: "checker:9106" }, "0x3"),
+            series("clusterlab_etcd_linearizability_check_done", { job: "etcd-linearizability", instance: "checker:9106" }, "0 1 1 1"),
+        ],
+        eval_time: "3m",
+        exp_alerts: [
+            {
+                exp_labels: { severity: "critical", job: "etcd-linearizability", instance: "checker:9106" },
+                exp_annotations: { summary: "etcd lab: the recorded history is not linearizable (see the checker step's history.html)" },
+            },
+        ],
+    },
+    {
+        alert: "EtcdHistoryNotLinearizable",
+        what: "still recording (verdict 0 until done), then linearizable",
+        input: [
+            series("clusterlab_etcd_linearizable", { job: "etcd-linearizability", instance: "checker:9106" }, "0 0 1 1"),
+            series("clusterlab_etcd_linearizability_check_done", { job: "etcd-linearizability", instance: "checker:9106" }, "0 0 1 1"),
+        ],
+        eval_time: "3m",
         exp_alerts: [],
     },
 ];

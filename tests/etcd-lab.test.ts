@@ -106,7 +106,11 @@ describe("etcd lab", () => {
 
     it("switching scenarios leaves every member as it was (a scenario is steps and load, never member flags)", async () => {
         const members = async (scenario: string) => {
-            const graph = await evaluate(stackConfig("etcd", { scenario, etcd: { failpointImage: FAILPOINT_IMAGE } }), "etcd");
+            // With the peer proxies, which the network scenarios need (members advertise them in every scenario).
+            const graph = await evaluate(
+                stackConfig("etcd", { scenario, etcd: { failpointImage: FAILPOINT_IMAGE, peerProxies: true } }),
+                "etcd",
+            );
             return ofType(graph, "docker:index/container:Container")
                 .filter((c) => /^etcd-\d$/.test(c.name))
                 .map((c) => ({ name: c.name, image: c.inputs.image, command: c.inputs.command, envs: c.inputs.envs }));

@@ -27,6 +27,8 @@ import { EtcdLabConfig, EtcdScenario } from "../components/config";
 import { ETCD_CLIENT_PORT } from "../labs/etcd/etcd-cluster";
 import { SCENARIO_VIEWS } from "../labs/etcd/scenario";
 import { RANGE_KEYS } from "../labs/etcd/etcd-benchmark";
+// The network scenarios run in tests/etcd-network.t1.ts (peer proxies, the checker, a member kill).
+import { NetworkScenario } from "../labs/etcd/network";
 import { Graph, evaluate, ofType, renderedFiles, stackConfig, waitsFor } from "./support/evaluate";
 import { MemberPorts, loopbackPorts, promQuery, startMembers, startPrometheus, substitute } from "./support/etcd-loopback";
 import { ProcessGroup, freePort, waitFor } from "./support/processes";
@@ -45,7 +47,8 @@ const SCALE = Number(process.env.ETCD_SCENARIO_SCALE ?? "1");
  * `load.total` per scenario (puts, and ranges after them), sized so each run lasts 10–60 s here:
  * fsync-delay's puts are slow by design; defrag-delay must outlast three delayed defrags.
  */
-const TOTALS: Record<EtcdScenario, number> = {
+type DiskScenario = Exclude<EtcdScenario, NetworkScenario>;
+const TOTALS: Record<DiskScenario, number> = {
     baseline: 5_000,
     "fsync-delay": 1_000,
     "defrag-delay": 25_000,
@@ -54,7 +57,7 @@ const TOTALS: Record<EtcdScenario, number> = {
 };
 
 /** The stack config of one scenario run: the lab's etcd stack plus the test's knobs. */
-function scenarioConfig(scenario: EtcdScenario): EtcdLabConfig {
+function scenarioConfig(scenario: DiskScenario): EtcdLabConfig {
     return stackConfig("etcd", {
         scenario,
         etcd: { failpointImage: FAILPOINT_IMAGE, quotaBackendBytes: QUOTA },
@@ -109,7 +112,7 @@ function stepsOf(graph: Graph): Step[] {
 
 /** Timings and output of one scenario run. */
 interface Run {
-    scenario: EtcdScenario;
+    scenario: DiskScenario;
     /** Unix seconds. */
     loadStart: number;
     loadEnd: number;
@@ -211,7 +214,7 @@ describe(`etcd ${VERSION} (gofail build) scenarios, measured against baseline`, 
     });
 
     /** Applies a scenario as its rendered steps do and waits for its load to finish. */
-    async function apply(scenario: EtcdScenario, label: string = scenario): Promise<Run> {
+    async function apply(scenario: DiskScenario, label: string = scenario): Promise<Run> {
         const graph = await evaluate(scenarioConfig(scenario), "etcd");
         const steps = stepsOf(graph);
         assert.ok(
@@ -258,7 +261,7 @@ describe(`etcd ${VERSION} (gofail build) scenarios, measured against baseline`, 
     }
 
     /** Every query of the scenario's panels, as Grafana would send it over the run's window, returns data. */
-    async function panelsHaveData(scenario: EtcdScenario, r: Run): Promise<number> {
+    async function panelsHaveData(scenario: DiskScenario, r: Run): Promise<number> {
         const graph = await evaluate(scenarioConfig(scenario), "etcd");
         const files = renderedFiles(graph, "grafana");
         const window = `${Math.ceil(r.loadEnd - r.loadStart) + 2}s`;
@@ -319,7 +322,7 @@ describe(`etcd ${VERSION} (gofail build) scenarios, measured against baseline`, 
      */
     const INJECTED_SHARE = 0.8;
     /** Milliseconds of a gofail `sleep(n)` term of a scenario's config (the injected amount). */
-    const sleepOf = (scenario: EtcdScenario, failpoint: string) => {
+    const sleepOf = (scenario: DiskScenario, failpoint: string) => {
         const term = scenarioConfig(scenario).failpoints[scenario]?.[failpoint] ?? "";
         const m = /^sleep\((\d+)\)$/.exec(term);
         assert.ok(m, `${scenario}.${failpoint}: expected sleep(<ms>), got ${JSON.stringify(term)}`);

@@ -23,6 +23,11 @@ const DOMAIN_RULES: { path: string; when: (before: unknown, after: unknown) => b
         reason: "a lower phase lowers the replication factor and leaves the later phases' SQL and backups behind",
     },
     {
+        path: "etcd.peerProxies",
+        when: (before, after) => before !== after,
+        reason: "every member's advertised peer URL changes (its proxy's or its own), while the cluster's membership keeps the old URLs (etcdctl member update)",
+    },
+    {
         path: "crdb.secure",
         when: (before, after) => before !== after,
         reason: "switching secure mode changes every node's flags and every client's connection (TLS, client certificates) at once",

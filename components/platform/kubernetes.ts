@@ -241,7 +241,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
         const servicePorts = spec.ports.map((p) => ({ name: p.name, port: p.containerPort, targetPort: p.containerPort }));
         const ready: pulumi.Resource[] = [];
 
-        if (spec.data) {
+        if (spec.data || spec.stableIdentity) {
             // Peer DNS for `<pod>.<group>-peer`; published before readiness so members can find each other to bootstrap.
             const peer = new k8s.core.v1.Service(
                 `${spec.name}-peer`,
@@ -264,16 +264,18 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
                         selector: { matchLabels: selector },
                         template,
                         persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-                        volumeClaimTemplates: [
-                            {
-                                metadata: { name: "data", labels: selector },
-                                spec: {
-                                    accessModes: ["ReadWriteOnce"],
-                                    storageClassName: this.args.storageClassName,
-                                    resources: { requests: { storage: `${spec.data.sizeGiB}Gi` } },
-                                },
-                            },
-                        ],
+                        volumeClaimTemplates: spec.data
+                            ? [
+                                  {
+                                      metadata: { name: "data", labels: selector },
+                                      spec: {
+                                          accessModes: ["ReadWriteOnce"],
+                                          storageClassName: this.args.storageClassName,
+                                          resources: { requests: { storage: `${spec.data.sizeGiB}Gi` } },
+                                      },
+                                  },
+                              ]
+                            : undefined,
                     },
                 },
                 this.opts(parent, [...deps, peer, ...(spec.dependsOn ?? [])]),

@@ -78,6 +78,12 @@ export interface MemberGroupSpec {
     ports: PortSpec[];
     /** Persistent data; its volume/PVC outlives the member (retained on delete). */
     data?: { mountPath: string; sizeGiB: number };
+    /**
+     * Members need their ordinal names and per-member DNS even without data (the etcd peer
+     * proxies: one per member, addressed by ordinal). Kubernetes: a StatefulSet without claim
+     * templates instead of a Deployment. Docker members are named by ordinal anyway.
+     */
+    stableIdentity?: boolean;
     files?: ConfigFile[];
     readiness?: HealthProbe;
     liveness?: HealthProbe;

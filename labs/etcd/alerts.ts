@@ -103,11 +103,32 @@ or
         annotations: { summary: "etcd member {{ $labels.instance }}: database above 80% of its quota" },
     },
     {
-        alert: "EtcdFrequentLeaderChanges",
-        expr: `increase(etcd_server_leader_changes_seen_total{${ETCD_SELECTOR}}[15m]) > 3`,
-        for: "0m",
+        // mixin etcdHighNumberOfLeaderChanges: 4 or more elections in 15 minutes. Mixin `for: 5m`;
+        // 1m here, so a lab run of the partition or network-delay scenario reaches it.
+        alert: "EtcdHighNumberOfLeaderChanges",
+        expr: `increase(etcd_server_leader_changes_seen_total{${ETCD_SELECTOR}}[15m]) >= 4`,
+        for: "1m",
         labels: { severity: "warning" },
-        annotations: { summary: "etcd member {{ $labels.instance }} saw more than 3 leader changes in 15 minutes" },
+        annotations: { summary: "etcd member {{ $labels.instance }} saw {{ $value | humanize }} leader changes in 15 minutes" },
+    },
+    {
+        // mixin etcdMemberCommunicationSlow: peer round trip p99 above 150 ms. Mixin `for: 10m`;
+        // 2m here: etcd samples each link's smoothed RTT every 30 s, so the 5-minute rate holds a
+        // sample per link from the first minute of network-delay, and a 10-minute lab run ends first.
+        alert: "EtcdMemberCommunicationSlow",
+        expr: `histogram_quantile(0.99, rate(etcd_network_peer_round_trip_time_seconds_bucket{${ETCD_SELECTOR}}[5m])) > 0.15`,
+        for: "2m",
+        labels: { severity: "warning" },
+        annotations: { summary: "etcd member {{ $labels.instance }}: peer round trip p99 to {{ $labels.To }} above 150 ms" },
+    },
+    {
+        // The lab's own: the linearizability checker (docker/etcd-linearizability, job
+        // etcd-linearizability) judged the scenario's history not linearizable (or timed out).
+        alert: "EtcdHistoryNotLinearizable",
+        expr: `clusterlab_etcd_linearizable{job="etcd-linearizability"} == 0 and on(instance) clusterlab_etcd_linearizability_check_done == 1`,
+        for: "0m",
+        labels: { severity: "critical" },
+        annotations: { summary: "etcd lab: the recorded history is not linearizable (see the checker step's history.html)" },
     },
 ];
 

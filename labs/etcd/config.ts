@@ -9,7 +9,17 @@ import { HostPortKey } from "../../components/config/ports";
 import { hostPort, intIn, pinnedImage, pinnedTag, volumeGiB } from "../../components/config/primitives";
 
 /** The fault scenario of the etcd lab. */
-export const EtcdScenario = z.enum(["baseline", "fsync-delay", "defrag-delay", "compaction", "db-size-limit"]);
+export const EtcdScenario = z.enum([
+    "baseline",
+    "fsync-delay",
+    "defrag-delay",
+    "compaction",
+    "db-size-limit",
+    // Network scenarios (labs/etcd/network.ts): need etcd.peerProxies; member-kill a failpoint build.
+    "network-delay",
+    "partition",
+    "member-kill",
+]);
 /** One of the etcd lab's scenarios. */
 export type EtcdScenario = z.infer<typeof EtcdScenario>;
 
@@ -33,6 +43,32 @@ const EtcdSettings = z
         clientHostPort: hostPort.default(2379),
         quotaBackendBytes: intIn(16 * 1024 * 1024, 8 * 1024 * 1024 * 1024).default(2 * 1024 * 1024 * 1024),
         storageGiB: volumeGiB.default(5),
+        /**
+         * One peer proxy per member (docker/etcd-peer-proxy); members advertise the proxy's address
+         * as their peer URL. Needed by the network scenarios. Changing it changes every member's
+         * peer URL: set it when the lab is first deployed.
+         */
+        peerProxies: z.boolean().default(false),
+        /** The proxy image; built from docker/etcd-peer-proxy on Docker when unset (required on Kubernetes). */
+        peerProxyImage: pinnedImage.optional(),
+        /** network-delay: receive delay on every peer link, milliseconds (the seed lab's bridge `-rx-delay` 1000 ms). */
+        peerDelayMs: intIn(1, 60_000).default(1000),
+        /** partition isolates, member-kill crashes, the member with this ordinal. */
+        faultMember: intIn(0, 4).default(0),
+    })
+    .prefault({});
+
+/**
+ * The linearizability checker (docker/etcd-linearizability: etcd client + porcupine): a step in
+ * every scenario and a scraped verdict exporter.
+ */
+const EtcdLinearizabilitySettings = z
+    .strictObject({
+        enabled: z.boolean().default(false),
+        /** Built from docker/etcd-linearizability on Docker when unset (required on Kubernetes). */
+        image: pinnedImage.optional(),
+        /** Seconds of history recorded per scenario. */
+        seconds: intIn(5, 3600).default(30),
     })
     .prefault({});
 
@@ -127,6 +163,7 @@ export const EtcdLabConfig = z.strictObject({
     /** Failpoints each scenario sets; every name any scenario uses is turned `off` in the others. */
     failpoints: z.partialRecord(EtcdScenario, EtcdFailpoints).default(DEFAULT_FAILPOINTS),
     load: EtcdBenchSettings,
+    linearizability: EtcdLinearizabilitySettings,
 });
 /** Parsed config of an etcd lab stack. */
 export type EtcdLabConfig = z.infer<typeof EtcdLabConfig>;
@@ -154,5 +191,37 @@ export function etcdCrossChecks(config: EtcdLabConfig): string[] {
         );
     }
     problems.push(...loadImageRequired(config, "etcd-benchmark"));
+    problems.push(...etcdNetworkProblems(config));
+    return problems;
+}
+
+/** Cross-checks of the network scenarios and their tools: one line per problem, key first. */
+function etcdNetworkProblems(config: EtcdLabConfig): string[] {
+    const problems: string[] = [];
+    const { etcd, scenario } = config;
+    const network = ["network-delay", "partition", "member-kill"].includes(scenario);
+    if (network && !etcd.peerProxies) {
+        problems.push(
+            `etcd.peerProxies: scenario ${scenario} needs the peer proxies (members advertise them; set it when the lab is first deployed), got false`,
+        );
+    }
+    if (scenario === "member-kill" && !etcd.failpointImage) {
+        problems.push(
+            `etcd.failpointImage: scenario member-kill crashes a member through a gofail panic; name a gofail build, got nothing`,
+        );
+    }
+    if (network && etcd.faultMember >= etcd.members) {
+        problems.push(`etcd.faultMember: expected a member ordinal below etcd.members (${etcd.members}), got ${etcd.faultMember}`);
+    }
+    if (config.platform === "kubernetes" && etcd.peerProxies && !etcd.peerProxyImage) {
+        problems.push(
+            "etcd.peerProxyImage: required on kubernetes (no published image; build docker/etcd-peer-proxy/Dockerfile and push it), got nothing",
+        );
+    }
+    if (config.platform === "kubernetes" && config.linearizability.enabled && !config.linearizability.image) {
+        problems.push(
+            "linearizability.image: required on kubernetes (no published image; build docker/etcd-linearizability/Dockerfile and push it), got nothing",
+        );
+    }
     return problems;
 }

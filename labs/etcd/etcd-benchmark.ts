@@ -67,6 +67,10 @@ const PUT_SHAPE: Record<EtcdScenario, (b: Bench, quotaBytes: number) => PutShape
         keySpace: DB_SIZE_LIMIT_KEYS,
         extra: [],
     }),
+    // The network scenarios load the cluster as baseline does; the fault is in the network or a member.
+    "network-delay": (b) => ({ valueSize: b.valueSize, total: b.total, keySpace: b.keySpaceSize, extra: [] }),
+    partition: (b) => ({ valueSize: b.valueSize, total: b.total, keySpace: b.keySpaceSize, extra: [] }),
+    "member-kill": (b) => ({ valueSize: b.valueSize, total: b.total, keySpace: b.keySpaceSize, extra: [] }),
 };
 
 /**

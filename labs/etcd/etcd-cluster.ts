@@ -40,21 +40,31 @@ export interface EtcdClusterArgs {
     storageGiB: number;
     /** When set, the image is a gofail build: `GOFAIL_HTTP=0.0.0.0:<port>` and the port is exposed. */
     failpointPort?: number;
+    /**
+     * The peer host each member advertises, by ordinal (its peer proxy's: labs/etcd/peer-proxy.ts);
+     * default the member's own host. Changing it changes every member's flags.
+     */
+    advertisedPeerHosts?: string[];
 }
 
-/** The flags of one member; `host` is its advertise host, `hosts` every member's, in order. */
+/**
+ * The flags of one member; `host` is its advertise host, `hosts` every member's peer host
+ * (its proxy's when there are peer proxies), in order.
+ */
 export function etcdMemberFlags(
     member: { name: string; host: string },
     hosts: string[],
     args: Pick<EtcdClusterArgs, "clusterToken" | "quotaBackendBytes">,
 ): string[] {
+    const ordinal = Number(/(\d+)$/.exec(member.name)?.[1] ?? 0);
+    const peerHost = hosts[ordinal] ?? member.host;
     return [
         `--name=${member.name}`,
         "--data-dir=/var/lib/etcd",
         `--listen-peer-urls=http://0.0.0.0:${ETCD_PEER_PORT}`,
         `--listen-client-urls=http://0.0.0.0:${ETCD_CLIENT_PORT}`,
         `--listen-metrics-urls=http://0.0.0.0:${ETCD_METRICS_PORT}`,
-        `--initial-advertise-peer-urls=http://${member.host}:${ETCD_PEER_PORT}`,
+        `--initial-advertise-peer-urls=http://${peerHost}:${ETCD_PEER_PORT}`,
         `--advertise-client-urls=http://${member.host}:${ETCD_CLIENT_PORT}`,
         `--initial-cluster=${hosts.map((h, i) => `etcd-${i}=http://${h}:${ETCD_PEER_PORT}`).join(",")}`,
         `--initial-cluster-token=${args.clusterToken}`,
@@ -99,7 +109,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
     constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusterlab:index:EtcdCluster", name, {}, opts);
         const { platform } = args;
-        const hosts = Array.from({ length: args.members }, (_, i) => platform.memberHost("etcd", i));
+        const hosts = args.advertisedPeerHosts ?? Array.from({ length: args.members }, (_, i) => platform.memberHost("etcd", i));
         const group = platform.deployGroup(
             {
                 name: "etcd",

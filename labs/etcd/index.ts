@@ -32,8 +32,18 @@ export const etcdLab = defineLab({
             },
         },
     ],
-    remember: (c) => ({ "etcd.members": c.etcd.members }),
+    remember: (c) => ({ "etcd.members": c.etcd.members, "etcd.peerProxies": c.etcd.peerProxies }),
     // Every member bootstraps from one --initial-cluster; scale-out needs `etcdctl member add` first,
     // which this lab does not automate, so another count rewrites every member.
-    transitionProblems: (previous, next) => replacedBy(previous, next, "etcd.members", "rewrites every member's --initial-cluster"),
+    transitionProblems: (previous, next) => [
+        ...replacedBy(previous, next, "etcd.members", "rewrites every member's --initial-cluster"),
+        // Every member advertises its proxy's peer URL with proxies on, its own without. A deployment
+        // remembered before the key existed ran without proxies.
+        ...replacedBy(
+            "etcd.members" in previous ? { "etcd.peerProxies": false, ...previous } : previous,
+            next,
+            "etcd.peerProxies",
+            "changes every member's advertised peer URL",
+        ),
+    ],
 });

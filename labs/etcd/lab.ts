@@ -2,6 +2,7 @@
  * The etcd metrics lab: 3 members, Prometheus, Grafana, the etcd benchmark and failpoint
  * scenarios. Image `gcr.io/etcd-development/etcd` (etcd.io/docs/v3.5/op-guide/container/).
  */
+import * as pulumi from "@pulumi/pulumi";
 import { EtcdLabConfig } from "./config";
 import { EtcdCluster, EtcdClusterArgs, etcdMemberFlags } from "./etcd-cluster";
 import { EtcdScenarioRun } from "./scenario";
@@ -9,6 +10,9 @@ import { etcdBenchmarkPlan } from "./etcd-benchmark";
 import { LoadGen } from "../../components/load-gen";
 import { Platform, contentHash } from "../../components/platform";
 import { etcdAlertRules } from "./alerts";
+import { EtcdLinearizability } from "./linearizability";
+import { NETWORK_SCENARIOS, memberKillScript } from "./network";
+import { EtcdPeerProxies, hostTemplate, proxyHost } from "./peer-proxy";
 import { LabBuild, LabContext, LabOutputs } from "../types";
 
 /**
@@ -36,8 +40,28 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack 
         clientHostPort: config.etcd.clientHostPort,
         storageGiB: config.etcd.storageGiB,
         failpointPort: config.etcd.failpointImage ? config.etcd.failpointPort : undefined,
+        // With peer proxies every member advertises its proxy, in every scenario (baseline too).
+        advertisedPeerHosts: config.etcd.peerProxies
+            ? Array.from({ length: config.etcd.members }, (_, i) => proxyHost(platform, i))
+            : undefined,
     };
     const etcd = new EtcdCluster("etcd", { platform, ...memberArgs });
+    const proxies = (dependsOn: pulumi.Resource[]): pulumi.Resource[] =>
+        config.etcd.peerProxies
+            ? new EtcdPeerProxies("peer-proxies", {
+                  platform,
+                  members: config.etcd.members,
+                  scenario: config.scenario,
+                  settings: config.etcd,
+                  image: config.etcd.peerProxyImage,
+                  memberHostTemplate: hostTemplate(platform, "etcd"),
+                  dependsOn,
+              }).ready
+            : [];
+    // The switch step writes (it gives back a db-size-limit fill), which needs a leader: network
+    // faults are applied after it, and removed before it.
+    const faulty = (NETWORK_SCENARIOS as readonly string[]).includes(config.scenario);
+    const healed = faulty ? [] : proxies([]);
     const scenario = new EtcdScenarioRun("scenario", {
         platform,
         scenario: config.scenario,
@@ -46,8 +70,9 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack 
         clientEndpoints: etcd.endpoints,
         memberRevision: memberRevision(memberArgs),
         defragAfterRevisions: config.load.keySpaceSize,
-        dependsOn: etcd.ready,
+        dependsOn: [...etcd.ready, ...healed],
     });
+    const proxyReady = faulty ? proxies(scenario.ready) : healed;
     const outputs: LabOutputs = { etcdEndpoints: etcd.userEndpoints, scenario: config.scenario };
     const loads: LoadGen[] = [];
     if (config.load.enabled) {
@@ -55,15 +80,41 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack 
             new LoadGen("etcd-benchmark", {
                 platform,
                 plan: etcdBenchmarkPlan(config, etcd.endpoints),
-                dependsOn: [...etcd.ready, ...scenario.ready],
+                dependsOn: [...etcd.ready, ...scenario.ready, ...proxyReady],
             }),
         );
     }
     scenario.underLoad(loads);
+    if (config.scenario === "member-kill") {
+        const i = config.etcd.faultMember;
+        scenario.stepUnderLoad(
+            "member-kill",
+            memberKillScript(
+                { client: etcd.endpoints[i], failpoints: etcd.failpointEndpoints[i] },
+                etcd.endpoints[(i + 1) % etcd.endpoints.length],
+            ),
+            loads,
+        );
+    }
+    const checks: EtcdLinearizability[] = [];
+    if (config.linearizability.enabled) {
+        checks.push(
+            new EtcdLinearizability("linearizability", {
+                platform,
+                scenario: config.scenario,
+                endpoints: etcd.endpoints,
+                seconds: config.linearizability.seconds,
+                image: config.linearizability.image,
+                dependsOn: [...scenario.ready, ...proxyReady, ...loads],
+            }),
+        );
+        outputs.linearizabilityCheck = checks[0].checkTask;
+        outputs.linearizabilityLogs = platform.taskLogsCommand(checks[0].checkTask);
+    }
     return {
         outputs,
         monitoring: {
-            scrapeJobs: [...etcd.scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs)],
+            scrapeJobs: [...etcd.scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs), ...checks.flatMap((c) => c.scrapeJobs)],
             dashboards: [...etcd.dashboards, ...loads.flatMap((l) => l.dashboards)],
             ruleFiles: { "/etc/prometheus/rules/etcd.yml": etcdAlertRules() },
         },

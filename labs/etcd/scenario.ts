@@ -12,6 +12,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { EtcdScenario } from "./config";
+import { NETWORK_SCENARIOS } from "./network";
 import { FILL_KEY_RANGE } from "./etcd-benchmark";
 import { Platform, contentHash } from "../../components/platform";
 
@@ -74,6 +75,32 @@ export const SCENARIO_VIEWS: Record<EtcdScenario, ScenarioView> = {
             { dashboard: "etcd-compaction", panel: "Quota used" },
             { dashboard: "etcd-compaction", panel: "DB size vs in use vs quota" },
             { dashboard: "etcd-puts", panel: "Failed puts/s" },
+        ],
+    },
+    "network-delay": {
+        summary:
+            "Every peer link's replies delayed (etcd.peerDelayMs, 1000 ms as in the seed lab's bridge -rx-delay): peer round-trip p99 rises by the delay; at or above the election timeout (1000 ms) the cluster keeps electing and commits stall.",
+        panels: [
+            { dashboard: "etcd-peers", panel: "Peer round trip p99" },
+            { dashboard: "etcd-peers", panel: "Leader changes" },
+            { dashboard: "etcd-peers", panel: "Proposals failed / pending" },
+        ],
+    },
+    partition: {
+        summary:
+            "One member (etcd.faultMember) cut off from its peers in both directions: if it led, the others elect a new leader; its proposals fail and it sees no leader until the next scenario heals it.",
+        panels: [
+            { dashboard: "etcd-peers", panel: "Has leader per member" },
+            { dashboard: "etcd-peers", panel: "Proposals failed / pending" },
+            { dashboard: "etcd-peers", panel: "Peer bytes sent / received" },
+        ],
+    },
+    "member-kill": {
+        summary:
+            "One member (etcd.faultMember) crashes under load (a gofail panic) and is restarted by the platform: it replays its WAL and catches up with the others' revision.",
+        panels: [
+            { dashboard: "etcd-peers", panel: "Has leader per member" },
+            { dashboard: "etcd-peers", panel: "Leader changes" },
         ],
     },
 };
@@ -152,7 +179,10 @@ export function restoreSpaceLines(clientEndpoints: string[]): string[] {
  * The switch step's script (run with {@link failpointEnv} as its environment): turn every failpoint off, give back any space the db-size-limit
  * scenario filled ({@link restoreSpaceLines}), then set this scenario's failpoints. Reverting
  * first means no previous fault slows the restore, and every switch ends in the same state
- * whatever the previous scenario was.
+ * whatever the previous scenario was. A network scenario (labs/etcd/network.ts) skips the
+ * restore: its writes need a leader, which the previous network fault (a switch from
+ * network-delay to partition) may have taken away; a db-size-limit fill is given back by the
+ * next switch to a scenario that is not a network one.
  * @param failpointEndpoints gofail endpoints (empty when the image has no failpoints).
  */
 export function scenarioScript(
@@ -166,7 +196,7 @@ export function scenarioScript(
     return [
         ...HELPERS,
         ...failpointLines(failpointEndpoints, every, true),
-        ...restoreSpaceLines(clientEndpoints),
+        ...((NETWORK_SCENARIOS as readonly string[]).includes(scenario) ? [] : restoreSpaceLines(clientEndpoints)),
         ...failpointLines(failpointEndpoints, on, false),
         `echo "scenario ${scenario} applied"`,
     ].join("\n");
@@ -286,5 +316,24 @@ export class EtcdScenarioRun extends pulumi.ComponentResource {
                 this,
             ),
         ];
+    }
+
+    /**
+     * Registers one more step that runs while `load` runs (member-kill's, labs/etcd/network.ts):
+     * named `<stem>-<hash of script and member revision>`, waited for.
+     */
+    stepUnderLoad(stem: string, script: string, load: pulumi.Resource[]): pulumi.Resource {
+        return this.args.platform.runTask(
+            {
+                name: `${stem}-${contentHash(`${script}\n${this.args.memberRevision}`)}`,
+                component: stem,
+                image: this.image,
+                command: ["/bin/sh", "-c"],
+                args: [script],
+                waitForCompletion: true,
+                dependsOn: [...this.ready, ...load],
+            },
+            this,
+        );
     }
 }

@@ -70,6 +70,12 @@ export interface ContainerResult {
 export interface ApplyOptions {
     /** Only these resources (graph keys or container resource names); default all. Their dependencies must exist. */
     only?: (r: RegisteredResource) => boolean;
+    /**
+     * Resource names whose existing container is removed right before its new one is created,
+     * in dependency order — a replacement as `pulumi up` performs it (delete, then create, when
+     * the resource's turn comes), so what the old one served stays up until then.
+     */
+    replace?: Set<string>;
     /** Progress lines (default: none). */
     log?: (line: string) => void;
 }
@@ -226,6 +232,7 @@ export async function applyGraph(docker: Docker, graph: Graph, options: ApplyOpt
             // Dependencies outside the selection were applied earlier (or are not containers).
             const deps = (graph.dependsOn.get(key) ?? []).filter((d) => selectedKeys.has(d)).map((d) => run(graph.resources.get(d)!));
             p = Promise.all(deps).then(async () => {
+                if (options.replace?.has(r.name)) await docker.getContainer(r.inputs.name).remove({ force: true });
                 options.log?.(`create ${r.name}`);
                 const res = await createContainer(docker, r, ids);
                 options.log?.(

@@ -152,6 +152,22 @@ export async function appNodeImage(docker: Docker): Promise<string> {
     });
 }
 
+/** The etcd lab's network tools for the Docker tier: the peer proxy and the linearizability checker. */
+export interface EtcdNetworkImages {
+    peerProxy: string;
+    checker: string;
+}
+
+/** Builds (or finds) the network tools' images from the binaries `buildGoTool` caches. */
+export async function etcdNetworkImages(docker: Docker, binaries: { peerProxy: string; checker: string }): Promise<EtcdNetworkImages> {
+    const base = await baseImage(docker);
+    // build-go-tool.sh names each binary after its tool, the name the Dockerfile copies.
+    return {
+        peerProxy: await testImage(docker, base, { name: "etcd-peer-proxy", contextFiles: [binaries.peerProxy] }),
+        checker: await testImage(docker, base, { name: "etcd-linearizability", contextFiles: [binaries.checker] }),
+    };
+}
+
 /** The images the etcd lab runs in the Docker tier, by role. */
 export interface EtcdLabImages {
     /** etcd 3.5.17 with failpoints: both the plain member image and the failpoint image. */

@@ -53,8 +53,11 @@ export class ProcessGroup {
     start(name: string, cmd: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
         const log = createWriteStream(logFile);
         const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-        child.stdout?.pipe(log);
-        child.stderr?.pipe(log);
+        // Both streams into one file: neither may end it (stderr can still write after stdout ends),
+        // so it is closed once the child has exited and both streams are drained.
+        child.stdout?.pipe(log, { end: false });
+        child.stderr?.pipe(log, { end: false });
+        child.once("close", () => log.end());
         this.children.push({ name, child });
         return child;
     }
