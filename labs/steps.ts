@@ -8,9 +8,10 @@
  * Commands are argv arrays, never shell text built from config: the renderer single-quotes
  * every literal element (a `'` inside becomes `'\''`, so nothing escapes the quotes), and a value
  * captured at run time (a node ID) is only ever expanded inside double quotes. Every wait is
- * bounded in attempts (`ceil(timeoutSeconds / intervalSeconds)`) and fails with a message naming
- * what it waited for. The script needs `sh`, `grep -E`, `sed -E`, `tr`, `head` and `sleep`
- * (POSIX; busybox has them).
+ * bounded twice — in attempts (`ceil(timeoutSeconds / intervalSeconds)`) and by a wall-clock
+ * deadline (`date +%s`, whole seconds: a slow poll command cannot stretch it) — and fails with a
+ * message naming what it waited for. The script needs `sh`, `grep -E`, `sed -E`, `tr`, `head`,
+ * `date` and `sleep` (POSIX; busybox has them).
  */
 
 /**
@@ -173,8 +174,8 @@ function failure(message: string): string {
 
 function waitLines(w: Wait, known: Set<string>): string[] {
     return [
-        `ok=0; i=0; out=''`,
-        `while [ "$i" -lt ${attempts(w)} ]; do`,
+        `ok=0; i=0; out=''; deadline=$(( $(date +%s) + ${Math.ceil(w.timeoutSeconds)} ))`,
+        `while [ "$i" -lt ${attempts(w)} ] && { [ "$i" -eq 0 ] || [ "$(date +%s)" -lt "$deadline" ]; }; do`,
         `  if out=$(${command(w.argv, known)} 2>&1); then`,
         ...flattenLine(w.until.flatten),
         `    if ${test(w.until)}; then ok=1; break; fi`,
@@ -192,8 +193,8 @@ function captureLines(c: Capture, known: Set<string>): string[] {
     const body = c.pattern.startsWith("^") ? c.pattern : `^.*${c.pattern}`;
     const sed = shellQuote(`s${d}${body}.*$${d}\\1${d}p`);
     const lines = [
-        `${c.name}=''; i=0; out=''`,
-        `while [ "$i" -lt ${attempts(c)} ]; do`,
+        `${c.name}=''; i=0; out=''; deadline=$(( $(date +%s) + ${Math.ceil(c.timeoutSeconds)} ))`,
+        `while [ "$i" -lt ${attempts(c)} ] && { [ "$i" -eq 0 ] || [ "$(date +%s)" -lt "$deadline" ]; }; do`,
         `  if out=$(${command(c.argv, known)} 2>&1); then`,
         ...flattenLine(c.flatten),
         `    ${c.name}=$(printf '%s\\n' "$out" | sed -n -E ${sed} | head -n 1)`,

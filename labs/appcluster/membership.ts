@@ -32,7 +32,9 @@ export function appScaleInProblems(from: number, to: number, leavePath?: string)
     const problems: string[] = [];
     if (to < 1) problems.push(`app.nodes: ${from} → ${to} leaves no node`);
     if (leavePath !== undefined && !LEAVE_PATH.test(leavePath)) {
-        problems.push(`app.leavePath: expected a URL path like /cluster/leave (letters, digits, . _ ~ - /), got ${JSON.stringify(leavePath)}`);
+        problems.push(
+            `app.leavePath: expected a URL path like /cluster/leave (letters, digits, . _ ~ - /), got ${JSON.stringify(leavePath)}`,
+        );
     }
     return problems;
 }

@@ -4,7 +4,8 @@
  *
  * Sources (cockroachlabs.com/docs):
  * - Scale-in: "Decommission nodes" (`/docs/stable/node-shutdown`, `/docs/stable/cockroach-node`):
- *   `cockroach node decommission <id> --wait=none` starts moving the node's replicas away;
+ *   `cockroach node decommission <id> --wait=none` starts moving the node's replicas away and
+ *   prints `id,is_live,replicas,is_decommissioning,membership,is_draining`;
  *   `cockroach node status <id> --decommission` shows `gossiped_replicas`, `is_decommissioning`,
  *   `membership`, `is_draining` as its last four columns (cockroach `pkg/cli/node.go`,
  *   `statusNodesColumnHeadersForDecommission`); the node may stop once its replicas are 0 and its
@@ -48,7 +49,12 @@ export interface CrdbStepTimeouts {
 }
 
 /** Defaults of {@link CrdbStepTimeouts}. */
-export const CRDB_STEP_TIMEOUTS: CrdbStepTimeouts = { decommissionSeconds: 1800, rejoinSeconds: 300, answerSeconds: 120, intervalSeconds: 5 };
+export const CRDB_STEP_TIMEOUTS: CrdbStepTimeouts = {
+    decommissionSeconds: 1800,
+    rejoinSeconds: 300,
+    answerSeconds: 120,
+    intervalSeconds: 5,
+};
 
 function cli(t: CrdbStepTarget, ...args: Arg[]): Arg[] {
     return [t.cockroach, ...args, t.security, `--host=${t.host}`];
@@ -106,16 +112,31 @@ export function crdbScaleIn(
             name: `decommission ${member}`,
             capture: [nodeIdCapture(t, ordinal, member, s)],
             run: cli(t, "node", "decommission", { captured: "NODE_ID" }, "--wait=none"),
+            // Repeated, not only watched: with --wait=none the call that finds 0 replicas on a
+            // decommissioning node is the one that marks it decommissioned (cockroach
+            // `pkg/cli/node.go`, runDecommissionNodeImpl: "--wait=none … used when polling manually
+            // from an external system"). Its rows: id, is_live, replicas, is_decommissioning, membership, is_draining.
+            wait: {
+                argv: cli(t, "node", "decommission", { captured: "NODE_ID" }, "--wait=none", "--format=csv"),
+                until: { matches: [`^[0-9]+,[a-z]+,0,[a-z]+,decommissioned,[a-z]+$`] },
+                timeoutSeconds: s.decommissionSeconds,
+                intervalSeconds: s.intervalSeconds,
+                waitingFor: `${member} to report 0 replicas and membership decommissioned (cockroach node decommission --wait=none)`,
+            },
+        };
+        const confirmed: CommandStep = {
+            kind: "command",
+            name: `${member} decommissioned, as node status sees it`,
             wait: {
                 argv: cli(t, "node", "status", { captured: "NODE_ID" }, "--decommission", "--format=csv"),
                 // The last four columns: gossiped_replicas, is_decommissioning, membership, is_draining.
                 until: { matches: [`,0,[a-z]+,decommissioned,[a-z]+$`] },
-                timeoutSeconds: s.decommissionSeconds,
+                timeoutSeconds: s.answerSeconds,
                 intervalSeconds: s.intervalSeconds,
-                waitingFor: `${member} to report 0 replicas and membership decommissioned (cockroach node status --decommission)`,
+                waitingFor: `${member} to show 0 replicas and membership decommissioned in cockroach node status --decommission`,
             },
         };
-        plan.push(decommissioned);
+        plan.push(decommissioned, confirmed);
     }
     for (let ordinal = from - 1; ordinal >= to; ordinal--) {
         plan.push({
@@ -168,7 +189,8 @@ export function crdbVersionProblems(from: string, to: string): string[] {
     const i = CRDB_RELEASES.findIndex((r) => r.major === a);
     const j = CRDB_RELEASES.findIndex((r) => r.major === b);
     if (i < 0 || j < 0) return [`crdb.version: ${from} → ${to}: no upgrade path known for v${i < 0 ? a : b}`];
-    if (j < i) return [`crdb.version: ${from} → ${to} is a downgrade across major versions; only an unfinalized upgrade can be rolled back`];
+    if (j < i)
+        return [`crdb.version: ${from} → ${to} is a downgrade across major versions; only an unfinalized upgrade can be rolled back`];
     const skipped = CRDB_RELEASES.slice(i + 1, j).filter((r) => !r.innovation);
     if (skipped.length) {
         return [

@@ -243,9 +243,12 @@ export function etcdVersionProblems(from: string, to: string): string[] {
     const [a, b] = [etcdMinor(from), etcdMinor(to)];
     if (a[0] !== b[0]) return [`etcd.version: ${from} → ${to} changes the major version; etcd upgrades one minor version at a time`];
     if (b[1] - a[1] > 1) {
-        return [`etcd.version: ${from} → ${to} skips v${a[0]}.${a[1] + 1}; upgrade to v${a[0]}.${a[1] + 1} first (etcd upgrades one minor version at a time)`];
+        return [
+            `etcd.version: ${from} → ${to} skips v${a[0]}.${a[1] + 1}; upgrade to v${a[0]}.${a[1] + 1} first (etcd upgrades one minor version at a time)`,
+        ];
     }
-    if (b[1] < a[1]) return [`etcd.version: ${from} → ${to} is a downgrade of a minor version, which etcd ${a[0]}.${a[1]} does not support in place`];
+    if (b[1] < a[1])
+        return [`etcd.version: ${from} → ${to} is a downgrade of a minor version, which etcd ${a[0]}.${a[1]} does not support in place`];
     return [];
 }
 

@@ -85,7 +85,13 @@ export function tikvScaleInProblems(from: number, to: number, maxReplicas = PD_M
  * delete <id>` and wait for Tombstone, then the platform removes it (its volume is kept).
  * @throws Error when {@link tikvScaleInProblems} refuses it.
  */
-export function tikvScaleIn(t: PdStepTarget, from: number, to: number, timeouts: Partial<PdStepTimeouts> = {}, maxReplicas = PD_MAX_REPLICAS): Plan {
+export function tikvScaleIn(
+    t: PdStepTarget,
+    from: number,
+    to: number,
+    timeouts: Partial<PdStepTimeouts> = {},
+    maxReplicas = PD_MAX_REPLICAS,
+): Plan {
     const problems = tikvScaleInProblems(from, to, maxReplicas);
     if (problems.length) throw new Error(problems.join("\n"));
     const s = { ...PD_STEP_TIMEOUTS, ...timeouts };
@@ -219,6 +225,15 @@ export function tikvRollingRestart(t: PdStepTarget, stores: number, timeouts: Pa
                 name: `remove the evict-leader scheduler of ${store}`,
                 capture: [storeIdCapture(t, ordinal, s)],
                 run: ctl(t, "scheduler", "remove", { prefix: "evict-leader-scheduler-", captured: "STORE_ID" }),
+                // pd-ctl prints "Failed to …" and exits 0 when PD refuses: the scheduler list decides.
+                // One store at a time, so no evict-leader scheduler is left.
+                wait: {
+                    argv: ctl(t, "scheduler", "show"),
+                    until: { matches: ["balance-"], absent: ["evict-leader-scheduler"] },
+                    timeoutSeconds: s.answerSeconds,
+                    intervalSeconds: s.intervalSeconds,
+                    waitingFor: `the evict-leader scheduler of ${store} to be gone (pd-ctl scheduler show)`,
+                },
             },
         );
     }
