@@ -69,6 +69,25 @@ export function etcdJoinCluster(t: Pick<EtcdStepTarget, "peerUrl">, ordinal: num
         .join(",");
 }
 
+/**
+ * A joining member's flags: the lab's member flags with `--initial-cluster` replaced by
+ * `initialCluster` ({@link etcdJoinCluster}) and `--initial-cluster-state=existing`.
+ * @throws Error when `flags` has either flag missing (they are not the lab's member flags).
+ */
+export function etcdJoinFlags(flags: string[], initialCluster: string): string[] {
+    const out = flags.map((f) =>
+        f.startsWith("--initial-cluster=")
+            ? `--initial-cluster=${initialCluster}`
+            : f.startsWith("--initial-cluster-state=")
+              ? "--initial-cluster-state=existing"
+              : f,
+    );
+    for (const flag of [`--initial-cluster=${initialCluster}`, "--initial-cluster-state=existing"]) {
+        if (!out.includes(flag)) throw new Error(`not etcd member flags: no ${flag.split("=")[0]} in ${flags.join(" ")}`);
+    }
+    return out;
+}
+
 /** Why a member-count change is refused; empty when allowed. */
 export function etcdMembersProblems(from: number, to: number): string[] {
     if (to < 1) return [`etcd.members: ${from} → ${to} leaves no member`];
@@ -97,6 +116,13 @@ export function etcdScaleOut(t: EtcdStepTarget, from: number, to: number, timeou
                 question: `${name} is already a member`,
             },
             run: ctl(t, current, "member", "add", name, "--learner", `--peer-urls=${t.peerUrl(ordinal)}`),
+            // --strict-reconfig-check (default on) refuses a member change until every member has been
+            // connected for a while ("etcdserver: unhealthy cluster" right after a start): retried, bounded.
+            retry: {
+                timeoutSeconds: s.answerSeconds,
+                intervalSeconds: s.intervalSeconds,
+                waitingFor: `the cluster to accept ${name} as a learner (etcdctl member add; refused while a member is unhealthy)`,
+            },
         };
         const promote: CommandStep = {
             kind: "command",
@@ -142,6 +168,58 @@ export function etcdScaleOut(t: EtcdStepTarget, from: number, to: number, timeou
     return plan;
 }
 
+/** An `endpoint status -w simple` line whose is-leader column is `yes`. */
+const leads = (yes: boolean) => `^[^,]+, [0-9a-f]+, [^,]+, [^,]+, ${yes}, `;
+
+/**
+ * Moves leadership off member `ordinal` onto member `to` when `ordinal` leads (skipped
+ * otherwise, and when `ordinal` is no longer a member); `present` are the members running now
+ * (etcdctl sends move-leader to the leader among them), `asked` those that answer the list.
+ */
+function moveLeadershipOff(
+    t: EtcdStepTarget,
+    ordinal: number,
+    present: number[],
+    asked: number[],
+    to: number,
+    s: EtcdStepTimeouts,
+): CommandStep {
+    const name = etcdMemberName(ordinal);
+    return {
+        kind: "command",
+        name: `move leadership off ${name}`,
+        unless: {
+            argv: ctl(t, asked, "member", "list", "-w", "simple"),
+            condition: { matches: [", started, "], absent: [`, ${literal(t.peerUrl(ordinal))}, `] },
+            question: `${name} is no longer a member`,
+        },
+        capture: [
+            {
+                name: "LEADER_TARGET",
+                argv: ctl(t, asked, "member", "list", "-w", "simple"),
+                pattern: memberLine(t, to),
+                timeoutSeconds: s.answerSeconds,
+                intervalSeconds: s.intervalSeconds,
+                waitingFor: `${etcdMemberName(to)} (peer ${t.peerUrl(to)}) in etcdctl member list`,
+            },
+        ],
+        onlyIf: {
+            argv: ctl(t, [ordinal], "endpoint", "status", "-w", "simple"),
+            condition: { matches: [leads(true)] },
+            question: `${name} leads`,
+        },
+        // Sent to every member: etcdctl finds the leader among --endpoints.
+        run: ctl(t, present, "move-leader", { captured: "LEADER_TARGET" }),
+        wait: {
+            argv: ctl(t, [ordinal], "endpoint", "status", "-w", "simple"),
+            until: { matches: [leads(false)] },
+            timeoutSeconds: s.answerSeconds,
+            intervalSeconds: s.intervalSeconds,
+            waitingFor: `${name} to stop leading (etcdctl endpoint status)`,
+        },
+    };
+}
+
 /**
  * Scale-in from `from` to `to` members, one at a time from the highest ordinal: move leadership
  * to etcd-0 when the leaving member leads, `member remove` it (skipped when it is no longer
@@ -157,41 +235,8 @@ export function etcdScaleIn(t: EtcdStepTarget, from: number, to: number, timeout
     for (let ordinal = from - 1; ordinal >= to; ordinal--) {
         const name = etcdMemberName(ordinal);
         const present = range(ordinal + 1);
-        const leads = (yes: boolean) => `^[^,]+, [0-9a-f]+, [^,]+, [^,]+, ${yes}, `;
         plan.push(
-            {
-                kind: "command",
-                name: `move leadership off ${name}`,
-                unless: {
-                    argv: ctl(t, staying, "member", "list", "-w", "simple"),
-                    condition: { matches: [", started, "], absent: [`, ${literal(t.peerUrl(ordinal))}, `] },
-                    question: `${name} is no longer a member`,
-                },
-                capture: [
-                    {
-                        name: "LEADER_TARGET",
-                        argv: ctl(t, staying, "member", "list", "-w", "simple"),
-                        pattern: memberLine(t, 0),
-                        timeoutSeconds: s.answerSeconds,
-                        intervalSeconds: s.intervalSeconds,
-                        waitingFor: `etcd-0 (peer ${t.peerUrl(0)}) in etcdctl member list`,
-                    },
-                ],
-                onlyIf: {
-                    argv: ctl(t, [ordinal], "endpoint", "status", "-w", "simple"),
-                    condition: { matches: [leads(true)] },
-                    question: `${name} leads`,
-                },
-                // Sent to every member: etcdctl finds the leader among --endpoints.
-                run: ctl(t, present, "move-leader", { captured: "LEADER_TARGET" }),
-                wait: {
-                    argv: ctl(t, [ordinal], "endpoint", "status", "-w", "simple"),
-                    until: { matches: [leads(false)] },
-                    timeoutSeconds: s.answerSeconds,
-                    intervalSeconds: s.intervalSeconds,
-                    waitingFor: `${name} to stop leading (etcdctl endpoint status)`,
-                },
-            },
+            moveLeadershipOff(t, ordinal, present, staying, 0, s),
             {
                 kind: "command",
                 name: `remove ${name}`,
@@ -254,7 +299,8 @@ export function etcdVersionProblems(from: string, to: string): string[] {
 
 /**
  * A rolling restart of `members` members (a version or flag change), one at a time from the
- * highest ordinal: the platform replaces the member, then it must answer healthy (`endpoint
+ * highest ordinal: leadership moves off the member when it leads, the platform replaces it, then
+ * it must answer (`endpoint
  * health`) — with `version` given, report that version (`endpoint status`) — before the next.
  * @throws Error when `from`/`to` versions are given and {@link etcdVersionProblems} refuses them.
  */
@@ -273,7 +319,10 @@ export function etcdRollingRestart(
     for (let ordinal = members - 1; ordinal >= 0; ordinal--) {
         const name = etcdMemberName(ordinal);
         const version = versions ? literal(versions.to.replace(/^v/, "")) : "[0-9.]+";
+        const all = range(members);
         plan.push(
+            // A leader that stops costs an election (no leader for up to an election timeout): move it first.
+            moveLeadershipOff(t, ordinal, all, all, ordinal === 0 ? 1 : 0, s),
             { kind: "platform", action: "replace-member", group: "etcd", ordinal, description: `restart ${name} with its new spec` },
             {
                 kind: "command",
