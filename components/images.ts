@@ -5,21 +5,14 @@
  * (kubectl.docs.kubernetes.io/references/kustomize/kustomization/images/): an entry matches
  * by repository (any tag) or by exact reference; the exact reference wins.
  *
- * The images the labs pull by default (each a pinned official image):
- *
- * | key (repository)               | default reference                       | used by |
- * |--------------------------------|-----------------------------------------|---------|
- * | `gcr.io/etcd-development/etcd` | `…:v3.5.17` (`etcd.version`)            | etcd members, the defrag step |
- * | `prom/prometheus`              | `…:v2.55.1` (`observability.prometheusVersion`) | Prometheus |
- * | `grafana/grafana`              | `…:11.3.1` (`observability.grafanaVersion`)     | Grafana |
- * | `curlimages/curl`              | `curlimages/curl:8.11.1`                | the etcd failpoint step |
- * | `pingcap/pd`, `pingcap/tikv`   | `…:v8.5.1` (`version`)                  | PD, TiKV |
- * | `cockroachdb/cockroach`        | `…:v24.3.5` (`crdb.version`)            | CockroachDB nodes and SQL steps |
- *
- * Images built from this repo's Dockerfiles (go-ycsb, the etcd benchmark) are replaced with
- * `load.image`; a failpoint build of etcd is `etcd.failpointImage`.
+ * Every image a lab runs is either a pinned reference the user or the lab names, or one built
+ * from a Dockerfile in this repository (tools with no official image: go-ycsb, the etcd
+ * benchmark, TiKV-CDC, the CDC workload, the sample app). That choice is made once, here
+ * ({@link imageSource}, {@link resolveImage}); each lab's config docstrings name its default
+ * references and the key that substitutes each.
  */
-import { Platform } from "./platform/types";
+import * as pulumi from "@pulumi/pulumi";
+import { ImageBuildSpec, Platform } from "./platform/types";
 
 /** Repository or full reference → the pinned reference to run instead. */
 export type ImageSubstitutions = Record<string, string>;
@@ -52,4 +45,21 @@ export function withImageSubstitutions<P extends Platform>(platform: P, substitu
             return typeof value === "function" ? value.bind(target) : value;
         },
     });
+}
+
+/** Where an image comes from: a pinned reference to pull, or a Dockerfile in this repository to build. */
+export type ImageSource = { ref: string } | { build: ImageBuildSpec };
+
+/**
+ * The "pinned image or local build" decision: the reference the user configured when there is
+ * one (e.g. `load.image`), else the build of this repository's Dockerfile. Kubernetes refuses a
+ * local build (`Platform.buildImage`), and config validation asks for the reference there first.
+ */
+export function imageSource(pinned: string | undefined, build: ImageBuildSpec): ImageSource {
+    return pinned ? { ref: pinned } : { build };
+}
+
+/** The image reference the platform runs for `source`: the pulled reference, or the local build (registered under `parent`). */
+export function resolveImage(platform: Platform, source: ImageSource, parent: pulumi.Resource): pulumi.Input<string> {
+    return "ref" in source ? platform.image(source.ref) : platform.buildImage(source.build, parent);
 }

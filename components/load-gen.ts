@@ -4,9 +4,10 @@
  * optional Prometheus endpoint. The per-tool plans live in `components/load/`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ImageBuildSpec, Platform, SecretMount } from "./platform";
-import { ScrapeJob } from "./prometheus-config";
+import { Platform, SecretMount } from "./platform";
+import { ScrapeJob } from "./observability/prometheus-config";
 import { DashboardDefinition } from "../dashboards/presets";
+import { ImageSource, resolveImage } from "./images";
 
 /** What a load plan asks for. */
 export interface LoadPlan {
@@ -15,7 +16,7 @@ export interface LoadPlan {
     /** `once`: runs to completion; `continuous`: runs until the stack changes it. */
     mode: "once" | "continuous";
     /** A pinned reference to pull, or a Dockerfile in this repo to build (tools without an official image). */
-    image: { ref: string } | { build: ImageBuildSpec };
+    image: ImageSource;
     command?: string[];
     args: string[];
     env?: Record<string, string>;
@@ -43,7 +44,7 @@ export class LoadGen extends pulumi.ComponentResource {
     constructor(name: string, args: LoadGenArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusterlab:index:LoadGen", name, {}, opts);
         const { platform, plan } = args;
-        const image = "ref" in plan.image ? platform.image(plan.image.ref) : platform.buildImage(plan.image.build, this);
+        const image = resolveImage(platform, plan.image, this);
         let host: string | undefined;
         if (plan.mode === "once") {
             platform.runTask(

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { cdcAlertRules, cdcAlerts } from "../components/cdc/alerts";
+import { cdcAlertRules, cdcAlerts } from "../labs/cdc/alerts";
 import { requireTool, run, tempDir } from "./support/tools";
 
 describe("TiKV-CDC alert rules (promtool test rules)", () => {

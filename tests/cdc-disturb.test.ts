@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { disturbScript } from "../components/cdc/disturb";
+import { disturbScript } from "../labs/cdc/disturb";
 import { requireTool, run, tempDir } from "./support/tools";
 
 /**

@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { parseStackConfig } from "../components/config";
-import { CRDB_MAX_NODES } from "../components/crdb-certs";
+import { CRDB_MAX_NODES } from "../labs/crdb/certs";
 import { checkTransition, guardState } from "../components/guard";
 import { Graph, evaluate, ofType, stackConfig } from "./support/evaluate";
 import { MaterializedTls, materializeTls, plain } from "./support/tls";

@@ -1,13 +1,14 @@
 /**
  * T1: the PostgreSQL-compatible part of sql/ on a real PostgreSQL (Debian `postgresql`, or
- * Homebrew's on macOS), started by this test on 127.0.0.1; the read-only user's rights tried for real.
+ * Homebrew's on macOS), started by this test on 127.0.0.1; the read-only user's and the app
+ * writer's rights tried for real.
  * CockroachDB-only files (`*.crdb.sql`: zone configs, BACKUP, CREATE … IF NOT EXISTS for
  * databases and users) are checked for presence, not run.
  */
 import * as assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CRDB_PHASES, SQL_DIR, readSql } from "../components/crdb-phases";
+import { CRDB_PHASES, SQL_DIR, readSql } from "../labs/crdb/phases";
 import { TestPostgres, startLabPostgres } from "./support/postgres";
 
 describe("CockroachDB lab SQL on a real PostgreSQL", function () {
@@ -71,6 +72,57 @@ describe("CockroachDB lab SQL on a real PostgreSQL", function () {
             assert.match(r.stderr, /permission denied/);
         });
     }
+
+    it("the writer can INSERT a login event (with the app's ON CONFLICT) and read it back, and read search terms", () => {
+        const id = "00000000-0000-4000-8000-00000000a11c";
+        const insert = `INSERT INTO login_events (id, user_name, succeeded) VALUES ('${id}', 'writer-test', true) ON CONFLICT (id) DO NOTHING`;
+        for (let i = 0; i < 2; i++) {
+            const r = psql("writer", ["-c", insert]);
+            assert.equal(r.status, 0, r.stderr);
+        }
+        const back = psql("writer", [
+            "-tAc",
+            `SELECT user_name || '|' || count(*) FROM login_events WHERE id = '${id}' GROUP BY user_name`,
+        ]);
+        assert.equal(back.status, 0, back.stderr);
+        assert.equal(back.stdout.trim(), "writer-test|1");
+        const terms = psql("writer", ["-tAc", "SELECT count(*) FROM search_terms WHERE term >= 'ab' AND term < 'ac'"]);
+        assert.equal(terms.status, 0, terms.stderr);
+        assert.ok(Number(terms.stdout.trim()) > 0, terms.stdout);
+    });
+
+    for (const [what, sql, refusal] of [
+        ["UPDATE a login event", "UPDATE login_events SET succeeded = false", /permission denied for table login_events/],
+        ["DELETE login events", "DELETE FROM login_events", /permission denied for table login_events/],
+        ["TRUNCATE login events", "TRUNCATE login_events", /permission denied for table login_events/],
+        ["DROP the login events", "DROP TABLE login_events", /must be owner of table login_events/],
+        ["INSERT a search term", "INSERT INTO search_terms (id, term) VALUES (999999, 'zz')", /permission denied for table search_terms/],
+        ["UPDATE a search term", "UPDATE search_terms SET popularity = 0 WHERE id = 1", /permission denied for table search_terms/],
+        ["DELETE a search term", "DELETE FROM search_terms WHERE id = 2", /permission denied for table search_terms/],
+        ["DROP the search terms", "DROP TABLE search_terms", /must be owner of table search_terms/],
+        ["CREATE a table", "CREATE TABLE writer_made (id INT)", /permission denied for schema public/],
+        ["CREATE a role", "CREATE ROLE writer_friend", /permission denied to create role/],
+    ] as const) {
+        it(`the writer cannot ${what}`, () => {
+            const r = psql("writer", ["-c", sql]);
+            assert.notEqual(r.status, 0, `${sql} succeeded as writer`);
+            assert.match(r.stderr, refusal);
+        });
+    }
+
+    it("the writer has no rights on other tables, including ones created later (no default privileges)", () => {
+        assert.equal(psql("postgres", ["-c", "CREATE TABLE IF NOT EXISTS writer_later (id INT PRIMARY KEY)"]).status, 0);
+        for (const sql of ["SELECT count(*) FROM writer_later", "INSERT INTO writer_later VALUES (1)"]) {
+            const r = psql("writer", ["-c", sql]);
+            assert.notEqual(r.status, 0, `${sql} succeeded as writer`);
+            assert.match(r.stderr, /permission denied for table writer_later/);
+        }
+        const rights = psql("postgres", [
+            "-tAc",
+            "SELECT string_agg(table_name || ':' || privilege_type, ',' ORDER BY table_name, privilege_type) FROM information_schema.role_table_grants WHERE grantee = 'writer'",
+        ]);
+        assert.equal(rights.stdout.trim(), "login_events:INSERT,login_events:SELECT,search_terms:SELECT", rights.stderr);
+    });
 
     it("the reader can read tables created later (default privileges)", () => {
         assert.equal(psql("postgres", ["-c", "CREATE TABLE IF NOT EXISTS later_table (id INT PRIMARY KEY)"]).status, 0);

@@ -1,16 +1,24 @@
 import * as assert from "node:assert/strict";
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { DashboardDefinition } from "../dashboards/presets";
 import { ROOT } from "./support/evaluate";
 import { requireTool, run, tempDir } from "./support/tools";
 
-/** Every dashboard any file in dashboards/ exports (no hand-kept list). */
+/** The dashboard files: every `.ts` under each lab's `dashboards/` folder (labs/<lab>/dashboards/). */
+function dashboardFiles(): string[] {
+    const labs = join(ROOT, "labs");
+    return readdirSync(labs, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && existsSync(join(labs, d.name, "dashboards")))
+        .flatMap((d) => readdirSync(join(labs, d.name, "dashboards")).filter((f) => f.endsWith(".ts")).map((f) => join(labs, d.name, "dashboards", f)));
+}
+
+/** Every dashboard any lab's dashboard file exports (no hand-kept list). */
 function allDashboards(): DashboardDefinition[] {
     const found: DashboardDefinition[] = [];
-    for (const file of readdirSync(join(ROOT, "dashboards")).filter((f) => f.endsWith(".ts") && f !== "presets.ts")) {
-        for (const value of Object.values(require(join(ROOT, "dashboards", file)))) {
+    for (const file of dashboardFiles()) {
+        for (const value of Object.values(require(file))) {
             const d = value as DashboardDefinition;
             if (d && typeof d === "object" && "uid" in d && typeof d.build === "function") found.push(d);
         }
@@ -72,6 +80,7 @@ describe("dashboards", () => {
     it("cover the TiKV, CockroachDB and etcd labs", () => {
         const uids = dashboards.map((d) => d.uid);
         for (const uid of [
+            "pd-overview",
             "tikv-overview",
             "tikv-load",
             "crdb-overview",

@@ -7,7 +7,7 @@
  */
 import * as assert from "node:assert/strict";
 import Docker from "dockerode";
-import { failpointTerms } from "../components/etcd-scenario";
+import { failpointTerms } from "../labs/etcd/scenario";
 import { EtcdLabConfig } from "../components/config";
 import { Engine, connectEngine } from "./support/docker-engine";
 import { EtcdLabImages, etcdLabImages } from "./support/docker-images";

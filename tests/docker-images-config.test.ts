@@ -76,7 +76,12 @@ describe("image references", () => {
             .map((r) => r.inputs.name)
             .sort();
         // The scenario step (curl) runs in every scenario: it also restores the cluster on a switch.
-        assert.deepEqual(pulled, ["curlimages/curl:8.11.1", "gcr.io/etcd-development/etcd:v3.5.17", "grafana/grafana:11.3.1", "prom/prometheus:v2.55.1"]);
+        assert.deepEqual(pulled, [
+            "curlimages/curl:8.11.1",
+            "gcr.io/etcd-development/etcd:v3.5.17",
+            "grafana/grafana:11.3.1",
+            "prom/prometheus:v2.55.1",
+        ]);
     });
 
     it("refuses an unpinned substitute, naming the key", () => {

@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { ETCD_ALERTS, etcdAlertRules } from "../components/etcd-alerts";
+import { ETCD_ALERTS, etcdAlertRules } from "../labs/etcd/alerts";
 import { requireTool, run, tempDir } from "./support/tools";
 
 const GiB = 1024 ** 3;

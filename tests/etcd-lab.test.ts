@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
 import { ConfigError, EtcdLabConfig, EtcdScenario } from "../components/config";
-import { SCENARIO_VIEWS, failpointTerms } from "../components/etcd-scenario";
+import { SCENARIO_VIEWS, failpointTerms } from "../labs/etcd/scenario";
 import { checkTransition, guardState } from "../components/guard";
-import { DB_SIZE_LIMIT_VALUE_BYTES, etcdBenchmarkCommands } from "../components/load/etcd-benchmark";
+import { DB_SIZE_LIMIT_VALUE_BYTES, etcdBenchmarkCommands } from "../labs/etcd/etcd-benchmark";
 import { deepMerge, evaluate, ofType, renderedFiles, stackConfig, waitsFor } from "./support/evaluate";
 
 const FAILPOINT_IMAGE = "registry.local/etcd-failpoints:v3.5.17";

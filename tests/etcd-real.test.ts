@@ -7,7 +7,7 @@ import { Graph, evaluate, ofType, renderedFiles, stackConfig } from "./support/e
 import { MemberPorts, loopbackPorts, promQuery, startMembers, startPrometheus } from "./support/etcd-loopback";
 import { ProcessGroup, freePort, waitFor } from "./support/processes";
 import { requireTool, run, tempDir } from "./support/tools";
-import { ETCD_CLIENT_PORT, ETCD_METRICS_PORT } from "../components/etcd-cluster";
+import { ETCD_CLIENT_PORT, ETCD_METRICS_PORT } from "../labs/etcd/etcd-cluster";
 
 const MEMBERS = 3;
 

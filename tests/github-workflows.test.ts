@@ -17,7 +17,7 @@ function actionlint(): string {
     const bin = process.env.ACTIONLINT ?? join(ROOT, ".tools", "bin", "actionlint");
     if (!existsSync(bin)) {
         throw new Error(
-            `actionlint not found at ${bin}: GOBIN=$PWD/.tools/bin go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.7 (.ci/run builds it)`,
+            `actionlint not found at ${bin}: GOBIN=$PWD/.tools/bin go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.7 (npm run setup:test or .ci/run builds it)`,
         );
     }
     return bin;
@@ -58,5 +58,27 @@ describe("GitHub Actions workflows", () => {
         assert.match(String(preview?.with?.["cloud-url"]), /secrets\.PULUMI_BACKEND_URL/);
         assert.ok(steps.some((s) => s.run?.includes("npm run preview:safe")));
         assert.match(wf.jobs.stacks.steps[1].run, /Pulumi\.\*\.yaml/);
+    });
+
+    it("runs on the Node.js major package.json's engines asks for (>= 22), as .ci/run does", () => {
+        const engines = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { engines: { node: string } }).engines.node;
+        const major = Number(/^>=\s*(\d+)/.exec(engines)?.[1]);
+        assert.equal(major, 22, engines);
+        for (const file of readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f))) {
+            const wf = parse(readFileSync(join(WORKFLOWS, file), "utf8"));
+            const setups = Object.values(wf.jobs as Record<string, { steps: { uses?: string; with?: { "node-version"?: unknown } }[] }>)
+                .flatMap((j) => j.steps)
+                .filter((s) => s.uses?.startsWith("actions/setup-node@"));
+            for (const s of setups)
+                assert.ok(Number(s.with?.["node-version"]) >= major, `${file}: node-version ${s.with?.["node-version"]}`);
+        }
+        const ci = readFileSync(join(ROOT, ".ci", "run"), "utf8");
+        const pinned = /^NODE_VERSION=(\d+)\.\d+\.\d+$/m.exec(ci);
+        assert.ok(pinned && Number(pinned[1]) >= major, "`.ci/run` pins NODE_VERSION at >= 22");
+        // Installed before any tier runs, and first on PATH.
+        assert.ok(
+            ci.indexOf('export PATH="$PWD/.tools/node/bin:$PATH"') < ci.indexOf("run_tier "),
+            "Node 22 first on PATH before the tiers",
+        );
     });
 });

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse, stringify } from "yaml";
-import { renderPrometheusConfig } from "../components/prometheus-config";
+import { renderPrometheusConfig } from "../components/observability/prometheus-config";
 import { Observability } from "../components/observability";
 import { DockerPlatform } from "../components/platform";
 import { evaluate, ofType, recordingMocks, renderedFiles, settle, stackConfig, stackFiles } from "./support/evaluate";

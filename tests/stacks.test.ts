@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { TIKV_CONFIG_PATH } from "../components/tikv-cluster";
+import { TIKV_CONFIG_PATH } from "../labs/tikv/tikv-cluster";
 import { Graph, ROOT, evaluate, mockImageId, ofType, stackConfig, stackFiles, waitsFor } from "./support/evaluate";
 
 const CONTAINER = "docker:index/container:Container";

@@ -119,8 +119,15 @@
         document.body.dataset.updated = String(points.length ? points[points.length - 1].t : 0);
     }
 
+    // The control token, put in the page by the server (same origin only: see app/src/auth.ts).
+    const token = document.querySelector('meta[name="sample-app-token"]').content;
+
     async function post(url, body) {
-        const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+        const res = await fetch(url, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: "Bearer " + token },
+            body: JSON.stringify(body),
+        });
         const json = await res.json();
         if (!res.ok) throw new Error(json.error || res.statusText);
         return json;

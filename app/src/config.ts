@@ -9,6 +9,7 @@
  * In the lab the URLs come from a Kubernetes Secret / Docker secret input, never from source.
  */
 import { z } from "zod";
+import { TOKEN_PATTERN, generateToken } from "./auth";
 
 /** An integer in `lo..hi`, with the wording errors use. */
 function intIn(lo: number, hi: number) {
@@ -55,6 +56,16 @@ export const AppEnv = z.object({
     /** Spike guardrails: the largest values `POST /spike` accepts. */
     APP_SPIKE_MAX_SECONDS: intIn(1, 3600).default(120),
     APP_SPIKE_MAX_RPS: intIn(1, 5000).default(500),
+    /**
+     * The control token every state-changing route requires (`Authorization: Bearer <token>`;
+     * see `auth.ts`): 32..256 characters of `A–Z a–z 0–9 _ -` — hex or base64url, e.g.
+     * `openssl rand -hex 32`, or `@pulumi/random` `RandomPassword {length: 48, special: false}`.
+     * The lab passes it from a Kubernetes Secret / Docker secret input, never from source;
+     * every replica behind one Service must get the same value (the page may be served by one
+     * replica and post to another). Unset: a fresh random token per process, which only the live
+     * page of that process knows. Never printed: errors give its length only.
+     */
+    APP_CONTROL_TOKEN: z.string().regex(TOKEN_PATTERN, { error: "expected 32..256 characters of A-Z a-z 0-9 _ -" }).optional(),
     /** OpenTelemetry OTLP/HTTP tracing; the exporter reads `OTEL_EXPORTER_OTLP_ENDPOINT` (default http://localhost:4318). */
     APP_OTEL_ENABLED: onOff.default(false),
 });
@@ -74,6 +85,10 @@ export interface AppConfig {
     spikeMaxSeconds: number;
     spikeMaxRps: number;
     otel: boolean;
+    /** The control token (`APP_CONTROL_TOKEN`, or generated at start). */
+    controlToken: string;
+    /** Whether {@link controlToken} was generated because `APP_CONTROL_TOKEN` was unset. */
+    controlTokenGenerated: boolean;
 }
 
 /** Thrown when the environment does not parse; one line per mistake. */
@@ -91,7 +106,7 @@ export function redactUrl(url: string): string {
 
 /**
  * Parses the app's environment.
- * @throws AppConfigError naming each variable, the value given (URLs redacted) and what is allowed.
+ * @throws AppConfigError naming each variable, the value given (URLs redacted, tokens by length only) and what is allowed.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const r = AppEnv.safeParse(env);
@@ -100,7 +115,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
             r.error.issues.map((i) => {
                 const key = String(i.path[0]);
                 const raw = env[key];
-                const given = raw === undefined ? "nothing" : JSON.stringify(key.endsWith("_URL") ? redactUrl(raw) : raw);
+                const given =
+                    raw === undefined
+                        ? "nothing"
+                        : key.endsWith("_TOKEN")
+                          ? `a value of ${raw.length} characters`
+                          : JSON.stringify(key.endsWith("_URL") ? redactUrl(raw) : raw);
                 return `${key}: ${i.message}, got ${given}`;
             }),
         );
@@ -120,5 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         spikeMaxSeconds: e.APP_SPIKE_MAX_SECONDS,
         spikeMaxRps: e.APP_SPIKE_MAX_RPS,
         otel: e.APP_OTEL_ENABLED,
+        controlToken: e.APP_CONTROL_TOKEN ?? generateToken(),
+        controlTokenGenerated: e.APP_CONTROL_TOKEN === undefined,
     };
 }

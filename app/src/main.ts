@@ -14,7 +14,7 @@ async function main() {
     const app = buildApp(config);
     await app.server.listen({ port: config.port, host: config.host });
     console.log(
-        `sample-app listening on ${config.host}:${config.port}; writer ${redactUrl(config.writerUrl)}; reader ${redactUrl(config.readerUrl)}; reader fallback ${config.readerFallback}`,
+        `sample-app listening on ${config.host}:${config.port}; writer ${redactUrl(config.writerUrl)}; reader ${redactUrl(config.readerUrl)}; reader fallback ${config.readerFallback}; control token ${config.controlTokenGenerated ? "generated (APP_CONTROL_TOKEN unset: only this process's live page knows it)" : "from APP_CONTROL_TOKEN"}`,
     );
     let stopping = false;
     for (const signal of ["SIGTERM", "SIGINT"] as const) {

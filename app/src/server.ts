@@ -13,13 +13,23 @@
  * | `GET /readyz` | writer and reader answer, the reader is read-only; 503 otherwise |
  * | `GET /metrics` | Prometheus text format |
  * | `GET /events` | Server-Sent Events: one `timeline` event per second (WHATWG HTML "Server-sent events") |
- * | `GET /` | the live page |
+ * | `GET /` | the live page (carries the control token; strict CSP) |
+ *
+ * Every state-changing route — `POST /login`, `POST /spike`, `DELETE /spike`, `POST /controls`
+ * — requires `Authorization: Bearer <control token>` (401 without, 403 when wrong) and, with a
+ * body, `Content-Type: application/json` (415 otherwise); see `auth.ts` for why and how the live
+ * page gets the token. `POST /login` is included although it is the app's own writer API: it
+ * writes a row of the caller's choosing into `login_events`, so an open one would let any web
+ * page the user visits write through the user's browser (and drive the writer pool as hard as
+ * it likes). Its callers all hold the token: the traffic generator (in-process, below), the live
+ * page, and load tools given `APP_CONTROL_TOKEN`. The `GET` routes stay open; they change nothing.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import Fastify, { FastifyInstance } from "fastify";
+import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { PAGE_HEADERS, bearer, checkControlRequest, pageWithToken } from "./auth";
 import { AppConfig } from "./config";
 import { Db, errorCode } from "./db";
 import { AppMetrics } from "./metrics";
@@ -96,7 +106,21 @@ export function buildApp(config: AppConfig): SampleApp {
     const metrics = new AppMetrics();
     const db = new Db(config, metrics);
     const timeline = new Timeline();
-    const pages = Object.fromEntries(Object.entries(STATIC).map(([path, s]) => [path, readFileSync(join(PUBLIC_DIR, s.file))]));
+    const pages: Record<string, Buffer> = Object.fromEntries(
+        Object.entries(STATIC).map(([path, s]) => [path, readFileSync(join(PUBLIC_DIR, s.file))]),
+    );
+    pages["/"] = Buffer.from(pageWithToken(pages["/"].toString("utf8"), config.controlToken));
+    const authorization = bearer(config.controlToken);
+
+    /** Route option of every state-changing route: refuse by headers before the body is parsed. */
+    const control = (needsBody: boolean) => ({
+        onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
+            const verdict = checkControlRequest(config.controlToken, request.headers, needsBody);
+            if (verdict.ok) return;
+            if (verdict.status === 401) reply.header("www-authenticate", 'Bearer realm="sample-app"');
+            return reply.code(verdict.status).send({ error: verdict.error });
+        },
+    });
 
     // Generated traffic goes through the same routes (and hooks, and metrics) as a real client's.
     let searchSeq = 0;
@@ -106,6 +130,7 @@ export function buildApp(config: AppConfig): SampleApp {
                 method: "POST",
                 url: "/login",
                 payload: { user: `user-${Math.floor(Math.random() * 1000)}` },
+                headers: { authorization },
                 remoteAddress: "10.0.0.1",
             });
         } else {
@@ -135,7 +160,7 @@ export function buildApp(config: AppConfig): SampleApp {
         if (TRACKED.has(route)) timeline.record(route, reply.statusCode, reply.elapsedTime);
     });
 
-    server.post("/login", async (request, reply) => {
+    server.post("/login", control(true), async (request, reply) => {
         if (!traffic.controls.writers) return reply.code(503).send({ error: 'writers are stopped: POST /controls {"writers": true}' });
         const body = LoginBody.safeParse(request.body);
         if (!body.success) return reply.code(400).send(badRequest(body.error, request.body));
@@ -171,19 +196,19 @@ export function buildApp(config: AppConfig): SampleApp {
         }
     });
 
-    server.post("/spike", async (request, reply) => {
+    server.post("/spike", control(true), async (request, reply) => {
         const parsed = spikeRequest.safeParse(request.body ?? {});
         if (!parsed.success) return reply.code(400).send(badRequest(parsed.error, request.body));
         if (!traffic.startSpike(parsed.data)) return reply.code(409).send({ error: "a spike is already running: DELETE /spike stops it" });
         return reply.code(202).send({ spike: parsed.data, requests: parsed.data.seconds * parsed.data.rps });
     });
 
-    server.delete("/spike", async () => {
+    server.delete("/spike", control(false), async () => {
         traffic.stopSpike();
         return traffic.state();
     });
 
-    server.post("/controls", async (request, reply) => {
+    server.post("/controls", control(true), async (request, reply) => {
         const parsed = controlsRequest.safeParse(request.body ?? {});
         if (!parsed.success) return reply.code(400).send(badRequest(parsed.error, request.body));
         traffic.apply(parsed.data);
@@ -228,7 +253,8 @@ export function buildApp(config: AppConfig): SampleApp {
     });
 
     for (const [path, s] of Object.entries(STATIC)) {
-        server.get(path, async (_request, reply) => reply.type(s.type).send(pages[path]));
+        const headers = path === "/" ? PAGE_HEADERS : { "x-content-type-options": "nosniff" };
+        server.get(path, async (_request, reply) => reply.type(s.type).headers(headers).send(pages[path]));
     }
 
     return {

@@ -1,20 +1,20 @@
 /**
  * T1: the sample app against a real PostgreSQL (Debian `postgresql`) carrying the lab's schema
- * (`sql/`) and the read-only `reader` role; the writer is the `postgres` superuser, as `root`
- * is on the insecure CockroachDB cluster. What the database itself reports is the judge:
+ * (`sql/`), the read-only `reader` role and the `writer` role with only the rights
+ * `sql/01-bootstrap.sql` grants it (as the app connects in the lab). What the database itself reports is the judge:
  * rows, `pg_stat_activity`, EXPLAIN, SQLSTATEs.
  */
 import * as assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SQL_DIR } from "../../components/crdb-phases";
-import { sampleApp } from "../../dashboards/sample-app";
+import { SQL_DIR } from "../../labs/crdb/phases";
+import { sampleApp } from "../../labs/crdb/dashboards/sample-app";
 import { freePort, waitFor } from "../../tests/support/processes";
 import { TestPostgres, startLabPostgres } from "../../tests/support/postgres";
 import { LOGIN_SQL, SEARCH_SQL } from "../src/db";
 import { SampleApp } from "../src/server";
-import { metricsText, relay, sample, startApp, testConfig } from "./support";
+import { CONTROL_HEADERS, metricsText, relay, sample, startApp, testConfig } from "./support";
 
 describe("sample app on a real PostgreSQL", function () {
     this.timeout(120_000);
@@ -28,11 +28,11 @@ describe("sample app on a real PostgreSQL", function () {
         return r.stdout.trim();
     };
     const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-        fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+        fetch(url, { method: "POST", headers: { ...CONTROL_HEADERS, ...headers }, body: JSON.stringify(body) });
 
     before(async () => {
         pg = await startLabPostgres("app-pg", { tlsUser: "tlswriter" });
-        ({ app, base } = await startApp(testConfig(pg.url("postgres"), pg.url("reader"))));
+        ({ app, base } = await startApp(testConfig(pg.url("writer"), pg.url("reader"))));
     });
 
     after(async () => {
@@ -50,7 +50,7 @@ describe("sample app on a real PostgreSQL", function () {
         );
         assert.equal(row, "alice|true|16|16|true", "the row, with 16-hex-digit digests instead of the address and the user agent");
         // The server's own view of who the pools are.
-        assert.equal(psql("SELECT DISTINCT usename FROM pg_stat_activity WHERE application_name = 'sample-app-writer'"), "postgres");
+        assert.equal(psql("SELECT DISTINCT usename FROM pg_stat_activity WHERE application_name = 'sample-app-writer'"), "writer");
         const m = await metricsText(base);
         assert.equal(sample(m, "app_db_query_duration_seconds_count", { pool: "writer", op: "login" }), 1);
         assert.equal(sample(m, "app_http_requests_total", { route: "/login", status: "201" }), 1);
@@ -122,7 +122,7 @@ describe("sample app on a real PostgreSQL", function () {
         const port = await freePort();
         const deadReader = `postgresql://reader@127.0.0.1:${port}/lab?sslmode=disable`;
         // Fallback on: a dead port must still fail readiness (fallback covers only a reader that cannot log in).
-        const started = await startApp(testConfig(pg.url("postgres"), deadReader, { readerFallback: "writer" }));
+        const started = await startApp(testConfig(pg.url("writer"), deadReader, { readerFallback: "writer" }));
         extra.push(started.app);
         const down = await fetch(`${started.base}/readyz`);
         const downBody = (await down.json()) as { ready: boolean; writer: { ok: boolean }; reader: { ok: boolean; detail: string } };
@@ -148,7 +148,7 @@ describe("sample app on a real PostgreSQL", function () {
 
     it("phase 0 → 1: reads go through the writer while the reader user is missing, and switch to it once created", async () => {
         const role = `reader_${Date.now() % 100000}`;
-        const started = await startApp(testConfig(pg.url("postgres"), pg.url(role), { readerFallback: "writer", readerRetrySeconds: 1 }));
+        const started = await startApp(testConfig(pg.url("writer"), pg.url(role), { readerFallback: "writer", readerRetrySeconds: 1 }));
         extra.push(started.app);
         const ready = await fetch(`${started.base}/readyz`);
         const readyBody = (await ready.json()) as { readsVia: string; reader: { detail: string } };
@@ -172,7 +172,7 @@ describe("sample app on a real PostgreSQL", function () {
         assert.equal(via, "reader");
         assert.equal(sample(await metricsText(started.base), "app_reads_via", { pool: "reader" }), 1);
         // Without the fallback, a missing reader user is simply not ready.
-        const strict = await startApp(testConfig(pg.url("postgres"), pg.url("nobody_here")));
+        const strict = await startApp(testConfig(pg.url("writer"), pg.url("nobody_here")));
         extra.push(strict.app);
         assert.equal((await fetch(`${strict.base}/readyz`)).status, 503);
     });

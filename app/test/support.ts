@@ -7,7 +7,13 @@ import { AddressInfo, Server, Socket, createConnection, createServer } from "nod
 import { AppConfig } from "../src/config";
 import { SampleApp, buildApp } from "../src/server";
 
-/** Settings for tests: small pools, short timeouts, fast reader retries. */
+/** The control token tests give the app (`APP_CONTROL_TOKEN`'s grammar: 32+ of A-Z a-z 0-9 _ -). */
+export const TEST_TOKEN = "test-control-token-0123456789abcdef";
+
+/** Headers of an authorized JSON request, as the live page sends them. */
+export const CONTROL_HEADERS = { "content-type": "application/json", authorization: `Bearer ${TEST_TOKEN}` };
+
+/** Settings for tests: small pools, short timeouts, fast reader retries, {@link TEST_TOKEN}. */
 export function testConfig(writerUrl: string, readerUrl: string, overrides: Partial<AppConfig> = {}): AppConfig {
     return {
         writerUrl,
@@ -23,6 +29,8 @@ export function testConfig(writerUrl: string, readerUrl: string, overrides: Part
         spikeMaxSeconds: 120,
         spikeMaxRps: 500,
         otel: false,
+        controlToken: TEST_TOKEN,
+        controlTokenGenerated: false,
         ...overrides,
     };
 }

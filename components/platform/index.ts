@@ -2,7 +2,7 @@
  * Picks the platform a stack runs on. The only place that knows both backends exist.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig } from "../config";
+import type { StackConfig } from "../config";
 import { DockerPlatform } from "./docker";
 import { KubernetesPlatform } from "./kubernetes";
 import { Platform } from "./types";

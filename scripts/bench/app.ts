@@ -7,6 +7,7 @@
  * measured in the same run.
  */
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { Agent, request } from "node:http";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -26,6 +27,9 @@ interface Endpoint {
     body?: string;
 }
 
+/** The control token the app is started with; `POST /login` requires it (app/src/auth.ts). */
+const TOKEN = randomBytes(24).toString("hex");
+
 let q = 0;
 const ENDPOINTS: Endpoint[] = [
     { label: "GET /search", method: "GET", path: () => `/search?q=${(q++ % 256).toString(16).padStart(2, "0")}` },
@@ -41,7 +45,7 @@ function once(port: number, agent: Agent, e: Endpoint): Promise<number> {
                 agent,
                 method: e.method,
                 path: e.path(),
-                headers: e.body ? { "content-type": "application/json" } : {},
+                headers: e.body ? { "content-type": "application/json", authorization: `Bearer ${TOKEN}` } : {},
             },
             (res) => {
                 res.resume();
@@ -89,6 +93,7 @@ export async function benchApp(): Promise<void> {
             APP_PORT: String(port),
             APP_HOST: "127.0.0.1",
             APP_DB_POOL_MAX: String(CONCURRENCY),
+            APP_CONTROL_TOKEN: TOKEN,
         },
         stdio: ["ignore", "ignore", "inherit"],
     });

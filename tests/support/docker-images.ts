@@ -12,9 +12,10 @@
 import Docker from "dockerode";
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, mkdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import { cachedDirectory } from "./build-cache";
 import { ROOT } from "./evaluate";
 import { CACHE_DIR } from "./docker-engine";
 import { requireTool } from "./tools";
@@ -76,25 +77,27 @@ function follow(docker: Docker, stream: NodeJS.ReadableStream, what: string): Pr
 
 /**
  * The Debian base image (`clusterlab-test/debian:<suite>-minbase-<hash of suite+mirror>`),
- * debootstrapped (≈ 2 min, cached as a root filesystem under the user's cache) and imported
- * when missing.
+ * debootstrapped (≈ 2 min, cached as a root filesystem under the user's cache, one builder at a
+ * time: build-cache.ts) and imported when missing.
  * @returns its tag.
- * @throws Error when debootstrap fails or is not installed.
+ * @throws Error when debootstrap fails or is not installed (its mounts and directory removed), or
+ *   another run holds the rootfs lock for longer than build-cache.ts `LOCK_WAIT_MS`.
  */
 export async function baseImage(docker: Docker): Promise<string> {
     const mirror = debianMirror();
     const tag = `clusterlab-test/debian:${SUITE}-minbase-${hashOf(SUITE, mirror)}`;
     if (await hasImage(docker, tag)) return tag;
-    const rootfs = join(CACHE_DIR, "rootfs", `${SUITE}-minbase-${hashOf(SUITE, mirror)}`);
-    if (!existsSync(join(rootfs, "etc", "debian_version"))) {
-        const debootstrap = requireTool("debootstrap");
-        const partial = `${rootfs}.partial`;
-        rmSync(partial, { recursive: true, force: true });
-        mkdirSync(join(CACHE_DIR, "rootfs"), { recursive: true });
-        const r = spawnSync("nice", [debootstrap, "--variant=minbase", SUITE, partial, mirror], { encoding: "utf8", timeout: 900_000 });
-        if (r.status !== 0) throw new Error(`debootstrap failed (${r.status}): ${(r.stderr || r.stdout).slice(-2000)}`);
-        renameSync(partial, rootfs);
-    }
+    // Shared by every run on the machine: locked, built privately and renamed (build-cache.ts).
+    const rootfs = await cachedDirectory(
+        join(CACHE_DIR, "rootfs"),
+        `${SUITE}-minbase-${hashOf(SUITE, mirror)}`,
+        (dir) => existsSync(join(dir, "etc", "debian_version")),
+        (target) => {
+            const debootstrap = requireTool("debootstrap");
+            const r = spawnSync("nice", [debootstrap, "--variant=minbase", SUITE, target, mirror], { encoding: "utf8", timeout: 900_000 });
+            if (r.status !== 0) throw new Error(`debootstrap failed (${r.status}): ${(r.stderr || r.stdout).slice(-2000)}`);
+        },
+    );
     const tar = spawn("tar", ["-C", rootfs, "--numeric-owner", "-c", "."], { stdio: ["ignore", "pipe", "inherit"] });
     const [repo, version] = tag.split(":");
     const stream = await docker.importImage(tar.stdout as unknown as string, { repo, tag: version });

@@ -14,7 +14,7 @@ import * as assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { ETCD_CLIENT_PORT, ETCD_METRICS_PORT, ETCD_PEER_PORT } from "../../components/etcd-cluster";
+import { ETCD_CLIENT_PORT, ETCD_METRICS_PORT, ETCD_PEER_PORT } from "../../labs/etcd/etcd-cluster";
 import { Graph, ofType, renderedFiles } from "./evaluate";
 import { ProcessGroup, freePorts, waitFor } from "./processes";
 

@@ -3,10 +3,11 @@
  * each other enum value, both ends of an integer range, a boolean flip, a changed or newly
  * set string. And the replacement oracle: which stateful resources two registered graphs
  * say would be replaced or removed. Together they check the guard against what the program
- * renders (tests/guard-derived.test.ts).
+ * renders (tests/guard-derived.slow.ts).
  */
 import { z } from "zod";
 import { StackConfig, fieldsOf, unwrap, valueAt } from "../../components/config";
+import { labDefinition } from "../../labs";
 import { Graph } from "./evaluate";
 import { changedPaths } from "./phase-diff";
 
@@ -70,9 +71,7 @@ export function mutationsOf(
 ): { mutations: Mutation[]; refusedByValidation: Mutation[] } {
     const mutations: Mutation[] = [];
     const refusedByValidation: Mutation[] = [];
-    const lab = (StackConfig.options as readonly z.ZodType[]).find(
-        (o) => fieldsOf(o)?.lab && defOf(unwrap(fieldsOf(o)!.lab)).values?.[0] === config.lab,
-    )!;
+    const lab = labDefinition(config.lab)!.schema;
     const walk = (fields: Record<string, z.ZodType>, prefix: string) => {
         for (const [key, schema] of Object.entries(fields)) {
             const path = prefix ? `${prefix}.${key}` : key;

@@ -1,6 +1,6 @@
 /**
  * A real PostgreSQL (Debian `postgresql`, or Homebrew's: found on PATH or via `pg_config`) for T1 tests: a fresh cluster in a temp dir on a free
- * 127.0.0.1 port, trust auth, the lab database `lab` and the `reader` role created the way the
+ * 127.0.0.1 port, trust auth, the lab database `lab` and the `reader` and `writer` roles created the way the
  * `*.crdb.sql` files do on CockroachDB, then every PostgreSQL-compatible file of every phase
  * applied twice (all statements are idempotent). Stopped with `pg_ctl stop` by data directory.
  *
@@ -15,7 +15,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, chownSync, copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CRDB_PHASES, SQL_DIR } from "../../components/crdb-phases";
+import { CRDB_PHASES, SQL_DIR } from "../../labs/crdb/phases";
 import { freePort, waitFor } from "./processes";
 import { postgresAccount, postgresBinDir, tempDir } from "./tools";
 
@@ -188,6 +188,7 @@ export async function startLabPostgres(
         // What the .crdb.sql files do on CockroachDB, in PostgreSQL's words.
         assert.equal(psql("postgres", ["-c", "CREATE DATABASE lab"], "postgres").status, 0);
         assert.equal(psql("postgres", ["-c", "CREATE ROLE reader LOGIN"], "postgres").status, 0);
+        assert.equal(psql("postgres", ["-c", "CREATE ROLE writer LOGIN"], "postgres").status, 0);
         for (let round = 0; round < 2; round++) {
             for (const phase of CRDB_PHASES) {
                 for (const file of phase.sql.filter((f) => !f.endsWith(".crdb.sql"))) {

@@ -1,0 +1,44 @@
+/** Pod parts the Kubernetes platform builds from neutral specs: probes, secret volumes, downward env, ConfigMap keys. */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { HealthProbe, SecretMount } from "./types";
+
+/** The pod's own name and namespace as env (Kubernetes downward API: `fieldRef` `metadata.name`, `metadata.namespace`). */
+export const DOWNWARD_ENV: k8s.types.input.core.v1.EnvVar[] = [
+    { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+    { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+];
+
+/** A Kubernetes probe for a neutral probe. */
+export function kubernetesProbe(probe: HealthProbe): k8s.types.input.core.v1.Probe {
+    const timing = {
+        periodSeconds: probe.periodSeconds ?? 5,
+        failureThreshold: probe.failureThreshold ?? 6,
+        initialDelaySeconds: probe.initialDelaySeconds ?? 5,
+        timeoutSeconds: 3,
+    };
+    return "http" in probe
+        ? { httpGet: { port: probe.http.port, path: probe.http.path, scheme: probe.http.scheme }, ...timing }
+        : { exec: { command: probe.exec }, ...timing };
+}
+
+/**
+ * Pod parts for secret file sets: one `secret` volume per mount with `defaultMode` (the API's
+ * JSON has no octal: 0o400 is 256; Kubernetes docs, "Secrets" → "Secret files permissions"),
+ * its mount (read-only), and an annotation per set carrying its version, so new contents roll
+ * the pods (a Secret update alone is not seen by a process that read its files at start).
+ */
+export function secretPodParts(mounts: SecretMount[] = []) {
+    return {
+        volumes: mounts.map((m, i) => ({ name: `secret-${i}`, secret: { secretName: m.secret.name, defaultMode: m.mode } })),
+        volumeMounts: mounts.map((m, i) => ({ name: `secret-${i}`, mountPath: m.mountPath, readOnly: true })),
+        annotations: Object.fromEntries(mounts.map((m) => [`clusterlab.dev/secret-${m.secret.name}`, m.secret.version])),
+        deps: mounts.map((m) => m.secret.resource).filter((r): r is pulumi.Resource => !!r),
+    };
+}
+
+/** ConfigMap key for a file path (`/etc/prometheus/prometheus.yml` → `etc-prometheus-prometheus.yml`). */
+export function fileKey(path: string): string {
+    return path.replace(/^\/+/, "").replace(/[^A-Za-z0-9._-]+/g, "-");
+}
+

@@ -1,0 +1,135 @@
+/**
+ * The CockroachDB evolution lab: 1 → 2 → 3 nodes under continuous `cockroach workload`, each
+ * phase a config change. Phases are data (components/crdb-phases.ts).
+ */
+import { CrdbLabConfig } from "./config";
+import {
+    APP_CERT_FILE_MODE,
+    CRDB_CERTS_DIR,
+    CRDB_CLIENT_USERS,
+    CRDB_MAX_NODES,
+    CrdbCertificates,
+    clientSecretName,
+    crdbCertPlan,
+} from "./certs";
+import { CRDB_PUBLIC, CRDB_READER, CRDB_WRITER, CrdbCluster, crdbHosts, crdbSqlUrl } from "./crdb-cluster";
+import { CRDB_PHASES, DATABASE, READER_USER } from "./phases";
+import { CrdbSteps } from "./sql";
+import { cockroachWorkloadPlan } from "./cockroach-workload";
+import { LoadGen } from "../../components/load-gen";
+import { SampleApp } from "./sample-app";
+import { Platform } from "../../components/platform";
+import { observe } from "../../components/observability/observe";
+import { LabContext, LabOutputs } from "../types";
+
+/**
+ * Builds the CockroachDB lab on `platform`.
+ * @returns outputs: writer/reader connection strings, DB console, phase, replication factor,
+ *   Prometheus/Grafana URLs, Grafana password (secret), and `appUrl` (the sample app's live page) when `app.enabled`;
+ *   in secure mode also `certificates` (the client certificate Secret per SQL user and where the URLs expect each mounted).
+ */
+export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { previous }: LabContext): LabOutputs {
+    const imageRef = `cockroachdb/cockroach:${config.crdb.version}`;
+    const hosts = crdbHosts(platform);
+    const certs = config.crdb.secure ? crdbCertificates(config, platform) : undefined;
+    const steps = new CrdbSteps("crdb-steps", {
+        platform,
+        image: platform.image(imageRef),
+        phase: config.phase,
+        firstPhase: previous?.firstPhase ?? config.phase,
+        certs,
+    });
+    const crdb = new CrdbCluster("crdb", {
+        platform,
+        nodes: config.crdb.nodes,
+        image: imageRef,
+        storageGiB: config.crdb.storageGiB,
+        sqlHostPort: config.crdb.sqlHostPort,
+        httpHostPort: config.crdb.httpHostPort,
+        dependsOn: steps.backup ? [steps.backup] : [],
+        certs,
+    });
+    const sqlSteps = steps.applySql(crdb.ready);
+    const outputs: LabOutputs = {
+        phase: config.phase,
+        nodes: config.crdb.nodes,
+        replicationFactor: CRDB_PHASES[config.phase].replicationFactor,
+        writerUrl: crdbSqlUrl("root", hosts.writer, DATABASE, certs && appCertsDir("root")),
+        readerUrl: crdbSqlUrl(READER_USER, hosts.reader, DATABASE, certs && appCertsDir(READER_USER)),
+        dbConsole: crdb.consoleUrl,
+    };
+    if (certs) {
+        outputs.certificates = Object.fromEntries(
+            CRDB_CLIENT_USERS.map((user) => [user, { secret: clientSecretName(user), mountPath: appCertsDir(user) }]),
+        );
+    }
+    const loads: LoadGen[] = [];
+    if (config.load.enabled) {
+        loads.push(
+            new LoadGen("crdb-workload", {
+                platform,
+                plan: cockroachWorkloadPlan(
+                    config.load,
+                    crdbSqlUrl("root", hosts.writer, "", certs && CRDB_CERTS_DIR),
+                    imageRef,
+                    certs && [certs.clientMount("root")],
+                ),
+                dependsOn: [steps.init],
+            }),
+        );
+    }
+    // The sample app (app.*): writes through crdb-writer, reads through crdb-reader as the
+    // read-only user (through the writer until phase 1 creates that user: see components/sample-app.ts).
+    const apps: SampleApp[] = [];
+    if (config.app.enabled) {
+        const app = new SampleApp("sample-app", {
+            platform,
+            image: config.app.image,
+            writerUrl: outputs.writerUrl as string,
+            readerUrl: outputs.readerUrl as string,
+            // Secure mode: the URLs name each user's certificate files under appCertsDir(user).
+            secretMounts: certs && ["root", READER_USER].map((user) => certs.clientMount(user, appCertsDir(user), APP_CERT_FILE_MODE)),
+            hostPort: config.app.hostPort,
+            loadOnStart: config.app.loadOnStart,
+            loadRps: config.app.loadRps,
+            spikeMaxSeconds: config.app.spikeMaxSeconds,
+            spikeMaxRps: config.app.spikeMaxRps,
+            otlpEndpoint: config.app.otlpEndpoint,
+            // After phase 0's SQL (database and schema), whatever the phase: the same dependencies every phase.
+            dependsOn: sqlSteps.slice(0, CRDB_PHASES[0].sql.length),
+        });
+        apps.push(app);
+        outputs.appUrl = app.url;
+    }
+    Object.assign(
+        outputs,
+        observe(config, platform, {
+            scrapeJobs: [...crdb.scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs), ...apps.flatMap((a) => a.scrapeJobs)],
+            dashboards: [...crdb.dashboards, ...loads.flatMap((l) => l.dashboards), ...apps.flatMap((a) => a.dashboards)],
+        }),
+    );
+    return outputs;
+}
+
+/**
+ * Where an application mounts a user's client certificate Secret (read-only, mode 0400) for the
+ * exported URLs to find its files: `/certs/crdb-client-<user>`, one directory per user, since a
+ * pod mounts one volume per path.
+ */
+export function appCertsDir(user: string): string {
+    return `/certs/${clientSecretName(user)}`;
+}
+
+/**
+ * The lab's certificates: one node certificate valid for every node config allows (a scale-out
+ * never re-issues it) and every client service, and a client certificate per SQL user.
+ */
+function crdbCertificates(config: CrdbLabConfig, platform: Platform): CrdbCertificates {
+    const plan = crdbCertPlan({
+        memberHosts: Array.from({ length: CRDB_MAX_NODES }, (_, i) => platform.memberHost("crdb", i)),
+        services: ["crdb", CRDB_WRITER, CRDB_READER, CRDB_PUBLIC].map((name) => ({ name, host: platform.serviceHost(name) })),
+        users: CRDB_CLIENT_USERS,
+        leafValidityHours: config.crdb.certValidityHours,
+    });
+    return new CrdbCertificates("crdb-certs", { platform, plan });
+}

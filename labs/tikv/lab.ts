@@ -1,0 +1,57 @@
+/**
+ * The TiKV lab: PD + TiKV, Prometheus + Grafana, go-ycsb. Images `pingcap/pd`,
+ * `pingcap/tikv` (multi-arch since v6.5: hub.docker.com/r/pingcap/tikv/tags).
+ */
+import { TikvLabConfig } from "./config";
+import { goYcsbPlan } from "./go-ycsb";
+import { LoadGen } from "../../components/load-gen";
+import { PdCluster } from "./pd-cluster";
+import { Platform } from "../../components/platform";
+import { TikvCluster } from "./tikv-cluster";
+import { observe } from "../../components/observability/observe";
+import { LabOutputs } from "../types";
+
+/**
+ * Builds the TiKV lab on `platform`.
+ * @returns outputs: PD client URLs and endpoints, TiKV store addresses and status URLs,
+ *   Prometheus/Grafana URLs and the Grafana admin password (secret).
+ */
+export function buildTikvLab(config: TikvLabConfig, platform: Platform): LabOutputs {
+    const pd = new PdCluster("pd", {
+        platform,
+        members: config.pd.members,
+        bootstrapMembers: config.pd.bootstrapMembers,
+        image: `pingcap/pd:${config.version}`,
+        clientHostPort: config.pd.clientHostPort,
+    });
+    const tikv = new TikvCluster("tikv", {
+        platform,
+        stores: config.tikv.stores,
+        image: `pingcap/tikv:${config.version}`,
+        pdEndpoints: pd.endpoints,
+        statusHostPort: config.tikv.statusHostPort,
+        storageGiB: config.tikv.storageGiB,
+        memoryLimitMiB: config.tikv.memoryLimitMiB,
+        blockCacheMiB: config.tikv.blockCacheMiB,
+        dependsOn: pd.ready,
+    });
+    const outputs: LabOutputs = {
+        pdClientUrls: pd.userClientUrls,
+        pdEndpoints: pd.endpoints,
+        tikvStoreAddresses: tikv.storeAddresses,
+        tikvStatusUrls: tikv.userStatusUrls,
+    };
+    const loads: LoadGen[] = [];
+    if (config.load.enabled) {
+        loads.push(new LoadGen("go-ycsb", { platform, plan: goYcsbPlan(config.load, pd.endpoints), dependsOn: tikv.ready }));
+        outputs.loadLogs = platform.taskLogsCommand(`go-ycsb-${config.load.mode}`);
+    }
+    Object.assign(
+        outputs,
+        observe(config, platform, {
+            scrapeJobs: [...pd.scrapeJobs, ...tikv.scrapeJobs, ...loads.flatMap((l) => l.scrapeJobs)],
+            dashboards: [...pd.dashboards, ...tikv.dashboards, ...loads.flatMap((l) => l.dashboards)],
+        }),
+    );
+    return outputs;
+}
