@@ -28,8 +28,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { EtcdLabConfig } from "../components/config";
-import { ETCD_CLIENT_PORT, ETCD_PEER_PORT, etcdMemberFlags } from "../components/etcd-cluster";
-import { etcdBenchmarkCommands } from "../components/load/etcd-benchmark";
+import { ETCD_CLIENT_PORT, ETCD_PEER_PORT, etcdMemberFlags } from "../labs/etcd/etcd-cluster";
+import { etcdBenchmarkCommands } from "../labs/etcd/etcd-benchmark";
 import {
     EtcdStepTarget,
     etcdJoinCluster,
