@@ -27,6 +27,11 @@ export interface GuardState {
     replacing: Record<string, string | number | boolean | null>;
     /** CockroachDB lab: the phase the stack was first deployed at (backups start after it). */
     firstPhase?: number;
+    /**
+     * CockroachDB lab: the `crdb.version` its one-shot steps (init, backups, SQL) were first created
+     * with; their image stays at it, so a version bump never re-creates a completed step.
+     */
+    stepsVersion?: string;
     /** On/off values whose change restarts every member (`crdb.secure`), by config path; absent in states recorded before them. */
     switches?: Record<string, boolean>;
 }
@@ -63,10 +68,7 @@ export function guardState(config: StackConfig, previous?: GuardState): GuardSta
     return {
         lab: config.lab,
         counts: Object.fromEntries(
-            rules.counts.map(({ path, when }) => [
-                path,
-                when && valueAt(config, when) === false ? 0 : (valueAt(config, path) as number),
-            ]),
+            rules.counts.map(({ path, when }) => [path, when && valueAt(config, when) === false ? 0 : (valueAt(config, path) as number)]),
         ),
         replacing: Object.fromEntries(
             rules.replacing.map(({ path, when, unless }) => [
@@ -77,7 +79,9 @@ export function guardState(config: StackConfig, previous?: GuardState): GuardSta
             ]),
         ),
         ...(lab.guardExtras?.(config as never, previous) ?? {}),
-        ...(rules.switches?.length ? { switches: Object.fromEntries(rules.switches.map(({ path }) => [path, valueAt(config, path) as boolean])) } : {}),
+        ...(rules.switches?.length
+            ? { switches: Object.fromEntries(rules.switches.map(({ path }) => [path, valueAt(config, path) as boolean])) }
+            : {}),
     };
 }
 

@@ -3,6 +3,7 @@ import { ANYWHERE } from "../../components/guard-rules";
 import { defineLab } from "../types";
 import { CRDB_HOST_PORTS, CrdbLabConfig, crdbCrossChecks } from "./config";
 import { buildCrdbLab } from "./lab";
+import { crdbStepsVersion } from "./steps-version";
 
 /** The CockroachDB lab's definition (registered in labs/index.ts). */
 export const crdbLab = defineLab({
@@ -14,7 +15,11 @@ export const crdbLab = defineLab({
     guard: {
         counts: [
             { path: "crdb.nodes", removes: "nodes holding data", allow: "crdb.allowScaleIn" },
-            { path: "phase", removes: "the later phases' SQL and backup records and leaves their replication factor", allow: "allowReplace" },
+            {
+                path: "phase",
+                removes: "the later phases' SQL and backup records and leaves their replication factor",
+                allow: "allowReplace",
+            },
         ],
         replacing: [
             ...ANYWHERE,
@@ -34,6 +39,9 @@ export const crdbLab = defineLab({
             },
         ],
     },
-    // Backups start after the phase the stack was first deployed at.
-    guardExtras: (config, previous) => ({ firstPhase: previous?.firstPhase ?? config.phase }),
+    // Backups start after the phase the stack was first deployed at; steps keep their first version.
+    guardExtras: (config, previous) => ({
+        firstPhase: previous?.firstPhase ?? config.phase,
+        stepsVersion: crdbStepsVersion(config, previous),
+    }),
 });

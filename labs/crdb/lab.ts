@@ -15,6 +15,7 @@ import {
 import { CRDB_PUBLIC, CRDB_READER, CRDB_WRITER, CrdbCluster, crdbHosts, crdbSqlUrl } from "./crdb-cluster";
 import { CRDB_PHASES, DATABASE, READER_USER } from "./phases";
 import { CrdbSteps } from "./sql";
+import { crdbStepsVersion } from "./steps-version";
 import { cockroachWorkloadPlan } from "./cockroach-workload";
 import { LoadGen } from "../../components/load-gen";
 import { SampleApp } from "./sample-app";
@@ -32,9 +33,11 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { previo
     const imageRef = `cockroachdb/cockroach:${config.crdb.version}`;
     const hosts = crdbHosts(platform);
     const certs = config.crdb.secure ? crdbCertificates(config, platform) : undefined;
+    // The steps' client image stays at the version they were first created with (labs/crdb/steps-version.ts).
+    const stepsVersion = crdbStepsVersion(config, previous);
     const steps = new CrdbSteps("crdb-steps", {
         platform,
-        image: platform.image(imageRef),
+        image: platform.image(`cockroachdb/cockroach:${stepsVersion}`),
         phase: config.phase,
         firstPhase: previous?.firstPhase ?? config.phase,
         certs,
@@ -57,6 +60,8 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { previo
         writerUrl: crdbSqlUrl("root", hosts.writer, DATABASE, certs && appCertsDir("root")),
         readerUrl: crdbSqlUrl(READER_USER, hosts.reader, DATABASE, certs && appCertsDir(READER_USER)),
         dbConsole: crdb.consoleUrl,
+        version: config.crdb.version,
+        stepsVersion,
     };
     if (certs) {
         outputs.certificates = Object.fromEntries(
