@@ -9,7 +9,8 @@
 import * as assert from "node:assert/strict";
 import { StackConfig } from "../components/config";
 import { GuardState, checkTransition, guardState } from "../components/guard";
-import { Graph, evaluate, ofType, stackConfig } from "./support/evaluate";
+import { Graph, evaluate, ofType, stackConfig, waitsFor } from "./support/evaluate";
+import { crdbScaleIn } from "../labs/crdb/membership";
 
 const RENDER = { kubernetes: { renderYamlToDirectory: "/tmp/clusterlab-render" }, grafanaAdminPassword: "steps-version-password" };
 const APP = { app: { image: "clusterlab/sample-app:0.1.0" } };
@@ -71,3 +72,39 @@ describe("CockroachDB steps stay done across a crdb.version bump", () => {
         assert.equal(after.stepsVersion, "v24.3.5");
     });
 });
+
+describe("CockroachDB scale-in as a lab step", () => {
+    it("5 → 3 at phase 2: a decommission Job (crdb-4, then crdb-3, by advertise address) that the StatefulSet waits for; none without a scale-in", async () => {
+        const five = stackConfig("phase2", { ...RENDER, ...APP, crdb: { nodes: 5 } });
+        const three = stackConfig("phase2", { ...RENDER, ...APP, crdb: { nodes: 3, allowScaleIn: true } });
+        const deployed = guardState(five, guardState(stackConfig("phase2", { ...RENDER, ...APP })));
+        const graph = await evaluate(three, "crdb-shrink", deployed);
+        const job = ofType(graph, "kubernetes:batch/v1:Job").find((j) => j.name === "crdb-decommission-5-to-3");
+        assert.ok(
+            job,
+            `no decommission Job: ${ofType(graph, "kubernetes:batch/v1:Job")
+                .map((j) => j.name)
+                .join(", ")}`,
+        );
+        const script = job.inputs.spec.template.spec.containers[0].args[0] as string;
+        const at = (re: RegExp) => script.search(re);
+        assert.ok(
+            at(/clusterlab-step 1\/4: decommission crdb-4/) >= 0 &&
+                at(/clusterlab-step 1\/4/) < at(/clusterlab-step 3\/4: decommission crdb-3/),
+            script,
+        );
+        assert.match(script, /\^\(\[0-9\]\+\),crdb-4\\\.crdb-peer\\\.[a-z0-9-]+\\\.svc\\\.cluster\\\.local:26257,/);
+        assert.ok(
+            waitsFor(graph, "kubernetes:apps/v1:StatefulSet::crdb", "kubernetes:batch/v1:Job::crdb-decommission-5-to-3"),
+            "the StatefulSet does not wait for the decommission",
+        );
+        assert.equal(ofType(graph, "kubernetes:apps/v1:StatefulSet").find((s) => s.name === "crdb")!.inputs.spec.replicas, 3);
+        const steady = await evaluate(three, "crdb-shrink", guardState(three, deployed));
+        assert.equal(ofType(steady, "kubernetes:batch/v1:Job").filter((j) => j.name.startsWith("crdb-decommission")).length, 0);
+        assert.throws(() => crdbScaleIn(target(), 5, 2, 3), /below the replication factor/);
+    });
+});
+
+function target() {
+    return { cockroach: "cockroach", security: "--insecure", host: "h:26257", advertiseAddress: (i: number) => `crdb-${i}:26257` };
+}

@@ -16,6 +16,7 @@ import { CRDB_PUBLIC, CRDB_READER, CRDB_WRITER, CrdbCluster, crdbHosts, crdbSqlU
 import { CRDB_PHASES, DATABASE, READER_USER } from "./phases";
 import { CrdbSteps } from "./sql";
 import { crdbStepsVersion } from "./steps-version";
+import { crdbDecommissionTask } from "./decommission";
 import { cockroachWorkloadPlan } from "./cockroach-workload";
 import { LoadGen } from "../../components/load-gen";
 import { SampleApp } from "./sample-app";
@@ -42,6 +43,23 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { previo
         firstPhase: previous?.firstPhase ?? config.phase,
         certs,
     });
+    // Scale-in: the leaving nodes are decommissioned before the node group shrinks (labs/crdb/decommission.ts).
+    const deployedNodes = previous?.counts?.["crdb.nodes"];
+    const decommission =
+        deployedNodes !== undefined && deployedNodes > config.crdb.nodes
+            ? crdbDecommissionTask(
+                  {
+                      platform,
+                      from: deployedNodes,
+                      to: config.crdb.nodes,
+                      replicationFactor: CRDB_PHASES[config.phase].replicationFactor,
+                      image: platform.image(`cockroachdb/cockroach:${stepsVersion}`),
+                      secure: !!certs,
+                      secretMounts: certs && [certs.clientMount("root")],
+                  },
+                  steps,
+              )
+            : undefined;
     const crdb = new CrdbCluster("crdb", {
         platform,
         nodes: config.crdb.nodes,
@@ -49,7 +67,7 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { previo
         storageGiB: config.crdb.storageGiB,
         sqlHostPort: config.crdb.sqlHostPort,
         httpHostPort: config.crdb.httpHostPort,
-        dependsOn: steps.backup ? [steps.backup] : [],
+        dependsOn: [...(steps.backup ? [steps.backup] : []), ...(decommission ? [decommission] : [])],
         certs,
     });
     const sqlSteps = steps.applySql(crdb.ready);
