@@ -5,7 +5,7 @@
 #
 #   Debian packages (apt-get, as root or with sudo; on macOS: prints the Homebrew formulae):
 #     prometheus (promtool, prometheus), etcd-server + etcd-client (three real members),
-#     postgresql (the lab SQL and the sample app), chromium (the app's live page),
+#     postgresql (the lab SQL and the sample app), chromium (the app's live page, the docs diagrams),
 #     openssl (test certificates), curl, ca-certificates
 #   Go >= 1.22 (not installed here: Debian bookworm's golang-go is 1.19; https://go.dev/dl/)
 #   actionlint, pinned, built from the Go module proxy into .tools/bin (once; cached by version;

@@ -54,6 +54,8 @@ describe("CockroachDB lab", () => {
                 "sql-00-database-crdb",
                 "sql-01-bootstrap",
                 "sql-05-phase0-rf1-crdb",
+                "sql-06-phase0-writer-user-crdb",
+                "sql-07-phase0-writer-grants",
                 "sql-10-phase1-reader-user-crdb",
                 "sql-11-phase1-reader-grants",
                 "sql-15-phase1-rf2-crdb",

@@ -1,7 +1,7 @@
 /**
  * T1: the sample app against a real PostgreSQL (Debian `postgresql`) carrying the lab's schema
  * (`sql/`), the read-only `reader` role and the `writer` role with only the rights
- * `sql/01-bootstrap.sql` grants it (as the app connects in the lab). What the database itself reports is the judge:
+ * `sql/07-phase0-writer-grants.sql` grants it (as the app connects in the lab). What the database itself reports is the judge:
  * rows, `pg_stat_activity`, EXPLAIN, SQLSTATEs.
  */
 import * as assert from "node:assert/strict";
