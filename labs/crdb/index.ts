@@ -2,6 +2,14 @@
 import { defineLab } from "../types";
 import { CRDB_HOST_PORTS, CrdbLabConfig, crdbCrossChecks } from "./config";
 import { buildCrdbLab } from "./lab";
+import { CRDB_PHASES } from "./phases";
+import { crdbStepsVersion } from "./steps-version";
+import { crdbTransitionProblems } from "./transitions";
+
+/** The replication factor phase `phase` sets (phases are validated against CRDB_PHASES). */
+function replicationFactorOf(phase: number): number {
+    return CRDB_PHASES.find((p) => p.phase === phase)?.replicationFactor ?? 1;
+}
 
 /** The CockroachDB lab's definition (registered in labs/index.ts). */
 export const crdbLab = defineLab({
@@ -25,15 +33,27 @@ export const crdbLab = defineLab({
             },
         },
     ],
-    // Backups start after the phase the stack was first deployed at.
+    // Backups start after the phase the stack was first deployed at; steps keep their first version.
     remember: (c, previous) => ({
         phase: c.phase,
         "crdb.secure": c.crdb.secure,
+        "crdb.nodes": c.crdb.nodes,
+        "crdb.version": c.crdb.version,
         firstPhase: typeof previous.firstPhase === "number" ? previous.firstPhase : c.phase,
+        stepsVersion: crdbStepsVersion(c, previous),
     }),
     transitionProblems: (previous, next) => {
-        if (next.allowReplace) return [];
-        const problems: string[] = [];
+        // Membership preconditions hold whatever the flags: they protect quorum, not resources.
+        const membership = crdbTransitionProblems(
+            {
+                nodes: typeof previous["crdb.nodes"] === "number" ? previous["crdb.nodes"] : undefined,
+                version: typeof previous["crdb.version"] === "string" ? previous["crdb.version"] : undefined,
+            },
+            next,
+            replicationFactorOf(next.phase),
+        );
+        if (next.allowReplace) return membership;
+        const problems: string[] = [...membership];
         if (typeof previous.phase === "number" && next.phase < previous.phase) {
             problems.push(
                 `phase: ${previous.phase} → ${next.phase} removes the later phases' SQL and backup records and leaves their replication factor; set allowReplace: true to allow it`,

@@ -16,6 +16,8 @@ import {
 import { CRDB_PUBLIC, CRDB_READER, CRDB_WRITER, CrdbCluster, crdbHosts, crdbSqlUrl } from "./crdb-cluster";
 import { CRDB_PHASES, DATABASE, READER_USER, WRITER_USER } from "./phases";
 import { CrdbSteps } from "./sql";
+import { crdbStepsVersion } from "./steps-version";
+import { crdbDecommissionTask } from "./decommission";
 import { cockroachWorkloadPlan } from "./cockroach-workload";
 import { LoadGen } from "../../components/load-gen";
 import { SampleApp } from "./sample-app";
@@ -32,13 +34,32 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { memory
     const imageRef = `cockroachdb/cockroach:${config.crdb.version}`;
     const hosts = crdbHosts(platform);
     const certs = config.crdb.secure ? crdbCertificates(config, platform) : undefined;
+    // The steps' client image stays at the version they were first created with (labs/crdb/steps-version.ts).
+    const stepsVersion = crdbStepsVersion(config, memory);
     const steps = new CrdbSteps("crdb-steps", {
         platform,
-        image: platform.image(imageRef),
+        image: platform.image(`cockroachdb/cockroach:${stepsVersion}`),
         phase: config.phase,
         firstPhase: typeof memory.firstPhase === "number" ? memory.firstPhase : config.phase,
         certs,
     });
+    // Scale-in: the leaving nodes are decommissioned before the node group shrinks (labs/crdb/decommission.ts).
+    const deployedNodes = typeof memory["crdb.nodes"] === "number" ? memory["crdb.nodes"] : undefined;
+    const decommission =
+        deployedNodes !== undefined && deployedNodes > config.crdb.nodes
+            ? crdbDecommissionTask(
+                  {
+                      platform,
+                      from: deployedNodes,
+                      to: config.crdb.nodes,
+                      replicationFactor: CRDB_PHASES[config.phase].replicationFactor,
+                      image: platform.image(`cockroachdb/cockroach:${stepsVersion}`),
+                      secure: !!certs,
+                      secretMounts: certs && [certs.clientMount("root")],
+                  },
+                  steps,
+              )
+            : undefined;
     const crdb = new CrdbCluster("crdb", {
         platform,
         nodes: config.crdb.nodes,
@@ -46,7 +67,7 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { memory
         storageGiB: config.crdb.storageGiB,
         sqlHostPort: config.crdb.sqlHostPort,
         httpHostPort: config.crdb.httpHostPort,
-        dependsOn: steps.backup ? [steps.backup] : [],
+        dependsOn: [...(steps.backup ? [steps.backup] : []), ...(decommission ? [decommission] : [])],
         certs,
     });
     const sqlSteps = steps.applySql(crdb.ready);
@@ -57,6 +78,8 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { memory
         writerUrl: crdbSqlUrl("root", hosts.writer, DATABASE, certs && appCertsDir("root")),
         readerUrl: crdbSqlUrl(READER_USER, hosts.reader, DATABASE, certs && appCertsDir(READER_USER)),
         dbConsole: crdb.consoleUrl,
+        version: config.crdb.version,
+        stepsVersion,
     };
     if (certs) {
         outputs.certificates = Object.fromEntries(
