@@ -49,8 +49,6 @@ export interface GuardState {
     replacing?: Record<string, string | number | boolean | null>;
     /** CockroachDB lab: the phase the stack was first deployed at (also in `memory`). */
     firstPhase?: number;
-    /** Before the model: the CockroachDB steps' version (now in `memory.stepsVersion`). */
-    stepsVersion?: string;
     /** Before the model: on/off values whose change restarts every member, by config path. */
     switches?: Record<string, boolean>;
 }

@@ -93,7 +93,7 @@ describe("etcd lab: network scenarios (mocks)", () => {
     it("a network scenario's switch step writes nothing (a previous network fault may leave no leader): failpoints off only", async () => {
         const c = await container({ scenario: "partition" });
         const script: string = c(/^scenario-partition-/)!.inputs.command[0];
-        assert.match(script, /-X PUT -d 'off' http:\/\/etcd-0:22381\/walBeforeSync/);
+        assert.match(script, /-X PUT -d off http:\/\/etcd-0:22381\/walBeforeSync/);
         assert.doesNotMatch(script, /deleterange|compaction|defragment/);
         const base = await container({ scenario: "baseline" });
         assert.match(base(/^scenario-baseline-/)!.inputs.command[0], /deleterange/, "baseline gives back a db-size-limit fill");
