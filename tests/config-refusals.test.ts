@@ -142,7 +142,10 @@ describe("config refusals", () => {
             "did you mean failpoints.fsync-delay?",
         );
         const line = problemsOf({ lab: "etcd", failpoints: { "fsync-dealy": { walBeforeSync: "off" } } })[0];
-        assert.match(line, /keys under failpoints: baseline, compaction, db-size-limit, defrag-delay, fsync-delay$/);
+        assert.match(
+            line,
+            /keys under failpoints: baseline, compaction, db-size-limit, defrag-delay, fsync-delay, member-kill, network-delay, partition$/,
+        );
     });
 
     it("image keys in words, not 'expected a different value'", () => {

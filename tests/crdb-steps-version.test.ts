@@ -58,7 +58,11 @@ describe("CockroachDB steps stay done across a crdb.version bump", () => {
             for (const [name, inputs] of a) assert.deepEqual(b.get(name), inputs, `${name} changed with crdb.version`);
             assert.match(JSON.stringify(a.get("crdb-init")), /cockroachdb[/-]cockroach[:-]v24\.3\.5/);
             assert.match(nodeImage(after, platform), /cockroachdb[/-]cockroach[:-]v24\.3\.6/);
-            assert.equal(guardState(bumped, previous).memory?.stepsVersion, "v24.3.5", "the guard state does not carry the steps' version forward");
+            assert.equal(
+                guardState(bumped, previous).memory?.stepsVersion,
+                "v24.3.5",
+                "the guard state does not carry the steps' version forward",
+            );
             if (platform === "kubernetes") assert.deepEqual(checkTransition(previous, bumped), [], "a patch bump on Kubernetes is refused");
             console.log(`      ${a.size} steps unchanged; nodes on ${nodeImage(after, platform)}`);
         });
@@ -66,7 +70,12 @@ describe("CockroachDB steps stay done across a crdb.version bump", () => {
 
     it("a stack recorded before the lab's memory existed keeps its steps at the version it ran (the old state's replacing[crdb.version])", async () => {
         // The shape guard states had before the model (af0ab21): counts, replacing, firstPhase.
-        const legacy: GuardState = { lab: "crdb", counts: { "crdb.nodes": 3, phase: 2 }, replacing: { "crdb.version": "v24.3.5" }, firstPhase: 0 };
+        const legacy: GuardState = {
+            lab: "crdb",
+            counts: { "crdb.nodes": 3, phase: 2 },
+            replacing: { "crdb.version": "v24.3.5" },
+            firstPhase: 0,
+        };
         const after = guardState(stackConfig("phase2", { ...RENDER, ...APP, crdb: { version: "v24.3.6" } }), legacy);
         assert.equal(after.memory?.stepsVersion, "v24.3.5");
     });

@@ -58,8 +58,14 @@ describe("the program's plan is the one the real engine recorded (tests/fixtures
                 const { graph, error, outputs } = await runProgram(run.config, "live", guard as never);
                 if (run.result === "refused") {
                     assert.ok(error, `${file} ${run.label}: the engine refused, the program under mocks did not`);
-                    const line = error.message.split("\n").find((l) => /^\s*\w[\w.[\]]*: /.test(l))?.trim();
-                    assert.ok(line && run.printed.some((p) => p.includes(line)), `${file} ${run.label}: ${JSON.stringify(line)} not among what the engine printed:\n${run.printed.join("\n")}`);
+                    const line = error.message
+                        .split("\n")
+                        .find((l) => /^\s*\w[\w.[\]]*: /.test(l))
+                        ?.trim();
+                    assert.ok(
+                        line && run.printed.some((p) => p.includes(line)),
+                        `${file} ${run.label}: ${JSON.stringify(line)} not among what the engine printed:\n${run.printed.join("\n")}`,
+                    );
                     continue;
                 }
                 assert.equal(error, undefined, `${file} ${run.label}: ${error?.message}`);
@@ -68,7 +74,11 @@ describe("the program's plan is the one the real engine recorded (tests/fixtures
                 const hint = "re-record with `npm run engine:record` if the program's change is intended";
                 assert.deepEqual(ours.create, run.changes.create, `${file} ${run.label}: created (${hint})`);
                 assert.deepEqual(ours.delete, run.changes.delete, `${file} ${run.label}: deleted (${hint})`);
-                assert.deepEqual(ours.changed, [...run.changes.update, ...run.changes.replace].sort(), `${file} ${run.label}: changed in place or replaced (${hint})`);
+                assert.deepEqual(
+                    ours.changed,
+                    [...run.changes.update, ...run.changes.replace].sort(),
+                    `${file} ${run.label}: changed in place or replaced (${hint})`,
+                );
                 before = after;
                 guard = outputs?.[GUARD_OUTPUT];
             }

@@ -25,7 +25,17 @@ function eventsOf(file: string): EngineEvent[] {
         sequence: i,
         timestamp: 0,
         resourcePreEvent: {
-            metadata: { op: s.op, urn: s.urn, type: s.newState?.type ?? s.oldState?.type, old: s.oldState, new: s.newState, keys: s.replaceReasons, diffs: s.diffReasons, detailedDiff: s.detailedDiff, provider: "" },
+            metadata: {
+                op: s.op,
+                urn: s.urn,
+                type: s.newState?.type ?? s.oldState?.type,
+                old: s.oldState,
+                new: s.newState,
+                keys: s.replaceReasons,
+                diffs: s.diffReasons,
+                detailedDiff: s.detailedDiff,
+                provider: "",
+            },
         },
     }));
 }
@@ -47,13 +57,20 @@ describe("phase runner (scripts/lab) without the engine", () => {
         [[], /expected one command/],
     ] as const) {
         it(`refuses ${JSON.stringify(argv)} with a UsageError`, () => {
-            assert.throws(() => parseCli(argv), (e: Error) => e instanceof UsageError && message.test(e.message));
+            assert.throws(
+                () => parseCli(argv),
+                (e: Error) => e instanceof UsageError && message.test(e.message),
+            );
         });
     }
 
     it("exits 2 with the usage on bad arguments, before touching Pulumi", function () {
         this.timeout(60_000);
-        const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/lab/cli.ts", "up"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PATH: "/nonexistent" } });
+        const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/lab/cli.ts", "up"], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env: { ...process.env, PATH: "/nonexistent" },
+        });
         assert.equal(r.status, 2, r.stderr);
         assert.match(r.stderr, /lab: --stack NAME is required\nusage: npm run lab -- <preview\|up\|check\|destroy>/);
     });
@@ -63,7 +80,10 @@ describe("phase runner (scripts/lab) without the engine", () => {
         for (const e of eventsOf("phase2-storage-20gib-preview.json")) log.onEvent(e);
         const g = gate(engineRecord("preview", "ok", log, 1));
         assert.equal(g.result, "refused");
-        assert.ok(g.detail.some((l) => /^replace\s+kubernetes:apps\/v1:StatefulSet\s+crdb\s+no\s+spec\.volumeClaimTemplates\[0\]/.test(l)), g.detail.join("\n"));
+        assert.ok(
+            g.detail.some((l) => /^replace\s+kubernetes:apps\/v1:StatefulSet\s+crdb\s+no\s+spec\.volumeClaimTemplates\[0\]/.test(l)),
+            g.detail.join("\n"),
+        );
         assert.equal(gate(engineRecord("preview", "ok", log, 1), true).result, "ok");
     });
 
@@ -81,16 +101,28 @@ describe("phase runner (scripts/lab) without the engine", () => {
         for (const e of eventsOf("phase2-storage-20gib-preview.json")) log.onEvent(e);
         const table = stepsTable([engineRecord("preview", "ok", log, 4321)]);
         assert.match(table, /^\| step \| result \| engine ms \|/);
-        assert.match(table, /\| preview \| ok \| 4,321 \| 4,321 \| replace 1, discard 1, delete 4 \| replace StatefulSet\/crdb, delete Job\/backup-before-phase1, .* \| - \|$/m);
+        assert.match(
+            table,
+            /\| preview \| ok \| 4,321 \| 4,321 \| replace 1, discard 1, delete 4 \| replace StatefulSet\/crdb, delete Job\/backup-before-phase1, .* \| - \|$/m,
+        );
     });
 
     it("reads health endpoints from URLs and kubectl port-forward hints, and the namespace from the outputs", () => {
-        assert.deepEqual(healthTarget("kubectl -n lab port-forward pod/pd-1 2380:2379  # then http://127.0.0.1:2380", "/pd/api/v1/health"), {
-            url: "http://127.0.0.1:2380/pd/api/v1/health",
-            portForward: ["-n", "lab", "port-forward", "pod/pd-1", "2380:2379"],
+        assert.deepEqual(
+            healthTarget("kubectl -n lab port-forward pod/pd-1 2380:2379  # then http://127.0.0.1:2380", "/pd/api/v1/health"),
+            {
+                url: "http://127.0.0.1:2380/pd/api/v1/health",
+                portForward: ["-n", "lab", "port-forward", "pod/pd-1", "2380:2379"],
+            },
+        );
+        assert.deepEqual(healthTarget("http://127.0.0.1:9090", "/-/ready"), {
+            url: "http://127.0.0.1:9090/-/ready",
+            portForward: undefined,
         });
-        assert.deepEqual(healthTarget("http://127.0.0.1:9090", "/-/ready"), { url: "http://127.0.0.1:9090/-/ready", portForward: undefined });
         assert.equal(healthTarget("postgresql://root@crdb-writer:26257/lab", "/"), undefined);
-        assert.equal(namespaceOf({ prometheusUrl: "kubectl -n crdb-x port-forward svc/prometheus 9090:9090  # then http://127.0.0.1:9090" }), "crdb-x");
+        assert.equal(
+            namespaceOf({ prometheusUrl: "kubectl -n crdb-x port-forward svc/prometheus 9090:9090  # then http://127.0.0.1:9090" }),
+            "crdb-x",
+        );
     });
 });

@@ -36,9 +36,14 @@ describe("URNs of every ready-made stack stay as recorded", function () {
                 const added = [...urns].filter((u) => !c.urns.includes(u));
                 added.forEach((u) => additions.add(u.replace(/^.*::/, "")));
                 if (missing.length)
-                    wrong.push(`${c.label}: ${missing.length} gone (${missing.slice(0, 3).join(", ")}), ${added.length} new (${added.slice(0, 3).join(", ")})`);
+                    wrong.push(
+                        `${c.label}: ${missing.length} gone (${missing.slice(0, 3).join(", ")}), ${added.length} new (${added.slice(0, 3).join(", ")})`,
+                    );
             }
-            if (additions.size) console.log(`      ${stack}: ${additions.size} resource name(s) added since af0ab21: ${[...additions].slice(0, 8).join(", ")}`);
+            if (additions.size)
+                console.log(
+                    `      ${stack}: ${additions.size} resource name(s) added since af0ab21: ${[...additions].slice(0, 8).join(", ")}`,
+                );
             assert.deepEqual(wrong, [], `${stack}: ${wrong.length} of ${record.cases.length} cases changed URNs:\n${wrong.join("\n")}`);
         });
     }

@@ -29,7 +29,6 @@ export function fieldsOf(schema: z.ZodType): Record<string, z.ZodType> | undefin
     return inner._zod.def.type === "object" ? inner._zod.def.shape : undefined;
 }
 
-
 /** The allowed keys of a record whose key schema is an enum (`failpoints:` keyed by scenario); undefined otherwise. */
 function enumKeysOf(schema: z.ZodType): string[] | undefined {
     const inner = unwrap(schema) as z.ZodType & { _zod: { def: { type: string; keyType?: z.ZodType } } };

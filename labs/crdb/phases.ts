@@ -22,7 +22,18 @@ export interface CrdbPhase {
  * step's file is never edited (its content names its Job): new SQL is a new file appended.
  */
 export const CRDB_PHASES: CrdbPhase[] = [
-    { phase: 0, replicationFactor: 1, sql: ["00-database.crdb.sql", "01-bootstrap.sql", "05-phase0-rf1.crdb.sql", "06-phase0-writer-user.crdb.sql", "07-phase0-writer-grants.sql"], backupBefore: false },
+    {
+        phase: 0,
+        replicationFactor: 1,
+        sql: [
+            "00-database.crdb.sql",
+            "01-bootstrap.sql",
+            "05-phase0-rf1.crdb.sql",
+            "06-phase0-writer-user.crdb.sql",
+            "07-phase0-writer-grants.sql",
+        ],
+        backupBefore: false,
+    },
     {
         phase: 1,
         replicationFactor: 2,

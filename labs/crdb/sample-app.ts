@@ -104,9 +104,14 @@ export class SampleApp extends pulumi.ComponentResource {
         // Secret whatever its source (mocks do not model RandomPassword's secret result), like Grafana's password.
         this.controlToken = pulumi.secret(
             args.controlToken ??
-                new random.RandomPassword(`${name}-control-token`, { length: CONTROL_TOKEN_LENGTH, special: false }, { parent: this }).result,
+                new random.RandomPassword(`${name}-control-token`, { length: CONTROL_TOKEN_LENGTH, special: false }, { parent: this })
+                    .result,
         );
-        const image = resolveImage(platform, imageSource(args.image, { name: SAMPLE_APP, context: SAMPLE_APP_CONTEXT, tag: sampleAppVersion() }), this);
+        const image = resolveImage(
+            platform,
+            imageSource(args.image, { name: SAMPLE_APP, context: SAMPLE_APP_CONTEXT, tag: sampleAppVersion() }),
+            this,
+        );
         const group = platform.deployGroup(
             {
                 name: SAMPLE_APP,

@@ -43,7 +43,11 @@ function benchStack(scratch: string, name: string, projectFile: string, programP
         PULUMI_HOME: join(workDir, "pulumi-home"),
         PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
     };
-    return { workDir, env, open: (extra: Record<string, string> = {}) => openStack({ stack: name, workDir, programPath, env: { ...env, ...extra } }) };
+    return {
+        workDir,
+        env,
+        open: (extra: Record<string, string> = {}) => openStack({ stack: name, workDir, programPath, env: { ...env, ...extra } }),
+    };
 }
 
 /**
@@ -98,18 +102,34 @@ async function main(): Promise<void> {
     process.env.KUBECONFIG = process.env.TEST_ENGINE_KUBECONFIG ?? plane!.kubeconfig;
     const scratch = mkdtempSync(join(tmpdir(), "clusterlab-bench-engine-"));
     try {
-        const program = benchStack(scratch, "bench-program", readFileSync(join(PROJECT_DIR, "Pulumi.yaml"), "utf8"), join(PROJECT_DIR, "index.ts"));
+        const program = benchStack(
+            scratch,
+            "bench-program",
+            readFileSync(join(PROJECT_DIR, "Pulumi.yaml"), "utf8"),
+            join(PROJECT_DIR, "index.ts"),
+        );
         const floorFile = join(scratch, "floor.json");
         process.env.CLUSTERLAB_FLOOR_FILE = floorFile;
         // The floor's project declares no config: it reads none.
         const floor = benchStack(scratch, "bench-floor", "name: clusterlab\nruntime: nodejs\n", join(__dirname, "floor-program.ts"));
         const rows: string[] = [];
         for (const [stackFile, overrides] of PHASES) {
-            const config = deepMerge(stackFiles().get(stackFile)!, Object.fromEntries(Object.entries(overrides).map(([k, v]) => [`clusterlab:${k}`, v])));
+            const config = deepMerge(
+                stackFiles().get(stackFile)!,
+                Object.fromEntries(Object.entries(overrides).map(([k, v]) => [`clusterlab:${k}`, v])),
+            );
             writeFileSync(join(program.workDir, "Pulumi.bench-program.yaml"), stringify({ config }));
             const child = spawnSync(
                 process.execPath,
-                ["-r", "ts-node/register/transpile-only", join(__dirname, "floor-resources.ts"), JSON.stringify({ stackFile, overrides }), floorFile, PROGRAM_NS, FLOOR_NS],
+                [
+                    "-r",
+                    "ts-node/register/transpile-only",
+                    join(__dirname, "floor-resources.ts"),
+                    JSON.stringify({ stackFile, overrides }),
+                    floorFile,
+                    PROGRAM_NS,
+                    FLOOR_NS,
+                ],
                 { cwd: PROJECT_DIR, encoding: "utf8" },
             );
             if (child.status !== 0) throw new Error(`floor-resources failed: ${child.stderr}`);
@@ -119,17 +139,26 @@ async function main(): Promise<void> {
                 `| ${stackFile} | ${ours.ops} | ${ms(ours.preview)} | ${ms(base.preview)} | **${ratio(ours.preview, base.preview)}** | ${ms(ours.up)} | ${ms(base.up)} | ${ratio(ours.up, base.up)} | ${ms(ours.noopPreview)} | ${ms(ours.noopUp)} | **${ratio(ours.noopUp, ours.noopPreview)}** | ${ms(ours.noopUpSkip)} (${ratio(ours.noopUpSkip, ours.noopPreview)}) | ${ms(base.noopPreview)} / ${ms(base.noopUp)} |`,
             );
         }
-        console.log(`\nengine bench, ${new Date().toISOString()}, pulumi ${version}, kubernetes provider 4.32.0, kube-local; engine ms = the Automation API call (CLI start to exit)`);
+        console.log(
+            `\nengine bench, ${new Date().toISOString()}, pulumi ${version}, kubernetes provider 4.32.0, kube-local; engine ms = the Automation API call (CLI start to exit)`,
+        );
         console.log("targets: preview ≤ 1.5× floor; no-op up ≤ its own no-op preview.");
-        console.log("| phase | steps planned | preview ms | floor preview ms | preview / floor | up ms | floor up ms | up / floor | no-op preview ms | no-op up ms | no-op up / no-op preview | no-op up, skip checkpoints ms (/ no-op preview) | floor no-op preview / up ms |");
+        console.log(
+            "| phase | steps planned | preview ms | floor preview ms | preview / floor | up ms | floor up ms | up / floor | no-op preview ms | no-op up ms | no-op up / no-op preview | no-op up, skip checkpoints ms (/ no-op preview) | floor no-op preview / up ms |",
+        );
         console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (const row of rows) console.log(row);
         const cold = coldRunnerPreview("bench-program", program.workDir, program.env);
-        console.log(`\nwhole \`npm run lab -- preview\` of phase2 (no-op) in a fresh process: ${typeof cold === "number" ? `${ms(cold)} ms` : `failed: ${cold}`} (the in-process figures above load the program once, before the first row)`);
+        console.log(
+            `\nwhole \`npm run lab -- preview\` of phase2 (no-op) in a fresh process: ${typeof cold === "number" ? `${ms(cold)} ms` : `failed: ${cold}`} (the in-process figures above load the program once, before the first row)`,
+        );
         if (process.argv.includes("--loaders")) {
             console.log(`\nprogram loading (fresh node process each, median of 3):`);
             console.log(benchLoaders());
-        } else console.log("\nprogram loading per TypeScript loader: `npm run bench:engine -- --loaders` (compiles the program with tsc first)");
+        } else
+            console.log(
+                "\nprogram loading per TypeScript loader: `npm run bench:engine -- --loaders` (compiles the program with tsc first)",
+            );
     } finally {
         plane?.stop();
         rmSync(scratch, { recursive: true, force: true });

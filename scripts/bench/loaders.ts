@@ -37,7 +37,23 @@ function precompile(): { dir: string; error?: string } {
     const tsc = join(PROJECT_DIR, "node_modules", "typescript", "bin", "tsc");
     const r = spawnSync(
         process.execPath,
-        [tsc, "index.ts", "--outDir", dir, "--rootDir", ".", "--module", "node16", "--moduleResolution", "node16", "--target", "es2022", "--esModuleInterop", "--resolveJsonModule", "--skipLibCheck"],
+        [
+            tsc,
+            "index.ts",
+            "--outDir",
+            dir,
+            "--rootDir",
+            ".",
+            "--module",
+            "node16",
+            "--moduleResolution",
+            "node16",
+            "--target",
+            "es2022",
+            "--esModuleInterop",
+            "--resolveJsonModule",
+            "--skipLibCheck",
+        ],
         { cwd: PROJECT_DIR, encoding: "utf8", timeout: 600_000 },
     );
     if (r.status !== 0) return { dir, error: `tsc failed: ${r.stdout.slice(0, 500)}` };
@@ -51,7 +67,11 @@ function precompile(): { dir: string; error?: string } {
 export function benchLoaders(): string {
     const rows: string[] = ["| loader | require(index) ms | process ms |", "|---|---:|---:|"];
     const row = (name: string, m: ReturnType<typeof measure>) =>
-        rows.push(typeof m === "string" ? `| ${name} | not measured: ${m.replace(/\|/g, "/")} | - |` : `| ${name} | ${m.requireMs.toFixed(0)} | ${m.processMs} |`);
+        rows.push(
+            typeof m === "string"
+                ? `| ${name} | not measured: ${m.replace(/\|/g, "/")} | - |`
+                : `| ${name} | ${m.requireMs.toFixed(0)} | ${m.processMs} |`,
+        );
     row("ts-node --transpile-only (npm run lab)", measure(["-r", "ts-node/register/transpile-only"], "./index.ts", PROJECT_DIR));
     const compiled = precompile();
     try {
@@ -66,6 +86,11 @@ export function benchLoaders(): string {
     } catch {
         swc = undefined;
     }
-    row("swc (@swc-node/register)", swc ? measure(["-r", swc], "./index.ts", PROJECT_DIR) : "@swc-node/register is not installed (not a dependency; SWC_NODE_REGISTER=<path> measures another copy)");
+    row(
+        "swc (@swc-node/register)",
+        swc
+            ? measure(["-r", swc], "./index.ts", PROJECT_DIR)
+            : "@swc-node/register is not installed (not a dependency; SWC_NODE_REGISTER=<path> measures another copy)",
+    );
     return rows.join("\n");
 }

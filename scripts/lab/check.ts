@@ -50,7 +50,8 @@ function lookAt(context: string[], namespace: string): ObjectsState | string {
         const want = s.spec.replicas ?? 1;
         const ready = s.status?.readyReplicas ?? 0;
         const current = s.status?.currentRevision === s.status?.updateRevision;
-        if (ready !== want || (want > 0 && !current)) problems.push(`StatefulSet/${s.metadata.name} ${ready}/${want} ready${current ? "" : ", rollout in progress"}`);
+        if (ready !== want || (want > 0 && !current))
+            problems.push(`StatefulSet/${s.metadata.name} ${ready}/${want} ready${current ? "" : ", rollout in progress"}`);
     }
     let complete = 0;
     for (const j of jobs.items) {
@@ -106,7 +107,9 @@ async function get(url: string, ms: number): Promise<{ ok: boolean; text: string
 
 /** Opens a port-forward and waits (bounded) until kubectl says it listens; undefined plus why, if it does not. */
 async function portForward(context: string[], args: string[], ms: number): Promise<{ child?: ChildProcess; why?: string }> {
-    const child = spawn("kubectl", [...context, "port-forward", ...args.filter((a) => a !== "port-forward")], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("kubectl", [...context, "port-forward", ...args.filter((a) => a !== "port-forward")], {
+        stdio: ["ignore", "pipe", "pipe"],
+    });
     return new Promise((resolve) => {
         let err = "";
         const timer = setTimeout(() => (child.kill(), resolve({ why: `port-forward not ready in ${ms} ms ${err.trim()}`.trim() })), ms);
@@ -163,7 +166,11 @@ export function namespaceOf(outputs: Record<string, unknown>): string | undefine
  * could not reach their endpoint are reported, not failed); `failed` otherwise.
  * @param kubeContext the stack's `kubernetes.context`, when it names one (else kubectl's current context).
  */
-export async function check(outputs: Record<string, unknown>, limits: CheckLimits = CHECK_LIMITS, kubeContext?: string): Promise<StepRecord> {
+export async function check(
+    outputs: Record<string, unknown>,
+    limits: CheckLimits = CHECK_LIMITS,
+    kubeContext?: string,
+): Promise<StepRecord> {
     const started = Date.now();
     // kubectl asks the cluster Pulumi used: the stack's kube context when it names one.
     const context = kubeContext ? ["--context", kubeContext] : [];

@@ -55,11 +55,14 @@ export function parseCli(argv: readonly string[]): RunOptions & { reportFile?: s
         throw new UsageError((err as Error).message);
     }
     const { values, positionals } = parsed;
-    if (positionals.length !== 1) throw new UsageError(`expected one command (${COMMANDS.join(", ")}), got ${positionals.length ? positionals.join(" ") : "none"}`);
+    if (positionals.length !== 1)
+        throw new UsageError(`expected one command (${COMMANDS.join(", ")}), got ${positionals.length ? positionals.join(" ") : "none"}`);
     const command = positionals[0] as Command;
-    if (!COMMANDS.includes(command)) throw new UsageError(`unknown command ${JSON.stringify(positionals[0])}: expected one of ${COMMANDS.join(", ")}`);
+    if (!COMMANDS.includes(command))
+        throw new UsageError(`unknown command ${JSON.stringify(positionals[0])}: expected one of ${COMMANDS.join(", ")}`);
     if (!values.stack) throw new UsageError("--stack NAME is required");
-    if (!STACK_NAME.test(values.stack)) throw new UsageError(`--stack ${JSON.stringify(values.stack)}: a stack name has letters, digits, -, _ and . only`);
+    if (!STACK_NAME.test(values.stack))
+        throw new UsageError(`--stack ${JSON.stringify(values.stack)}: a stack name has letters, digits, -, _ and . only`);
     for (const flag of ["expect-no-changes", "allow-destructive", "skip-check"] as const) {
         if (values[flag] && !FLAGS_OF[command].includes(flag)) throw new UsageError(`--${flag} does not apply to ${command}`);
     }

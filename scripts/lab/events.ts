@@ -82,7 +82,10 @@ export class EventLog {
     changing(): RecordedStep[] {
         const replaced = new Set(this.steps.filter((s) => s.op === "replace").map((s) => s.urn));
         return this.steps.filter(
-            (s) => s.op !== "same" && s.op !== "read" && !((s.op === "create-replacement" || s.op === "delete-replaced") && replaced.has(s.urn)),
+            (s) =>
+                s.op !== "same" &&
+                s.op !== "read" &&
+                !((s.op === "create-replacement" || s.op === "delete-replaced") && replaced.has(s.urn)),
         );
     }
 

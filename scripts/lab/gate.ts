@@ -31,9 +31,13 @@ export function gate(previewRecord: StepRecord, allowDestructive = false): StepR
     const notes = findStatelessReplacements(digest);
     const detail: string[] = [];
     if (unsafe.length) {
-        detail.push(`${unsafe.length} step(s) would replace or delete stateful/protected resources:`, ...formatUnsafeTable(unsafe).split("\n"));
+        detail.push(
+            `${unsafe.length} step(s) would replace or delete stateful/protected resources:`,
+            ...formatUnsafeTable(unsafe).split("\n"),
+        );
     }
-    if (notes.length) detail.push(`${notes.length} replacement(s) of resources without data (allowed):`, ...formatReplacementNotes(notes).split("\n"));
+    if (notes.length)
+        detail.push(`${notes.length} replacement(s) of resources without data (allowed):`, ...formatReplacementNotes(notes).split("\n"));
     if (!unsafe.length) detail.unshift("nothing stateful or protected is replaced or deleted");
     if (previewRecord.result !== "ok") detail.push(`the preview failed as well: ${previewRecord.detail[0] ?? ""}`);
     const refused = (unsafe.length > 0 && !allowDestructive) || (previewRecord.result !== "ok" && !allowDestructive);

@@ -26,7 +26,10 @@ export class Heartbeat {
         everyMs = 10_000,
     ) {
         say(`${label}: started`);
-        this.timer = setInterval(() => say(`${this.label}: ${this.announced} steps announced, ${this.done} resources done${this.last}`), everyMs);
+        this.timer = setInterval(
+            () => say(`${this.label}: ${this.announced} steps announced, ${this.done} resources done${this.last}`),
+            everyMs,
+        );
         this.timer.unref();
     }
 

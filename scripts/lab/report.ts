@@ -19,14 +19,17 @@ export function stepsTable(records: readonly StepRecord[]): string {
         const ops = r.engineMs === undefined ? "-" : formatOps(r.ops);
         return `| ${r.step} | ${r.result} | ${ms(r.engineMs)} | ${ms(r.wallMs)} | ${ops} | ${r.destructive.length ? cell(r.destructive.join(", ")) : "none"} | ${cell(detail)} |`;
     });
-    return ["| step | result | engine ms | wall ms | ops | destructive ops | detail |", "|---|---|---:|---:|---|---|---|", ...rows].join("\n");
+    return ["| step | result | engine ms | wall ms | ops | destructive ops | detail |", "|---|---|---:|---:|---|---|---|", ...rows].join(
+        "\n",
+    );
 }
 
 /** `| output | value |`, lists joined by line breaks; empty string when there are none. */
 export function outputsTable(outputs: Record<string, unknown>): string {
     const entries = Object.entries(outputs).filter(([k]) => !HIDDEN_OUTPUTS.includes(k));
     if (!entries.length) return "";
-    const show = (v: unknown) => (typeof v === "string" ? v : Array.isArray(v) && v.every((x) => typeof x === "string") ? v.join("<br>") : JSON.stringify(v));
+    const show = (v: unknown) =>
+        typeof v === "string" ? v : Array.isArray(v) && v.every((x) => typeof x === "string") ? v.join("<br>") : JSON.stringify(v);
     return ["| output | value |", "|---|---|", ...entries.map(([k, v]) => `| ${k} | ${cell(show(v))} |`)].join("\n");
 }
 

@@ -59,7 +59,8 @@ describe("CockroachDB phases under the real engine (phase runner, kube-local)", 
             assert.ok(!destructive.some((d) => /StatefulSet|PersistentVolumeClaim/.test(d)), `${run.label}: ${destructive}`);
         }
         for (let i = 1; i < ups.length; i++) {
-            for (const [ref, uid] of Object.entries(ups[i - 1].api.uids)) assert.equal(ups[i].api.uids[ref], uid, `${ups[i].label}: ${ref} re-created`);
+            for (const [ref, uid] of Object.entries(ups[i - 1].api.uids))
+                assert.equal(ups[i].api.uids[ref], uid, `${ups[i].label}: ${ref} re-created`);
         }
         assert.equal(Object.keys(ups[3].api.uids).filter((r) => r.startsWith("PersistentVolumeClaim/data-crdb-")).length, 5);
     });
@@ -69,7 +70,8 @@ describe("CockroachDB phases under the real engine (phase runner, kube-local)", 
         for (const [name, job] of Object.entries(last)) assert.ok(job.complete, `Job ${name} not complete`);
         assert.ok(last["backup-before-phase1"] && last["backup-before-phase2"], Object.keys(last).join(", "));
         for (let i = 1; i < ups.length; i++) {
-            for (const [name, job] of Object.entries(ups[i - 1].api.jobs)) assert.equal(ups[i].api.jobs[name]?.uid, job.uid, `${ups[i].label}: Job ${name} re-run`);
+            for (const [name, job] of Object.entries(ups[i - 1].api.jobs))
+                assert.equal(ups[i].api.jobs[name]?.uid, job.uid, `${ups[i].label}: Job ${name} re-run`);
         }
     });
 
@@ -101,12 +103,19 @@ describe("CockroachDB phases under the real engine (phase runner, kube-local)", 
 
     it("stops a destructive change (storageGiB 20 with allowReplace) at the gate, before anything is touched", async () => {
         const before = crdb.view();
-        const run = await crdb.run("storageGiB 20 + allowReplace", "up", withFive({ crdb: { nodes: 5, storageGiB: 20 }, allowReplace: true }));
+        const run = await crdb.run(
+            "storageGiB 20 + allowReplace",
+            "up",
+            withFive({ crdb: { nodes: 5, storageGiB: 20 }, allowReplace: true }),
+        );
         const gate = record(run, "gate")!;
         console.log(`    gate's refusal:\n      ${gate.detail.join("\n      ")}`);
         assert.equal(gate.result, "refused");
         assert.equal(record(run, "up"), undefined, "up ran after a refused gate");
-        assert.ok(gate.detail.some((l) => /StatefulSet\s+crdb\s+no\s+.*volumeClaimTemplates/.test(l)), gate.detail.join("\n"));
+        assert.ok(
+            gate.detail.some((l) => /StatefulSet\s+crdb\s+no\s+.*volumeClaimTemplates/.test(l)),
+            gate.detail.join("\n"),
+        );
         assert.deepEqual(run.api.uids, before.uids);
     });
 
@@ -114,11 +123,17 @@ describe("CockroachDB phases under the real engine (phase runner, kube-local)", 
         const before = crdb.view();
         const run = await crdb.run("crdb.version v24.3.6", "up", withFive({ crdb: { nodes: 5, version: "v24.3.6" } }));
         const up = record(run, "up");
-        console.log(`    version bump: ${run.result.records.map((r) => `${r.step} ${r.result}`).join(", ")}; destructive: ${up?.destructive.join(", ") || "none"}`);
+        console.log(
+            `    version bump: ${run.result.records.map((r) => `${r.step} ${r.result}`).join(", ")}; destructive: ${up?.destructive.join(", ") || "none"}`,
+        );
         ok(run);
         assert.deepEqual(run.api.uids, before.uids, "a StatefulSet or PVC was re-created");
         const replacedJobs = up!.destructive.filter((d) => /\bJob\//.test(d)).map((d) => d.split("/").pop());
-        assert.deepEqual(replacedJobs, [], `the engine replaced (re-ran) ${replacedJobs.length} completed step Job(s): ${replacedJobs.join(", ")}`);
+        assert.deepEqual(
+            replacedJobs,
+            [],
+            `the engine replaced (re-ran) ${replacedJobs.length} completed step Job(s): ${replacedJobs.join(", ")}`,
+        );
         for (const [name, job] of Object.entries(before.jobs)) assert.equal(run.api.jobs[name]?.uid, job.uid, `Job ${name} re-run`);
     });
 
@@ -131,9 +146,14 @@ describe("CockroachDB phases under the real engine (phase runner, kube-local)", 
             { allowDestructive: true },
         );
         const up = record(run, "up");
-        console.log(`    storageGiB 20: ${run.result.records.map((r) => `${r.step} ${r.result}`).join(", ")}; destructive: ${up?.destructive.join(", ")}`);
+        console.log(
+            `    storageGiB 20: ${run.result.records.map((r) => `${r.step} ${r.result}`).join(", ")}; destructive: ${up?.destructive.join(", ")}`,
+        );
         assert.equal(up?.result, "ok", up?.detail.join("\n"));
-        assert.ok(up!.destructive.some((d) => /StatefulSet\/crdb/.test(d)), up!.destructive.join(", "));
+        assert.ok(
+            up!.destructive.some((d) => /StatefulSet\/crdb/.test(d)),
+            up!.destructive.join(", "),
+        );
         assert.notEqual(run.api.uids["StatefulSet/crdb"], before.uids["StatefulSet/crdb"], "the StatefulSet kept its uid");
         const sts = crdb.kubectl.get(crdb.namespace, "StatefulSet/crdb");
         assert.equal(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage, "20Gi");

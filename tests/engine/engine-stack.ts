@@ -18,6 +18,11 @@ import { engineTier } from "./engine.hooks";
 export const TEST_PASSPHRASE = "clusterlab-engine-test";
 /** Grafana admin password of every tier stack (set, so the random provider, not served here, is never used). */
 export const TEST_GRAFANA_PASSWORD = "engine-tier-password";
+/**
+ * The sample app's control token for CockroachDB stacks: like the Grafana password, set so the
+ * program never needs the random provider, which cannot be had here.
+ */
+export const TEST_APP_CONTROL_TOKEN = "engine-tier-control-token-0123456789abcdef";
 
 /** What the API server holds in a namespace after a run. */
 export interface ApiView {
@@ -38,7 +43,8 @@ export interface EngineRun {
     config: Record<string, unknown>;
 }
 
-const prefixed = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.includes(":") ? k : `clusterlab:${k}`, v]));
+const prefixed = (o: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k.includes(":") ? k : `clusterlab:${k}`, v]));
 
 /** A tier stack: one shipped stack file plus overrides, in its own namespace. */
 export class EngineStack {
@@ -74,11 +80,16 @@ export class EngineStack {
         this.kubectl = new Kubectl(kubeconfig);
     }
 
-    /** The raw config of a run: the stack file, the base overrides, the namespace and the Grafana password, then `overrides`. */
+    /** The raw config of a run: the stack file, the base overrides, the namespace, the Grafana password (and the CockroachDB sample app's token), then `overrides`. */
     configOf(overrides: Record<string, unknown>): Record<string, unknown> {
         const shipped = stackFiles().get(this.stackFile);
         if (!shipped) throw new Error(`no Pulumi.${this.stackFile}.yaml`);
-        const fixed = { kubernetes: { namespace: this.namespace }, grafanaAdminPassword: TEST_GRAFANA_PASSWORD };
+        const crdb = shipped["clusterlab:lab"] === "crdb";
+        const fixed = {
+            kubernetes: { namespace: this.namespace },
+            grafanaAdminPassword: TEST_GRAFANA_PASSWORD,
+            ...(crdb ? { app: { controlToken: TEST_APP_CONTROL_TOKEN } } : {}),
+        };
         return deepMerge(deepMerge(deepMerge(shipped, prefixed(this.base)), prefixed(fixed)), prefixed(overrides));
     }
 
@@ -90,7 +101,12 @@ export class EngineStack {
     }
 
     /** Runs a runner command with the stack's config set to the stack file plus `overrides`. */
-    async run(label: string, command: RunOptions["command"], overrides: Record<string, unknown> = {}, flags: Partial<RunOptions> = {}): Promise<EngineRun> {
+    async run(
+        label: string,
+        command: RunOptions["command"],
+        overrides: Record<string, unknown> = {},
+        flags: Partial<RunOptions> = {},
+    ): Promise<EngineRun> {
         const config = this.configOf(overrides);
         this.writeConfig(config);
         console.log(`    [${this.stack}] ${label}: ${command}`);
@@ -110,9 +126,13 @@ export class EngineStack {
         const complete = (j: any) => (j.status?.conditions ?? []).some((c: any) => c.type === "Complete" && c.status === "True");
         return {
             uids: this.kubectl.statefulUids(this.namespace),
-            jobs: Object.fromEntries(this.kubectl.list(this.namespace, "jobs").map((j) => [j.metadata.name, { uid: j.metadata.uid, complete: complete(j) }])),
+            jobs: Object.fromEntries(
+                this.kubectl.list(this.namespace, "jobs").map((j) => [j.metadata.name, { uid: j.metadata.uid, complete: complete(j) }]),
+            ),
             ready: Object.fromEntries(
-                this.kubectl.list(this.namespace, "statefulsets").map((s) => [s.metadata.name, `${s.status?.readyReplicas ?? 0}/${s.spec.replicas}`]),
+                this.kubectl
+                    .list(this.namespace, "statefulsets")
+                    .map((s) => [s.metadata.name, `${s.status?.readyReplicas ?? 0}/${s.spec.replicas}`]),
             ),
         };
     }
@@ -123,18 +143,36 @@ export class EngineStack {
         let before: ApiView | undefined;
         for (const run of this.runs) {
             const kept = before ? Object.entries(before.uids).filter(([ref, uid]) => run.api.uids[ref] === uid).length : 0;
-            const recreated = before ? Object.entries(before.uids).filter(([ref, uid]) => run.api.uids[ref] && run.api.uids[ref] !== uid) : [];
+            const recreated = before
+                ? Object.entries(before.uids).filter(([ref, uid]) => run.api.uids[ref] && run.api.uids[ref] !== uid)
+                : [];
             const jobs = Object.values(run.api.jobs);
-            const rerun = before ? Object.entries(before.jobs).filter(([n, j]) => run.api.jobs[n] && run.api.jobs[n].uid !== j.uid).length : 0;
+            const rerun = before
+                ? Object.entries(before.jobs).filter(([n, j]) => run.api.jobs[n] && run.api.jobs[n].uid !== j.uid).length
+                : 0;
             const server = [
-                `sts ${Object.entries(run.api.ready).map(([n, r]) => `${n} ${r}`).join(", ") || "none"}`,
+                `sts ${
+                    Object.entries(run.api.ready)
+                        .map(([n, r]) => `${n} ${r}`)
+                        .join(", ") || "none"
+                }`,
                 `Jobs ${jobs.filter((j) => j.complete).length}/${jobs.length} complete${rerun ? `, ${rerun} RE-RUN (new uid)` : ""}`,
-                before ? `${kept} sts/PVC uids kept${recreated.length ? `, RE-CREATED ${recreated.map(([r]) => r).join(" ")}` : ""}` : `${Object.keys(run.api.uids).length} sts/PVC`,
+                before
+                    ? `${kept} sts/PVC uids kept${recreated.length ? `, RE-CREATED ${recreated.map(([r]) => r).join(" ")}` : ""}`
+                    : `${Object.keys(run.api.uids).length} sts/PVC`,
             ].join("; ");
             for (const r of run.result.records) {
                 if (r.step === "check" || r.step === "gate") {
-                    const first = r.result === "ok" ? r.detail[0] ?? "" : r.detail.filter((l) => !/^OPERATION/.test(l)).slice(0, 2).join(" ");
-                    rows.push(`| ${run.label} · ${r.step} | ${r.result} | - | - | ${r.destructive.join(", ") || "-"} | ${first.replace(/\|/g, "\\|")} |`);
+                    const first =
+                        r.result === "ok"
+                            ? (r.detail[0] ?? "")
+                            : r.detail
+                                  .filter((l) => !/^OPERATION/.test(l))
+                                  .slice(0, 2)
+                                  .join(" ");
+                    rows.push(
+                        `| ${run.label} · ${r.step} | ${r.result} | - | - | ${r.destructive.join(", ") || "-"} | ${first.replace(/\|/g, "\\|")} |`,
+                    );
                     continue;
                 }
                 rows.push(
@@ -143,6 +181,12 @@ export class EngineStack {
             }
             if (run.result.records.every((r) => r.result !== "failed")) before = run.api;
         }
-        return [`#### ${this.stack} (namespace ${this.namespace})`, "", "| step | result | engine ms | ops | destructive ops | what the API server shows |", "|---|---|---:|---|---|---|", ...rows].join("\n");
+        return [
+            `#### ${this.stack} (namespace ${this.namespace})`,
+            "",
+            "| step | result | engine ms | ops | destructive ops | what the API server shows |",
+            "|---|---|---:|---|---|---|",
+            ...rows,
+        ].join("\n");
     }
 }

@@ -84,7 +84,11 @@ for (const lab of CASES) {
         it("passes the gate, applies and checks every step", () => {
             assert.equal(runs.length, lab.steps.length);
             for (const run of runs) {
-                assert.equal(run.result.exitCode, 0, `${run.label}: ${run.result.records.map((r) => `${r.step} ${r.result}: ${r.detail.join(" / ")}`).join("\n")}`);
+                assert.equal(
+                    run.result.exitCode,
+                    0,
+                    `${run.label}: ${run.result.records.map((r) => `${r.step} ${r.result}: ${r.detail.join(" / ")}`).join("\n")}`,
+                );
             }
         });
 
@@ -94,13 +98,15 @@ for (const lab of CASES) {
                 assert.ok(!destructive.some((d) => /StatefulSet|PersistentVolumeClaim/.test(d)), `${run.label}: ${destructive}`);
             }
             for (let i = 1; i < runs.length; i++) {
-                for (const [ref, uid] of Object.entries(runs[i - 1].api.uids)) assert.equal(runs[i].api.uids[ref], uid, `${runs[i].label}: ${ref} re-created`);
+                for (const [ref, uid] of Object.entries(runs[i - 1].api.uids))
+                    assert.equal(runs[i].api.uids[ref], uid, `${runs[i].label}: ${ref} re-created`);
             }
         });
 
         it("ends with the StatefulSets the last step asks for and every Job complete", () => {
             const last = runs[runs.length - 1].api;
-            for (const [name, ready] of Object.entries(lab.ready)) assert.equal(last.ready[name], ready, `${name}: ${JSON.stringify(last.ready)}`);
+            for (const [name, ready] of Object.entries(lab.ready))
+                assert.equal(last.ready[name], ready, `${name}: ${JSON.stringify(last.ready)}`);
             for (const [name, job] of Object.entries(last.jobs)) assert.ok(job.complete, `Job ${name} not complete`);
             recordFixture(lab.stack, runs);
         });

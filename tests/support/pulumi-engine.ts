@@ -21,7 +21,8 @@ export const ENGINE_UP = process.env.PULUMI_ENGINE_UP ?? join(ROOT, "..", "share
 export function installEngine(timeoutMs = 40 * 60_000): string {
     if (!existsSync(ENGINE_UP)) throw new Error(`${ENGINE_UP} not found: the engine tier needs ../shared beside the checkout`);
     const r = spawnSync("bash", [ENGINE_UP], { encoding: "utf8", timeout: timeoutMs });
-    if (r.status !== 0) throw new Error(`pulumi-engine up.sh failed (${r.status ?? r.signal}):\n${(r.stderr ?? "").split("\n").slice(-15).join("\n")}`);
+    if (r.status !== 0)
+        throw new Error(`pulumi-engine up.sh failed (${r.status ?? r.signal}):\n${(r.stderr ?? "").split("\n").slice(-15).join("\n")}`);
     const bin = r.stdout.trim().split("\n").pop()!;
     process.env.PATH = `${bin}:${process.env.PATH}`;
     const v = spawnSync("pulumi", ["version"], { encoding: "utf8" });
