@@ -74,6 +74,8 @@ interface Step {
     /** Waited for until it exits (the switch and defrag steps); otherwise started and left running (the load). */
     waited: boolean;
     argv: string[];
+    /** The container's rendered environment (`KEY=value`), e.g. the failpoint terms the switch step reads. */
+    envs: string[];
     after: string[];
 }
 
@@ -92,6 +94,7 @@ function stepsOf(graph: Graph): Step[] {
         name: c.name,
         waited: c.inputs.attach === true,
         argv: [...(c.inputs.entrypoints ?? []), ...c.inputs.command],
+        envs: (c.inputs.envs ?? []) as string[],
         after: tasks
             .filter(
                 (d) =>
@@ -227,7 +230,14 @@ describe(`etcd ${VERSION} (gofail build) scenarios, measured against baseline`, 
         for (const step of steps) {
             const argv = step.argv.map((a) => substitute(a, 0, ports));
             assert.ok(!argv.some((a) => /etcd-\d+:/.test(a)), `unsubstituted host in ${step.name}`);
-            const child = spawn(argv[0], argv.slice(1), { env: stepEnv, stdio: ["ignore", "pipe", "pipe"] });
+            // The container's own env on top of the harness's (PATH to the gofail build), as Docker would give it.
+            const env = {
+                ...stepEnv,
+                ...Object.fromEntries(
+                    step.envs.map((kv) => [kv.slice(0, kv.indexOf("=")), substitute(kv.slice(kv.indexOf("=") + 1), 0, ports)]),
+                ),
+            };
+            const child = spawn(argv[0], argv.slice(1), { env, stdio: ["ignore", "pipe", "pipe"] });
             if (!step.waited) {
                 load = child;
                 result.loadStart = now();

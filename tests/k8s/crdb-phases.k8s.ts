@@ -15,6 +15,7 @@ import { KubeStack, describeSteps } from "../support/kube-phases";
 import { manifestWaves } from "../support/kube-manifests";
 import { PROMETHEUS_TARGETS_ALLOWED, diffGraphs } from "../support/phase-diff";
 import { evaluate, stackConfig } from "../support/evaluate";
+import { CRDB_PHASES } from "../../labs/crdb/phases";
 import { tempDir } from "../support/tools";
 
 const PASSWORD = { grafanaAdminPassword: "k8s-tier-password" };
@@ -102,7 +103,7 @@ describe("CockroachDB phases on a real API server (kube-local)", () => {
         assert.ok(kubectl.get(NS, `ConfigMap/${mounted}`), `Prometheus mounts ${mounted}, which does not exist`);
     });
 
-    it("ends phase 2 as the engine did: crdb 3/3 ready, PVCs Bound, 10 Jobs Complete", () => {
+    it("ends phase 2 as the engine did: crdb 3/3 ready, PVCs Bound, every step Job Complete (crdb-init, 2 backups, each phase's SQL files)", () => {
         const crdb = kubectl.get(NS, "StatefulSet/crdb");
         assert.equal(crdb.status.readyReplicas, 3);
         const pvcs = kubectl.list(NS, "persistentvolumeclaims").filter((p) => p.metadata.name.startsWith("data-crdb-"));
@@ -112,7 +113,9 @@ describe("CockroachDB phases on a real API server (kube-local)", () => {
         );
         const jobs = kubectl.list(NS, "jobs");
         const complete = jobs.filter((j) => j.status.conditions?.some((c: any) => c.type === "Complete" && c.status === "True"));
-        assert.equal(complete.length, 10, jobs.map((j) => j.metadata.name).join(", "));
+        // crdb-init + a backup before phases 1 and 2 (the stack starts at phase 0) + one Job per SQL file.
+        const expected = 1 + 2 + CRDB_PHASES.reduce((n, p) => n + p.sql.length, 0);
+        assert.equal(complete.length, expected, jobs.map((j) => j.metadata.name).join(", "));
     });
 
     it("scales in as crdb.allowScaleIn permits (5 → 3 nodes) and leaves the removed nodes' PVCs Bound", async () => {
