@@ -175,6 +175,11 @@ describe("etcd lab network scenarios on a real Docker engine (switched in place)
         const { results, replaced } = await switchTo("member-kill");
         assert.ok(!replaced.some((n) => /^etcd-\d$/.test(n)), `a member was re-created: ${replaced.join(", ")}`);
         const kill = stepExit(results, "member-kill-");
+        // Its output, read before the switch back to baseline removes the container.
+        const killStep = [...results.values()].find((r) => r.resource.startsWith("member-kill-"));
+        const killLogs = killStep
+            ? (await engine.docker.getContainer(killStep.id).logs({ stdout: true, stderr: true })).toString("utf8").slice(-3000)
+            : "";
         const linearizable = stepExit(results, "linearizability-member-kill-");
         const back = await switchTo("baseline");
         const health = JSON.parse(etcdctl(etcdctlTool, hostEndpoints(ports), ["endpoint", "health", "-w", "json"])) as {
@@ -183,7 +188,7 @@ describe("etcd lab network scenarios on a real Docker engine (switched in place)
         rows.push(
             `| member-kill → baseline | kill step exit ${kill}; all healthy after baseline: ${health.every((h) => h.health)} | exit ${linearizable} / baseline exit ${stepExit(back.results, "linearizability-baseline-")} | ${kill === 0 && linearizable === 0 ? "yes" : "NO"} |`,
         );
-        assert.equal(kill, 0, "the member-kill step did not see the member crash and catch up");
+        assert.equal(kill, 0, `the member-kill step did not see the member crash and catch up:\n${killLogs}`);
         assert.equal(linearizable, 0);
         assert.ok(health.length === 3 && health.every((h) => h.health));
     });

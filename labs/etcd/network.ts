@@ -52,12 +52,15 @@ export function proxyFlags(scenario: string, advertised: string[], s: NetworkSet
  */
 export const KILL_FAILPOINT = { name: "raftBeforeSave", term: "panic" };
 
+/** The key (base64 of `clusterlab/member-kill`, etcd's JSON gateway takes base64 keys) the kill step writes to make the victim save a raft entry. */
+export const KILL_WRITE_KEY = "Y2x1c3RlcmxhYi9tZW1iZXIta2lsbA==";
+
 /** Seconds the member-kill step waits for the member to come back and catch up. */
 export const KILL_RECOVERY_SECONDS = 120;
 
 /**
  * The member-kill step: note the member's revision, set {@link KILL_FAILPOINT} on its gofail
- * endpoint, wait until its client port stops answering (it crashed), then until it answers again
+ * endpoint, write a key through `peer` each second until its client port stops answering (it crashed), then until it answers again
  * with the revision of another member (`/v3/maintenance/status` header revision through etcd's
  * JSON gateway), each wait bounded by {@link KILL_RECOVERY_SECONDS}; prints what it saw.
  * @param victim the member's in-lab client URL and gofail URL; `peer` another member's client URL.
@@ -70,7 +73,10 @@ export function memberKillScript(victim: { client: string; failpoints: string },
         `before=$(${status(victim.client)} | ${rev})`,
         `echo "revision before the kill: $before"`,
         `curl -fsS --retry 5 --max-time 5 -X PUT -d '${KILL_FAILPOINT.term}' ${victim.failpoints}/${KILL_FAILPOINT.name}`,
-        `i=0; while ${status(victim.client)} >/dev/null 2>&1 && [ $i -lt ${KILL_RECOVERY_SECONDS} ]; do sleep 1; i=$((i + 1)); done`,
+        // The failpoint fires when the member saves a raft entry, i.e. on a write: the lab's load may
+        // have finished (an unchanged benchmark is not re-run by a scenario switch), so the step
+        // writes one key a second through another member until the victim stops answering.
+        `i=0; while ${status(victim.client)} >/dev/null 2>&1 && [ $i -lt ${KILL_RECOVERY_SECONDS} ]; do curl -fsS --max-time 3 -X POST ${peer}/v3/kv/put -d '{"key":"${KILL_WRITE_KEY}","value":"MQ=="}' >/dev/null 2>&1; sleep 1; i=$((i + 1)); done`,
         `[ $i -lt ${KILL_RECOVERY_SECONDS} ] || { echo "member did not crash within ${KILL_RECOVERY_SECONDS} s"; exit 1; }`,
         `echo "member down after $i s"`,
         `i=0; while [ $i -lt ${KILL_RECOVERY_SECONDS} ]; do`,
