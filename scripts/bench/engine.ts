@@ -5,8 +5,8 @@
  * types through the same provider), plus the no-op preview and up after each phase, and, with
  * `--loaders`, how long loading the program takes with each TypeScript loader. Targets (issue 23): phase-stack
  * preview ≤ 1.5× its floor; a no-op `up` ≤ its own preview.
- * A benchmark, not a test: it prints figures and asserts nothing. Needs ../shared (engine,
- * kube-local); `TEST_ENGINE_KUBECONFIG` reuses a running kube-local.
+ * A benchmark, not a test: it prints figures and asserts nothing. Needs the Pulumi CLI with the
+ * kubernetes provider on PATH and a Kubernetes API server (kube-local); `TEST_ENGINE_KUBECONFIG` reuses a running kube-local.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
