@@ -10,7 +10,7 @@
 import * as assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
 import { EtcdLabConfig } from "../components/config";
-import { Engine, connectEngine } from "./support/docker-engine";
+import { Engine, connectEngine, containerLogs } from "./support/docker-engine";
 import { EtcdLabImages, EtcdNetworkImages, etcdLabImages, etcdNetworkImages } from "./support/docker-images";
 import { ContainerResult, applyGraph, removeContainer, removeStack } from "./support/docker-apply";
 import { LabPorts, etcdDockerConfig, etcdctl, hostEndpoints, labPorts, promQuery } from "./support/docker-etcd-lab";
@@ -177,16 +177,14 @@ describe("etcd lab network scenarios on a real Docker engine (switched in place)
         const kill = stepExit(results, "member-kill-");
         // Its output, read before the switch back to baseline removes the container.
         const killStep = [...results.values()].find((r) => r.resource.startsWith("member-kill-"));
-        const killLogs = killStep
-            ? (await engine.docker.getContainer(killStep.id).logs({ stdout: true, stderr: true })).toString("utf8").slice(-3000)
-            : "";
+        const killLogs = killStep ? (await containerLogs(engine.docker, killStep.id)).slice(-3000) : "";
         const linearizable = stepExit(results, "linearizability-member-kill-");
         const back = await switchTo("baseline");
         const health = JSON.parse(etcdctl(etcdctlTool, hostEndpoints(ports), ["endpoint", "health", "-w", "json"])) as {
             health: boolean;
         }[];
         rows.push(
-            `| member-kill → baseline | kill step exit ${kill}; all healthy after baseline: ${health.every((h) => h.health)} | exit ${linearizable} / baseline exit ${stepExit(back.results, "linearizability-baseline-")} | ${kill === 0 && linearizable === 0 ? "yes" : "NO"} |`,
+            `| member-kill → baseline | kill step exit ${kill} (${killLogs.trim().split("\n").pop()}); all healthy after baseline: ${health.every((h) => h.health)} | exit ${linearizable} / baseline exit ${stepExit(back.results, "linearizability-baseline-")} | ${kill === 0 && linearizable === 0 ? "yes" : "NO"} |`,
         );
         assert.equal(kill, 0, `the member-kill step did not see the member crash and catch up:\n${killLogs}`);
         assert.equal(linearizable, 0);

@@ -9,7 +9,7 @@ import * as assert from "node:assert/strict";
 import Docker from "dockerode";
 import { failpointTerms } from "../labs/etcd/scenario";
 import { EtcdLabConfig } from "../components/config";
-import { Engine, connectEngine } from "./support/docker-engine";
+import { Engine, connectEngine, containerLogs } from "./support/docker-engine";
 import { EtcdLabImages, etcdLabImages } from "./support/docker-images";
 import { ContainerResult, applyGraph, removeContainer, removeStack } from "./support/docker-apply";
 import { LabPorts, SCENARIOS, etcdDockerConfig, etcdctl, hostEndpoints, labPorts, promQuery } from "./support/docker-etcd-lab";
@@ -135,11 +135,7 @@ describe("etcd lab on a real Docker engine", function () {
                 180_000,
                 1_000,
             );
-            assert.equal(
-                state.ExitCode,
-                0,
-                (await engine.docker.getContainer(name).logs({ stdout: true, stderr: true, tail: 30 })).toString(),
-            );
+            assert.equal(state.ExitCode, 0, await containerLogs(engine.docker, name, 30));
         });
 
         it("keeps data when every container is removed and re-created on the same volumes", async () => {

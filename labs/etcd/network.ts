@@ -59,32 +59,45 @@ export const KILL_WRITE_KEY = "Y2x1c3RlcmxhYi9tZW1iZXIta2lsbA==";
 export const KILL_RECOVERY_SECONDS = 120;
 
 /**
- * The member-kill step: note the member's revision, set {@link KILL_FAILPOINT} on its gofail
- * endpoint, write a key through `peer` each second until its client port stops answering (it crashed), then until it answers again
- * with the revision of another member (`/v3/maintenance/status` header revision through etcd's
- * JSON gateway), each wait bounded by {@link KILL_RECOVERY_SECONDS}; prints what it saw.
+ * The member-kill step, a POSIX sh script (curl, sed):
+ * 1. note the victim's revision and process start time (`process_start_time_seconds`, the Go
+ *    process collector on etcd's `/metrics`);
+ * 2. set {@link KILL_FAILPOINT} on its gofail endpoint (`PUT /<name>` with the term as body,
+ *    etcd-io/gofail `runtime/http.go`) — exit 1 if that fails;
+ * 3. write a key through `peer` once a second while the gofail endpoint still reports the term
+ *    (`GET /<name>`): the term lives in process memory, so it vanishes when the member crashes,
+ *    even if the restart policy brings it back faster than a poll of its client port would see;
+ * 4. wait until the member answers again from a new process (another start time) with a revision
+ *    at least the first one and within 1000 of `peer`'s (`/v3/maintenance/status` header revision
+ *    through etcd's JSON gateway).
+ * Each wait is bounded by {@link KILL_RECOVERY_SECONDS}; the script prints what it saw and exits
+ * 1 with the reason when a bound passes.
  * @param victim the member's in-lab client URL and gofail URL; `peer` another member's client URL.
  */
 export function memberKillScript(victim: { client: string; failpoints: string }, peer: string): string {
     const status = (url: string) => `curl -fsS --max-time 3 -X POST ${url}/v3/maintenance/status -d '{}'`;
     const rev = `sed -n 's/.*"revision":"\\([0-9]*\\)".*/\\1/p'`;
+    const started = `curl -fsS --max-time 3 ${victim.client}/metrics 2>/dev/null | sed -n 's/^process_start_time_seconds //p'`;
+    const failpoint = `${victim.failpoints}/${KILL_FAILPOINT.name}`;
+    const limit = KILL_RECOVERY_SECONDS;
     return [
         "set -u",
-        `before=$(${status(victim.client)} | ${rev})`,
-        `echo "revision before the kill: $before"`,
-        `curl -fsS --retry 5 --max-time 5 -X PUT -d '${KILL_FAILPOINT.term}' ${victim.failpoints}/${KILL_FAILPOINT.name}`,
+        `before=$(${status(victim.client)} | ${rev}); started=$(${started})`,
+        `echo "revision before the kill: $before; process started at $started"`,
+        `[ -n "$before" ] && [ -n "$started" ] || { echo "the member does not answer"; exit 1; }`,
+        `curl -fsS --retry 5 --max-time 5 -X PUT -d '${KILL_FAILPOINT.term}' ${failpoint} || { echo "could not set ${KILL_FAILPOINT.name}"; exit 1; }`,
         // The failpoint fires when the member saves a raft entry, i.e. on a write: the lab's load may
         // have finished (an unchanged benchmark is not re-run by a scenario switch), so the step
-        // writes one key a second through another member until the victim stops answering.
-        `i=0; while ${status(victim.client)} >/dev/null 2>&1 && [ $i -lt ${KILL_RECOVERY_SECONDS} ]; do curl -fsS --max-time 3 -X POST ${peer}/v3/kv/put -d '{"key":"${KILL_WRITE_KEY}","value":"MQ=="}' >/dev/null 2>&1; sleep 1; i=$((i + 1)); done`,
-        `[ $i -lt ${KILL_RECOVERY_SECONDS} ] || { echo "member did not crash within ${KILL_RECOVERY_SECONDS} s"; exit 1; }`,
+        // writes one key a second through another member while the failpoint is still armed.
+        `i=0; while [ "$(curl -fsS --max-time 3 ${failpoint} 2>/dev/null)" = '${KILL_FAILPOINT.term}' ] && [ $i -lt ${limit} ]; do curl -fsS --max-time 3 -X POST ${peer}/v3/kv/put -d '{"key":"${KILL_WRITE_KEY}","value":"MQ=="}' >/dev/null 2>&1; sleep 1; i=$((i + 1)); done`,
+        `[ $i -lt ${limit} ] || { echo "member did not crash within ${limit} s"; exit 1; }`,
         `echo "member down after $i s"`,
-        `i=0; while [ $i -lt ${KILL_RECOVERY_SECONDS} ]; do`,
-        `  mine=$(${status(victim.client)} 2>/dev/null | ${rev}); other=$(${status(peer)} 2>/dev/null | ${rev})`,
-        `  [ -n "$mine" ] && [ -n "$other" ] && [ "$mine" -ge "$before" ] && [ $((other - mine)) -le 1000 ] && break`,
+        `i=0; mine=; other=; now=; while [ $i -lt ${limit} ]; do`,
+        `  now=$(${started}); mine=$(${status(victim.client)} 2>/dev/null | ${rev}); other=$(${status(peer)} 2>/dev/null | ${rev})`,
+        `  [ -n "$now" ] && [ "$now" != "$started" ] && [ -n "$mine" ] && [ -n "$other" ] && [ "$mine" -ge "$before" ] && [ $((other - mine)) -le 1000 ] && break`,
         "  sleep 1; i=$((i + 1))",
         "done",
-        `[ $i -lt ${KILL_RECOVERY_SECONDS} ] || { echo "member not caught up within ${KILL_RECOVERY_SECONDS} s (mine=$mine other=$other)"; exit 1; }`,
-        `echo "member back after $i s at revision $mine (another member: $other)"`,
+        `[ $i -lt ${limit} ] || { echo "member not back and caught up within ${limit} s (started $started, now $now; revision $mine, another member $other)"; exit 1; }`,
+        `echo "member back after $i s from a new process (started at $now) at revision $mine (another member: $other)"`,
     ].join("\n");
 }

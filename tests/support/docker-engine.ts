@@ -100,3 +100,20 @@ export async function connectEngine(): Promise<Engine> {
         throw err;
     }
 }
+
+/**
+ * A container's stdout and stderr as text (the last `tail` lines of each when given). The
+ * Engine API multiplexes both streams of a container without a TTY into frames of an 8-byte
+ * header (stream type, 3 zero bytes, big-endian uint32 payload size) and the payload (Docker
+ * Engine API, "Attach to a container": stream format); this strips the headers.
+ */
+export async function containerLogs(docker: Docker, id: string, tail?: number): Promise<string> {
+    const raw = (await docker.getContainer(id).logs({ stdout: true, stderr: true, ...(tail ? { tail } : {}) })) as Buffer;
+    const parts: Buffer[] = [];
+    for (let at = 0; at + 8 <= raw.length; ) {
+        const size = raw.readUInt32BE(at + 4);
+        parts.push(raw.subarray(at + 8, at + 8 + size));
+        at += 8 + size;
+    }
+    return Buffer.concat(parts).toString("utf8");
+}

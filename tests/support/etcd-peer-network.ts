@@ -26,12 +26,13 @@ export function buildGoTool(name: string): string {
     return r.stdout.trim().split("\n").pop()!;
 }
 
-/** Loopback ports of one member: client (and /metrics), peer listen, and its proxy (the advertised peer URL). */
+/** Loopback ports of one member: client (and /metrics), peer listen, its proxy (the advertised peer URL), and its gofail HTTP endpoint (0: none). */
 export interface MemberAddr {
     name: string;
     client: number;
     peer: number;
     proxy: number;
+    failpoints: number;
 }
 
 /** Proxy fault flags (docker/etcd-peer-proxy/main.go), as argv. */
@@ -45,20 +46,27 @@ export class PeerProxiedCluster {
     private readonly proxyFlags: string[] = [];
     private readonly proxyStarts: number[] = [];
     private starts = 0;
+    private readonly restartDelayMs: (number | undefined)[] = [];
 
+    /**
+     * @param gofail serve each member's failpoints over HTTP (`GOFAIL_HTTP`, the gofail build's
+     *   endpoint; etcd-io/gofail `runtime/http.go`) on a port of its own, {@link failpointURL}.
+     */
     constructor(
         private readonly etcd: string,
         private readonly proxy: string,
         private readonly dir: string,
         private readonly processes: ProcessGroup,
         readonly size = 3,
+        private readonly gofail = false,
     ) {}
 
     /** Picks free ports, starts every proxy (no faults) and member; waits until all are healthy (60 s). */
     async start(etcdctl: string): Promise<void> {
-        const ports = await freePorts(this.size * 3);
+        const ports = await freePorts(this.size * 4);
         for (let i = 0; i < this.size; i++) {
-            this.members.push({ name: `m${i}`, client: ports[3 * i], peer: ports[3 * i + 1], proxy: ports[3 * i + 2] });
+            const [client, peer, proxy, failpoints] = ports.slice(4 * i, 4 * i + 4);
+            this.members.push({ name: `m${i}`, client, peer, proxy, failpoints: this.gofail ? failpoints : 0 });
         }
         for (let i = 0; i < this.size; i++) this.startProxy(i, []);
         for (let i = 0; i < this.size; i++) this.startMember(i);
@@ -79,6 +87,12 @@ export class PeerProxiedCluster {
 
     clientURL(m: MemberAddr): string {
         return `http://127.0.0.1:${m.client}`;
+    }
+
+    /** Member i's gofail endpoint (`http://127.0.0.1:<port>`). @throws Error when the cluster was started without gofail. */
+    failpointURL(i: number): string {
+        assert.ok(this.members[i].failpoints, "the cluster was started without gofail endpoints");
+        return `http://127.0.0.1:${this.members[i].failpoints}`;
     }
 
     /** The peer URL member `i` advertises: its proxy's address. */
@@ -107,7 +121,24 @@ export class PeerProxiedCluster {
         const log = join(this.dir, `${this.members[i].name}.${this.starts++}.log`);
         const env = { ...process.env };
         delete env.GOFAIL_HTTP;
-        this.memberProcs[i] = this.processes.start(this.members[i].name, this.etcd, this.memberFlags(i), log, env);
+        if (this.members[i].failpoints) env.GOFAIL_HTTP = `127.0.0.1:${this.members[i].failpoints}`;
+        const child = this.processes.start(this.members[i].name, this.etcd, this.memberFlags(i), log, env);
+        this.memberProcs[i] = child;
+        child.once("exit", () => {
+            const delay = this.restartDelayMs[i];
+            if (delay !== undefined && this.memberProcs[i] === child)
+                setTimeout(() => this.restartDelayMs[i] !== undefined && this.startMember(i), delay);
+        });
+    }
+
+    /**
+     * A restart policy for member i, as the platforms give members (Docker `unless-stopped`,
+     * Kubernetes `restartPolicy: Always`): whenever its process exits, it is started again after
+     * `delayMs` (Docker's first restart delay is 100 ms, docs.docker.com "Start containers
+     * automatically"); `undefined` turns the policy off (do so before stopping the processes).
+     */
+    restartPolicy(i: number, delayMs: number | undefined): void {
+        this.restartDelayMs[i] = delayMs;
     }
 
     private startProxy(i: number, flags: ProxyFlags): void {
