@@ -4,19 +4,10 @@
  */
 import * as assert from "node:assert/strict";
 import { totalmem } from "node:os";
-import { ConfigError, parseStackConfig } from "../components/config";
+import { parseStackConfig } from "../components/config";
 import { guardState } from "../components/guard";
 import { runProgram } from "./support/evaluate";
-
-function problemsOf(raw: Record<string, unknown>): string[] {
-    try {
-        parseStackConfig(raw);
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-        return err.problems;
-    }
-    assert.fail(`config was accepted: ${JSON.stringify(raw)}`);
-}
+import { problemsOf } from "./support/config-problems";
 
 /** Asserts `raw` is refused with a line that starts with `key:` and contains `words`. */
 function refused(raw: Record<string, unknown>, key: string, words: string) {

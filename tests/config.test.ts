@@ -1,17 +1,8 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, HOST_PORT_KEYS, LABS, parsePromDuration, parseStackConfig } from "../components/config";
+import { HOST_PORT_KEYS, LABS, parsePromDuration, parseStackConfig } from "../components/config";
 import { checkTransition, guardState } from "../components/guard";
 import { runProgram } from "./support/evaluate";
-
-function problemsOf(raw: Record<string, unknown>): string[] {
-    try {
-        parseStackConfig(raw);
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-        return err.problems;
-    }
-    assert.fail("config was accepted");
-}
+import { problemsOf } from "./support/config-problems";
 
 /** Dotted paths of every leaf of a parsed config. */
 function leafPaths(value: unknown, prefix = ""): string[] {

@@ -10,21 +10,12 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, parseStackConfig } from "../components/config";
+import { parseStackConfig } from "../components/config";
 import { failpointEnv, scenarioScript } from "../labs/etcd/scenario";
+import { problemsOf } from "./support/config-problems";
 
 const INJECTION = "sleep(1)'; touch pwned; echo '";
 const IMAGE = "registry.local/etcd-failpoints:v3.5.17";
-
-function problemsOf(raw: Record<string, unknown>): string[] {
-    try {
-        parseStackConfig(raw);
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-        return err.problems;
-    }
-    assert.fail("config was accepted");
-}
 
 /** Runs the fsync-delay switch script in `/bin/sh` with a recording curl; returns each curl call's argv. */
 function runScript(terms: Record<string, string>): { calls: string[][]; dir: string } {

@@ -8,7 +8,8 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { processIdentity } from "./build-cache";
+import { mountsUnder, processIdentity } from "./build-cache";
+import { tempDir } from "./tools";
 
 /** A finished root filesystem has `etc/debian_version` (as docker-images.ts judges it). */
 export const complete = (dir: string) => existsSync(join(dir, "etc", "debian_version"));
@@ -32,4 +33,22 @@ export function deadPid(): number {
     const pid = Number(r.stdout.trim());
     assert.ok(pid > 0 && processIdentity(pid) === undefined, `pid ${pid} still exists`);
     return pid;
+}
+
+/**
+ * A fresh cache directory for each test of the calling suite (mocha `beforeEach`), removed after
+ * it with anything a test left mounted inside unmounted first (`umount -l`).
+ * @returns a getter for the current test's directory path.
+ */
+export function cacheDirPerTest(): () => string {
+    let dir: ReturnType<typeof tempDir> | undefined;
+    beforeEach(() => {
+        dir = tempDir("build-cache");
+    });
+    afterEach(() => {
+        if (!dir) return;
+        for (const p of mountsUnder(dir.path)) spawnSync("umount", ["-l", p]);
+        dir.remove();
+    });
+    return () => dir!.path;
 }
