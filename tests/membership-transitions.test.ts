@@ -5,6 +5,8 @@
  * time, CockroachDB Regular releases), not from the code.
  */
 import * as assert from "node:assert/strict";
+import { parseStackConfig } from "../components/config";
+import { checkTransition, guardState } from "../components/guard";
 import { crdbTransitionProblems } from "../labs/crdb/transitions";
 import { etcdTransitionProblems } from "../labs/etcd/transitions";
 import { tikvTransitionProblems } from "../labs/tikv/transitions";
@@ -56,5 +58,25 @@ describe("membership transition preconditions", () => {
         assert.deepEqual(etcdTransitionProblems({ members: 3, version: "v3.4.23" }, etcd(3, "v3.5.17")), []);
         assert.match(etcdTransitionProblems({ members: 3, version: "v3.5.16" }, etcd(5, "v3.5.17")).join(), /grow first/);
         assert.match(etcdTransitionProblems({ members: 5, version: "v3.5.16" }, etcd(3, "v3.5.17")).join(), /scale in first/);
+    });
+
+    it("the guard applies the TiKV and etcd preconditions even where allowScaleIn allows removing members", () => {
+        const tikvLab = (pd: number, stores: number, version = "v8.5.1") =>
+            parseStackConfig({
+                lab: "tikv",
+                platform: "kubernetes",
+                version,
+                pd: { members: pd, bootstrapMembers: 1, allowScaleIn: true },
+                tikv: { stores, allowScaleIn: true },
+            });
+        const tikvDeployed = guardState(tikvLab(5, 5));
+        assert.deepEqual(checkTransition(tikvDeployed, tikvLab(3, 3)), []);
+        assert.match(checkTransition(tikvDeployed, tikvLab(5, 2)).join("\n"), /tikv\.stores: 5 → 2 .*max-replicas/);
+        assert.match(checkTransition(tikvDeployed, tikvLab(2, 5)).join("\n"), /pd\.members: 5 → 2 removes 3 members at once/);
+        assert.match(checkTransition(tikvDeployed, tikvLab(5, 4, "v8.5.2")).join("\n"), /scale in first/);
+        const etcdLab = (version: string) => parseStackConfig({ lab: "etcd", platform: "kubernetes", etcd: { members: 3, version } });
+        const etcdDeployed = guardState(etcdLab("v3.4.23"));
+        assert.deepEqual(checkTransition(etcdDeployed, etcdLab("v3.5.17")), []);
+        assert.match(checkTransition(etcdDeployed, etcdLab("v3.6.0")).join("\n"), /etcd\.version: v3\.4\.23 → v3\.6\.0 skips v3\.5/);
     });
 });

@@ -3,6 +3,7 @@ import { replacedBy } from "../../components/guard-words";
 import { defineLab } from "../types";
 import { ETCD_HOST_PORTS, EtcdLabConfig, etcdCrossChecks } from "./config";
 import { buildEtcdLab } from "./lab";
+import { etcdRemember, etcdTransitionProblems } from "./transitions";
 
 /** The etcd lab's definition (registered in labs/index.ts). */
 export const etcdLab = defineLab({
@@ -32,7 +33,7 @@ export const etcdLab = defineLab({
             },
         },
     ],
-    remember: (c) => ({ "etcd.members": c.etcd.members, "etcd.peerProxies": c.etcd.peerProxies }),
+    remember: (c) => ({ "etcd.members": c.etcd.members, "etcd.peerProxies": c.etcd.peerProxies, ...etcdRemember(c) }),
     // Every member bootstraps from one --initial-cluster; scale-out needs `etcdctl member add` first,
     // which this lab does not automate, so another count rewrites every member.
     transitionProblems: (previous, next) => [
@@ -45,5 +46,7 @@ export const etcdLab = defineLab({
             "etcd.peerProxies",
             "changes every member's advertised peer URL",
         ),
+        // Quorum and one-minor-at-a-time upgrades (labs/etcd/transitions.ts).
+        ...etcdTransitionProblems(previous, next),
     ],
 });

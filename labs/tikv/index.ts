@@ -3,6 +3,7 @@ import { replacedBy } from "../../components/guard-words";
 import { defineLab } from "../types";
 import { TIKV_HOST_PORTS, TikvLabConfig, tikvCrossChecks } from "./config";
 import { buildTikvLab } from "./lab";
+import { tikvRemember, tikvTransitionProblems } from "./transitions";
 
 /** The TiKV lab's definition (registered in labs/index.ts). */
 export const tikvLab = defineLab({
@@ -32,8 +33,11 @@ export const tikvLab = defineLab({
             },
         },
     ],
-    remember: (c) => ({ "pd.bootstrapMembers": c.pd.bootstrapMembers }),
-    // The bootstrap members are every PD member's --initial-cluster: another count re-bootstraps them all.
-    transitionProblems: (previous, next) =>
-        replacedBy(previous, next, "pd.bootstrapMembers", "re-bootstraps every PD member (--initial-cluster)"),
+    remember: (c) => ({ "pd.bootstrapMembers": c.pd.bootstrapMembers, ...tikvRemember(c) }),
+    transitionProblems: (previous, next) => [
+        // The bootstrap members are every PD member's --initial-cluster: another count re-bootstraps them all.
+        ...replacedBy(previous, next, "pd.bootstrapMembers", "re-bootstraps every PD member (--initial-cluster)"),
+        // Quorum and max-replicas protect data whatever allowScaleIn says (labs/tikv/transitions.ts).
+        ...tikvTransitionProblems(previous, next),
+    ],
 });
