@@ -3,6 +3,7 @@ import { z } from "zod";
 import { common } from "../../components/config/common";
 import { HostPortKey } from "../../components/config/ports";
 import { hostPort, intIn, pinnedImage, volumeGiB } from "../../components/config/primitives";
+import { LEAVE_PATH } from "./membership";
 
 /** An environment variable name (POSIX: letters, digits, underscore; not starting with a digit). */
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "expected an environment variable name such as NODE_ID" });
@@ -62,6 +63,20 @@ const AppSettings = z
         healthPath: httpPath.default("/health"),
         /** Prometheus metrics path on the API port; omit when the image serves none. */
         metricsPath: httpPath.optional(),
+        /**
+         * Scale-in: the path each leaving node is sent `POST http://<node>:<api port><leavePath>` on,
+         * highest node first, before the nodes stop (e.g. `/cluster/leave`, where the image removes
+         * itself from the raft configuration). Omit when the image has none: the nodes just stop.
+         * The value reaches a shell script and a URL, so only `/` then URL path characters
+         * ({@link LEAVE_PATH}: letters, digits, `. _ ~ - /`) are accepted: no scheme, host, query,
+         * space or quote.
+         */
+        leavePath: z
+            .string()
+            .regex(LEAVE_PATH, {
+                error: "expected a URL path such as /cluster/leave (a leading /, then letters, digits, . _ ~ - /; at most 200 characters)",
+            })
+            .optional(),
     })
     .refine((a) => a.stopped.every((n) => n <= a.nodes), { error: "expected node ordinals within 1..nodes", path: ["stopped"] });
 

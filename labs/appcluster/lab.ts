@@ -4,9 +4,10 @@
  */
 import { AppClusterLabConfig } from "./config";
 import { Platform } from "../../components/platform";
-import { LabBuild, LabOutputs } from "../types";
+import { LabBuild, LabContext, LabOutputs } from "../types";
 import { appCluster } from "./dashboards/app-cluster";
 import { AppCluster, AppNode } from "./app-cluster";
+import { appLeaveTask, deployedNodes } from "./leave";
 
 /**
  * The commands users copy: `statusCommand` (every running node's health path) and `logsCommands`
@@ -42,12 +43,18 @@ function nodeCommands(
 }
 
 /**
- * Builds the app cluster lab on `platform`.
+ * Builds the app cluster lab on `platform`. A scale-in with `app.leavePath` set (the deployed
+ * count from `previous`, the guard state) also registers the leave task `app-leave-<from>-to-<to>`.
  * @returns outputs: per-node API and KV URLs, the join address, and commands for status,
  *   logs and the fault drill; Prometheus/Grafana URLs when on.
  */
-export function buildAppClusterLab(config: AppClusterLabConfig, platform: Platform): LabBuild {
+export function buildAppClusterLab(config: AppClusterLabConfig, platform: Platform, { previous }: LabContext): LabBuild {
     const cluster = new AppCluster("app", { platform, app: config.app });
+    // Scale-in with a leave path: the leaving nodes are asked to leave before Pulumi deletes them (labs/appcluster/leave.ts).
+    const deployed = deployedNodes(previous);
+    if (config.app.leavePath && deployed !== undefined && deployed > config.app.nodes) {
+        appLeaveTask({ platform, app: config.app, from: deployed, to: config.app.nodes }, cluster);
+    }
     const { nodes } = cluster;
     const outputs: LabOutputs = {
         apiUrls: nodes.map((n) => n.apiUrl),

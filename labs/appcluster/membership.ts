@@ -40,27 +40,42 @@ export function appScaleInProblems(from: number, to: number, leavePath?: string)
 }
 
 /**
- * Scale-in from `from` to `to` nodes (1-based ids), highest first: the leave request when
- * `leavePath` is set (retried until it answers 2xx, bounded), then the platform stops the node.
+ * Scale-in from `from` to `to` nodes (1-based ids), highest first: every leaving node's leave
+ * request when `leavePath` is set (each retried until it answers 2xx, bounded; the next is sent
+ * only after the previous one answered), then the platform stops the nodes. Every request precedes
+ * the first removal, as in one `pulumi up` (labs/appcluster/leave.ts): the removed nodes' resources
+ * are all deleted after the program's registrations, the leave task included, so the plan's first
+ * segment is the whole task. A node that left and still runs is no longer a member; stopping it
+ * changes no quorum.
+ * @returns command steps (none without `leavePath`), then one `remove-member` step per node, highest first.
  * @throws Error when {@link appScaleInProblems} refuses it.
  */
 export function appScaleIn(t: AppStepTarget, from: number, to: number, timeouts: Partial<AppStepTimeouts> = {}): Plan {
     const problems = appScaleInProblems(from, to, t.leavePath);
     if (problems.length) throw new Error(problems.join("\n"));
     const s = { leaveSeconds: 60, intervalSeconds: 2, ...timeouts };
-    const plan: Plan = [];
-    for (let id = from; id > to; id--) {
-        const name = `app-${id}`;
-        if (t.leavePath) {
-            const url = `http://${t.apiAddress(id)}${t.leavePath}`;
-            plan.push({
-                kind: "command",
-                name: `ask ${name} to leave (POST ${url})`,
-                run: [t.curl, "-fsS", "--max-time", "10", "-X", "POST", url],
-                retry: { timeoutSeconds: s.leaveSeconds, intervalSeconds: s.intervalSeconds, waitingFor: `${name} to accept POST ${url}` },
-            });
-        }
-        plan.push({ kind: "platform", action: "remove-member", group: name, ordinal: 0, description: `stop ${name} (its volume is kept)` });
-    }
-    return plan;
+    const leaving = Array.from({ length: Math.max(0, from - to) }, (_, i) => from - i);
+    const asks: Plan = t.leavePath
+        ? leaving.map((id) => {
+              const url = `http://${t.apiAddress(id)}${t.leavePath}`;
+              return {
+                  kind: "command",
+                  name: `ask app-${id} to leave (POST ${url})`,
+                  run: [t.curl, "-fsS", "--max-time", "10", "-X", "POST", url],
+                  retry: {
+                      timeoutSeconds: s.leaveSeconds,
+                      intervalSeconds: s.intervalSeconds,
+                      waitingFor: `app-${id} to accept POST ${url}`,
+                  },
+              };
+          })
+        : [];
+    const stops: Plan = leaving.map((id) => ({
+        kind: "platform",
+        action: "remove-member",
+        group: `app-${id}`,
+        ordinal: 0,
+        description: `stop app-${id} (its volume is kept)`,
+    }));
+    return [...asks, ...stops];
 }

@@ -46,6 +46,8 @@ export interface Graph {
     replaceOnChanges: Map<string, string[]>;
     /** Keys of resources registered with `protect: true` (recorded by {@link evaluate}; absent in hand-made graphs). */
     protect?: Set<string>;
+    /** Keys of resources registered with `retainOnDelete: true` (recorded by {@link evaluate}; absent in hand-made graphs). */
+    retainOnDelete?: Set<string>;
     outputs: Record<string, unknown>;
 }
 
@@ -114,7 +116,14 @@ function mockState(type: string, name: string, inputs: Record<string, any>, prev
  * @param previousOutputs what a StackReference to this stack returns (the last deployment's outputs).
  */
 export async function recordingMocks(stack: string, previousOutputs?: Record<string, unknown>): Promise<Graph> {
-    const graph: Graph = { resources: new Map(), dependsOn: new Map(), replaceOnChanges: new Map(), protect: new Set(), outputs: {} };
+    const graph: Graph = {
+        resources: new Map(),
+        dependsOn: new Map(),
+        replaceOnChanges: new Map(),
+        protect: new Set(),
+        retainOnDelete: new Set(),
+        outputs: {},
+    };
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
@@ -187,6 +196,7 @@ async function evaluateOnce(config: StackConfig, stack: string, previous?: Guard
     await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation((args) => {
             if (args.opts.protect) graph.protect?.add(keyOf(args));
+            if (args.opts.retainOnDelete) graph.retainOnDelete?.add(keyOf(args));
             const deps = args.opts.dependsOn;
             const list = (Array.isArray(deps) ? deps : deps ? [deps] : []) as unknown as { __pulumiType: string; __name: string }[];
             if (list.length)
