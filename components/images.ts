@@ -17,6 +17,9 @@ import { ImageBuildSpec, Platform } from "./platform/types";
 /** Repository or full reference → the pinned reference to run instead. */
 export type ImageSubstitutions = Record<string, string>;
 
+/** Image of the labs' shell steps (etcd scenario switches, the app cluster's leave requests): curl and a POSIX shell, multi-arch (hub.docker.com/r/curlimages/curl). */
+export const CURL_IMAGE = "curlimages/curl:8.11.1";
+
 /**
  * The repository of a reference: without `@digest` and without `:tag` (a colon after the last
  * slash; `registry:5000/x` keeps its port). Grammar: distribution/reference `reference.go`.

@@ -18,7 +18,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "../../components/platform";
-import { CURL_IMAGE } from "../etcd/scenario";
+import { CURL_IMAGE } from "../../components/images";
 import { renderScript, segments } from "../steps";
 import { AppClusterLabConfig } from "./config";
 import { appScaleIn } from "./membership";

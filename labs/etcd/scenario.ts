@@ -14,10 +14,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { EtcdScenario } from "./config";
 import { NETWORK_SCENARIOS } from "./network";
 import { FILL_KEY_RANGE } from "./etcd-benchmark";
+import { CURL_IMAGE } from "../../components/images";
 import { Platform, contentHash } from "../../components/platform";
-
-/** Default image of the steps: curl and a POSIX shell, multi-arch (`curlimages/curl`). */
-export const CURL_IMAGE = "curlimages/curl:8.11.1";
 
 /** A panel, by dashboard uid and panel title. */
 export interface PanelRef {
