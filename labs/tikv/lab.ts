@@ -8,20 +8,32 @@ import { LoadGen } from "../../components/load-gen";
 import { PdCluster } from "./pd-cluster";
 import { Platform } from "../../components/platform";
 import { TikvCluster } from "./tikv-cluster";
-import { LabBuild, LabOutputs } from "../types";
+import { deployedMembers, tikvScaleInTasks } from "./scale-in";
+import { LabBuild, LabContext, LabOutputs } from "../types";
 
 /**
  * Builds the TiKV lab on `platform`.
  * @returns outputs: PD client URLs and endpoints, TiKV store addresses and status URLs,
  *   Prometheus/Grafana URLs and the Grafana admin password (secret).
  */
-export function buildTikvLab(config: TikvLabConfig, platform: Platform): LabBuild {
+export function buildTikvLab(config: TikvLabConfig, platform: Platform, { previous }: LabContext): LabBuild {
+    const pdImage = `pingcap/pd:${config.version}`;
+    // Scale-in: leaving stores become Tombstone and leaving PD members leave the member list
+    // before their groups shrink (labs/tikv/scale-in.ts); the deployed counts are the guard state's.
+    const scaleIn = tikvScaleInTasks({
+        platform,
+        pdImage,
+        stores: { from: deployedMembers(previous, config.platform, "tikv", "tikv.stores"), to: config.tikv.stores },
+        pdMembers: { from: deployedMembers(previous, config.platform, "pd", "pd.members"), to: config.pd.members },
+        pdBootstrapMembers: config.pd.bootstrapMembers,
+    });
     const pd = new PdCluster("pd", {
         platform,
         members: config.pd.members,
         bootstrapMembers: config.pd.bootstrapMembers,
-        image: `pingcap/pd:${config.version}`,
+        image: pdImage,
         clientHostPort: config.pd.clientHostPort,
+        dependsOn: scaleIn?.pd && [scaleIn.pd],
     });
     const tikv = new TikvCluster("tikv", {
         platform,
@@ -32,7 +44,7 @@ export function buildTikvLab(config: TikvLabConfig, platform: Platform): LabBuil
         storageGiB: config.tikv.storageGiB,
         memoryLimitMiB: config.tikv.memoryLimitMiB,
         blockCacheMiB: config.tikv.blockCacheMiB,
-        dependsOn: pd.ready,
+        dependsOn: [...pd.ready, ...(scaleIn?.stores ? [scaleIn.stores] : [])],
     });
     const outputs: LabOutputs = {
         pdClientUrls: pd.userClientUrls,

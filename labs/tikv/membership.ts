@@ -27,6 +27,11 @@ export interface PdStepTarget {
     pdUrl: string;
     /** `host:port` store `ordinal` advertises (`--advertise-addr`), e.g. `tikv-3:20160`. */
     storeAddress: (ordinal: number) => string;
+    /**
+     * PD member `ordinal`'s name (its `--name`); default `pd-<ordinal>`. The TiKV lab's scale-out
+     * members are a group of their own, named `pd-join-<ordinal>` (labs/tikv/pd-cluster.ts).
+     */
+    memberName?: (ordinal: number) => string;
 }
 
 /** PD's `max-replicas` default: a region's replica count. */
@@ -81,8 +86,14 @@ export function tikvScaleInProblems(from: number, to: number, maxReplicas = PD_M
 }
 
 /**
- * Store scale-in from `from` to `to`: for each store from the highest ordinal down, `store
- * delete <id>` and wait for Tombstone, then the platform removes it (its volume is kept).
+ * Store scale-in from `from` to `to`: for each store from the highest ordinal down, one at a
+ * time, `store delete <id>` and wait for Tombstone; then the platform removes them (its volumes
+ * are kept). Every removal comes after every Tombstone, as with `tiup cluster scale-in` of
+ * several stores (docs.pingcap.com/tidb/stable/tiup-component-cluster-scale-in: the stores are
+ * taken offline through the API, they become Tombstone, then `tiup cluster prune` stops them),
+ * because the lab removes the leaving stores in one platform change (one StatefulSet shrink; on
+ * Docker, the containers one `pulumi up` no longer declares): labs/tikv/scale-in.ts runs the
+ * commands as one task.
  * @throws Error when {@link tikvScaleInProblems} refuses it.
  */
 export function tikvScaleIn(
@@ -98,30 +109,36 @@ export function tikvScaleIn(
     const plan: Plan = [];
     for (let ordinal = from - 1; ordinal >= to; ordinal--) {
         const store = `tikv-${ordinal}`;
-        plan.push(
-            {
-                kind: "command",
-                name: `delete store ${store} and wait for Tombstone`,
-                capture: [storeIdCapture(t, ordinal, s)],
-                // Newer PD versions leave Tombstone stores out of `pd-ctl store`: an absent address is a store already gone.
-                unless: {
-                    argv: ctl(t, "store"),
-                    condition: { flatten: true, matches: ['"stores":'], absent: [`"address":"${literal(t.storeAddress(ordinal))}"`] },
-                    question: `${store} is no longer listed by pd-ctl store`,
-                },
-                run: ctl(t, "store", "delete", { captured: "STORE_ID" }),
-                // A re-run on a store already Offline or Tombstone: the wait below decides.
-                runMayFail: true,
-                wait: {
-                    argv: ctl(t, "store", { captured: "STORE_ID" }),
-                    until: { flatten: true, matches: ['"state_name":"Tombstone"'] },
-                    timeoutSeconds: s.tombstoneSeconds,
-                    intervalSeconds: s.intervalSeconds,
-                    waitingFor: `store ${store} to become Tombstone (pd-ctl store)`,
-                },
+        plan.push({
+            kind: "command",
+            name: `delete store ${store} and wait for Tombstone`,
+            capture: [storeIdCapture(t, ordinal, s)],
+            // Newer PD versions leave Tombstone stores out of `pd-ctl store`: an absent address is a store already gone.
+            unless: {
+                argv: ctl(t, "store"),
+                condition: { flatten: true, matches: ['"stores":'], absent: [`"address":"${literal(t.storeAddress(ordinal))}"`] },
+                question: `${store} is no longer listed by pd-ctl store`,
             },
-            { kind: "platform", action: "remove-member", group: "tikv", ordinal, description: `stop ${store} (its volume is kept)` },
-        );
+            run: ctl(t, "store", "delete", { captured: "STORE_ID" }),
+            // A re-run on a store already Offline or Tombstone: the wait below decides.
+            runMayFail: true,
+            wait: {
+                argv: ctl(t, "store", { captured: "STORE_ID" }),
+                until: { flatten: true, matches: ['"state_name":"Tombstone"'] },
+                timeoutSeconds: s.tombstoneSeconds,
+                intervalSeconds: s.intervalSeconds,
+                waitingFor: `store ${store} to become Tombstone (pd-ctl store)`,
+            },
+        });
+    }
+    for (let ordinal = from - 1; ordinal >= to; ordinal--) {
+        plan.push({
+            kind: "platform",
+            action: "remove-member",
+            group: "tikv",
+            ordinal,
+            description: `stop tikv-${ordinal} (its volume is kept)`,
+        });
     }
     return plan;
 }
@@ -129,14 +146,18 @@ export function tikvScaleIn(
 /**
  * PD scale-in from `from` to `to` members: for each member from the highest ordinal down, move
  * the PD leader to member 0 when the leaving member leads, `member delete name <name>`, wait
- * until `pd-ctl member` no longer lists it, then the platform removes it.
+ * until `pd-ctl member` no longer lists it; then the platform removes them (their volumes are
+ * kept). Every removal comes after every member delete, for the reason {@link tikvScaleIn} gives;
+ * the deletes stay one at a time, so the member list shrinks by one raft change each.
+ * @throws Error when `to` is below 1.
  */
 export function pdScaleIn(t: PdStepTarget, from: number, to: number, timeouts: Partial<PdStepTimeouts> = {}): Plan {
     if (to < 1) throw new Error(`pd.members: ${from} → ${to} leaves no PD member`);
     const s = { ...PD_STEP_TIMEOUTS, ...timeouts };
+    const name = t.memberName ?? ((ordinal: number) => `pd-${ordinal}`);
     const plan: Plan = [];
     for (let ordinal = from - 1; ordinal >= to; ordinal--) {
-        const member = `pd-${ordinal}`;
+        const member = name(ordinal);
         const named = `"name":"${literal(member)}"`;
         const leaderMoved: CommandStep = {
             kind: "command",
@@ -146,7 +167,7 @@ export function pdScaleIn(t: PdStepTarget, from: number, to: number, timeouts: P
                 condition: { flatten: true, matches: [named] },
                 question: `${member} leads`,
             },
-            run: ctl(t, "member", "leader", "transfer", "pd-0"),
+            run: ctl(t, "member", "leader", "transfer", name(0)),
             wait: {
                 argv: ctl(t, "member", "leader", "show"),
                 until: { flatten: true, matches: ['"name":"'], absent: [named] },
@@ -172,12 +193,15 @@ export function pdScaleIn(t: PdStepTarget, from: number, to: number, timeouts: P
                 waitingFor: `${member} to leave the PD member list (pd-ctl member)`,
             },
         };
-        plan.push(leaderMoved, deleted, {
+        plan.push(leaderMoved, deleted);
+    }
+    for (let ordinal = from - 1; ordinal >= to; ordinal--) {
+        plan.push({
             kind: "platform",
             action: "remove-member",
             group: "pd",
             ordinal,
-            description: `stop ${member} (its volume is kept)`,
+            description: `stop ${name(ordinal)} (its volume is kept)`,
         });
     }
     return plan;

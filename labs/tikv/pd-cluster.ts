@@ -34,6 +34,17 @@ export interface PdClusterArgs {
      * (`main-pd`, `recovery-pd`). Changing it on a live stack replaces every member.
      */
     group?: string;
+    /** Every member waits for these (a PD scale-in's member deletes: labs/tikv/scale-in.ts). */
+    dependsOn?: pulumi.Resource[];
+}
+
+/**
+ * The name of PD member `ordinal` (its `--name`, pod or container name): `<group>-<ordinal>` for
+ * a bootstrap member, `<group>-join-<ordinal>` for a scale-out member, whose group is
+ * `<group>-join` ({@link PdCluster}).
+ */
+export function pdMemberName(ordinal: number, bootstrapMembers: number, group = "pd"): string {
+    return `${ordinal < bootstrapMembers ? group : `${group}-join`}-${ordinal}`;
 }
 
 /**
@@ -87,6 +98,7 @@ export class PdCluster extends pulumi.ComponentResource {
                 name: group,
                 replicas: args.bootstrapMembers,
                 args: (m) => [...memberFlags(m), `--initial-cluster=${initialCluster}`],
+                dependsOn: args.dependsOn,
             },
             this,
         );
@@ -100,7 +112,7 @@ export class PdCluster extends pulumi.ComponentResource {
                           replicas: scaleOut,
                           firstOrdinal: args.bootstrapMembers,
                           args: (m) => [...memberFlags(m), `--join=${joinUrls}`],
-                          dependsOn: bootstrap.ready,
+                          dependsOn: [...bootstrap.ready, ...(args.dependsOn ?? [])],
                       },
                       this,
                   )
