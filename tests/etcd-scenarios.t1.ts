@@ -325,10 +325,13 @@ describe(`etcd ${VERSION} (gofail build) scenarios, measured against baseline`, 
     });
 
     /**
-     * The share of an injected delay a measured p99 must gain over baseline: bounds that hold
-     * on a loaded machine, where baseline p99 alone moved from 5 ms to 200 ms, whereas a ratio
-     * to baseline (the old "≥ 5×") does not. 80 %, not 100 %: `histogram_quantile` interpolates
-     * inside a bucket (grpc's default buckets are 100 ms then 250 ms wide here).
+     * What a fault scenario's p99 must show: at least this share of the injected sleep, and more
+     * than baseline's p99. Not "baseline + share × sleep": on a loaded machine baseline p99 alone
+     * moved from 5 ms to 200 ms, and the two do not add — the histograms' buckets cap what
+     * `histogram_quantile` can report (backend commit's exponential buckets end a 200 ms sleep's
+     * commits at the 256 ms bound, so a loaded baseline of 95 ms + 160 ms failed at 254.7 ms
+     * though every commit slept). 80 %, not 100 %: the quantile interpolates inside a bucket.
+     * The ratios to baseline are printed as figures.
      */
     const INJECTED_SHARE = 0.8;
     /** Milliseconds of a gofail `sleep(n)` term of a scenario's config (the injected amount). */
@@ -339,7 +342,7 @@ describe(`etcd ${VERSION} (gofail build) scenarios, measured against baseline`, 
         return Number(m[1]) / 1000;
     };
 
-    it(`fsync-delay: Put p99 and backend commit p99 (the panels it points at) rise by ≥ ${INJECTED_SHARE * 100} % of the injected sleeps over baseline`, async () => {
+    it(`fsync-delay: Put p99 and backend commit p99 (the panels it points at) reach ≥ ${INJECTED_SHARE * 100} % of the injected sleeps and rise over baseline`, async () => {
         assert.ok(base.putP99 > 0, "baseline did not run");
         // Every Put waits for its WAL entry to be synced on a quorum (walBeforeSync sleeps first);
         // the backend commit's timer includes beforeCommit's sleep.
@@ -351,19 +354,22 @@ describe(`etcd ${VERSION} (gofail build) scenarios, measured against baseline`, 
         const fsync = await over(r, fsyncP99);
         const rate = await over(r, putRate);
         const queries = await panelsHaveData("fsync-delay", r);
-        const putBound = base.putP99 + INJECTED_SHARE * walSleep;
-        const commitBound = base.commitP99 + INJECTED_SHARE * commitSleep;
-        const ok = put >= putBound && commit >= commitBound;
+        const putBound = Math.max(INJECTED_SHARE * walSleep, base.putP99);
+        const commitBound = Math.max(INJECTED_SHARE * commitSleep, base.commitP99);
+        const ok = put >= putBound && put > base.putP99 && commit >= commitBound && commit > base.commitP99;
         rows.push({
             scenario: "fsync-delay",
             measured: `put ${rate.toFixed(0)}/s, Put p99 ${ms(put)}, backend commit p99 ${ms(commit)} (WAL fsync p99 ${ms(fsync)}: its timer excludes the sleep); ${queries} panel queries with data`,
-            baseline: `Put p99 +${ms(put - base.putP99)} (injected ${ms(walSleep)}, bound +${ms(INJECTED_SHARE * walSleep)}; ${(put / base.putP99).toFixed(1)}×), commit p99 +${ms(commit - base.commitP99)} (injected ${ms(commitSleep)}, bound +${ms(INJECTED_SHARE * commitSleep)}; ${(commit / base.commitP99).toFixed(1)}×), put rate ${(rate / base.putRate).toFixed(2)}×`,
+            baseline: `Put p99 +${ms(put - base.putP99)} (injected ${ms(walSleep)}, bound ≥ ${ms(INJECTED_SHARE * walSleep)} and > baseline; ${(put / base.putP99).toFixed(1)}×), commit p99 +${ms(commit - base.commitP99)} (injected ${ms(commitSleep)}, bound ≥ ${ms(INJECTED_SHARE * commitSleep)} and > baseline; ${(commit / base.commitP99).toFixed(1)}×), put rate ${(rate / base.putRate).toFixed(2)}×`,
             ok,
         });
-        assert.ok(put >= putBound, `Put p99 ${ms(put)} < baseline ${ms(base.putP99)} + ${INJECTED_SHARE} × injected ${ms(walSleep)}`);
         assert.ok(
-            commit >= commitBound,
-            `backend commit p99 ${ms(commit)} < baseline ${ms(base.commitP99)} + ${INJECTED_SHARE} × injected ${ms(commitSleep)}`,
+            put >= putBound && put > base.putP99,
+            `Put p99 ${ms(put)}: expected ≥ ${INJECTED_SHARE} × injected ${ms(walSleep)} and > baseline ${ms(base.putP99)}`,
+        );
+        assert.ok(
+            commit >= commitBound && commit > base.commitP99,
+            `backend commit p99 ${ms(commit)}: expected ≥ ${INJECTED_SHARE} × injected ${ms(commitSleep)} and > baseline ${ms(base.commitP99)}`,
         );
     });
 

@@ -36,6 +36,11 @@ export class EventLog {
     summary?: Record<string, number>;
     /** Engine time in seconds (`summaryEvent.durationSeconds`). */
     durationSeconds?: number;
+    /**
+     * Each step's start (`resourcePreEvent`) and end (`resOutputsEvent`) in the order the engine
+     * reported them: what ran after what finished (a Job awaited before a StatefulSet shrinks).
+     */
+    readonly timeline: { event: "start" | "done"; op: string; urn: string }[] = [];
 
     /** The `onEvent` callback to hand to preview/up/destroy. */
     readonly onEvent = (event: EngineEvent): void => {
@@ -52,6 +57,9 @@ export class EventLog {
                 detailedDiff: pre.detailedDiff,
             });
         }
+        if (pre) this.timeline.push({ event: "start", op: pre.op, urn: pre.urn });
+        const done = event.resOutputsEvent?.metadata;
+        if (done) this.timeline.push({ event: "done", op: done.op, urn: done.urn });
         const diag = event.diagnosticEvent;
         if (diag && (diag.severity === "error" || diag.severity === "warning")) {
             this.diagnostics.push({ severity: diag.severity, urn: diag.urn, message: stripAnsi(diag.message).trim() });
