@@ -209,16 +209,20 @@ function captureLines(c: Capture, known: Set<string>): string[] {
     return lines;
 }
 
-/** `probe` → `$answer` = yes|no (its command retried 5 × 2 s until it exits 0). */
+/** A probe's command is retried this many times, this many seconds apart, until it exits 0. */
+const PROBE_ATTEMPTS = 5;
+const PROBE_INTERVAL_SECONDS = 2;
+
+/** `probe` → `$answer` = yes|no (its command retried {@link PROBE_ATTEMPTS} × {@link PROBE_INTERVAL_SECONDS} s until it exits 0). */
 function probeLines(p: Probe, known: Set<string>): string[] {
     return [
         `answer=''; i=0; out=''`,
-        `while [ "$i" -lt 5 ]; do`,
+        `while [ "$i" -lt ${PROBE_ATTEMPTS} ]; do`,
         `  if out=$(${command(p.argv, known)} 2>&1); then`,
         ...flattenLine(p.condition.flatten),
         `    if ${test(p.condition)}; then answer=yes; else answer=no; fi; break`,
         `  fi`,
-        `  i=$((i + 1)); sleep 2`,
+        `  i=$((i + 1)); sleep ${PROBE_INTERVAL_SECONDS}`,
         `done`,
         `[ -n "$answer" ] || { ${failure(`could not tell whether ${p.question}`)}; }`,
     ];
@@ -290,4 +294,24 @@ export function literal(text: string): string {
 /** A one-line description of a plan, step by step (for outputs and the closing table). */
 export function describePlan(plan: Plan): string[] {
     return plan.map((s) => (s.kind === "platform" ? `[platform] ${s.description}` : s.name));
+}
+
+/**
+ * Seconds the rendered script of `steps` may take at most if every bounded wait runs out: the
+ * sum of its captures', retries' and waits' `timeoutSeconds` and its probes' retries, plus
+ * `perCommandSeconds` for each command itself (a client's own timeout). What a platform should
+ * wait for the task before calling it failed (`TaskSpec.timeoutSeconds`, components/platform/types.ts).
+ */
+export function worstCaseSeconds(steps: CommandStep[], perCommandSeconds = 30): number {
+    const probe = PROBE_ATTEMPTS * (PROBE_INTERVAL_SECONDS + perCommandSeconds);
+    return steps.reduce(
+        (sum, step) =>
+            sum +
+            (step.capture ?? []).reduce((c, w) => c + w.timeoutSeconds + perCommandSeconds, 0) +
+            (step.onlyIf ? probe : 0) +
+            (step.unless ? probe : 0) +
+            (step.run ? (step.retry?.timeoutSeconds ?? 0) + perCommandSeconds : 0) +
+            (step.wait ? step.wait.timeoutSeconds + perCommandSeconds : 0),
+        0,
+    );
 }

@@ -13,7 +13,7 @@ import { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { appScaleIn, appScaleInProblems } from "../labs/appcluster/membership";
 import { CrdbStepTarget, crdbFinalize, crdbScaleIn, crdbUpgrade, crdbVersionProblems } from "../labs/crdb/membership";
-import { PlatformStep, renderScript } from "../labs/steps";
+import { CommandStep, PlatformStep, renderScript, worstCaseSeconds } from "../labs/steps";
 import { PdStepTarget, pdScaleIn, tikvRollingRestart, tikvScaleIn, tikvScaleInProblems } from "../labs/tikv/membership";
 import { runPlan, runScript } from "./support/membership-run";
 import { requireTool, tempDir } from "./support/tools";
@@ -338,5 +338,24 @@ describe("membership steps against stand-in cockroach and pd-ctl (stand-in tier)
             () => renderScript([{ kind: "command", name: "x", run: ["echo", { captured: "NOPE" }] }]),
             /no earlier capture defines/,
         );
+    });
+});
+
+describe("worst case of a rendered task", () => {
+    it("sums every bounded wait and an allowance per command, so a platform waits longer than the script can run", () => {
+        const wait = (timeoutSeconds: number) => ({ timeoutSeconds, intervalSeconds: 1, waitingFor: "it" });
+        const steps: CommandStep[] = [
+            { kind: "command", name: "a", run: ["x"], wait: { ...wait(100), argv: ["y"], until: {} } },
+            {
+                kind: "command",
+                name: "b",
+                capture: [{ ...wait(20), argv: ["z"], name: "ID", pattern: "(.*)" }],
+                run: ["x"],
+                retry: wait(50),
+            },
+            { kind: "command", name: "c", onlyIf: { argv: ["p"], condition: {}, question: "q" }, run: ["x"] },
+        ];
+        // a: 100 + 2 commands; b: 20 + 50 + 2 commands; c: a probe of 5 × (2 s + 1 command) + 1 command.
+        assert.equal(worstCaseSeconds(steps, 10), 100 + 20 + 20 + 50 + 20 + 5 * 12 + 10);
     });
 });

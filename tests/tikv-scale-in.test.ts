@@ -103,7 +103,16 @@ describe("TiKV lab: scale-in steps as tasks (mocks)", () => {
             const stores = groupKeys(graph, platform, "tikv");
             assert.equal(stores.length, platform === "kubernetes" ? 1 : 3, stores.join(", "));
             for (const key of stores) assert.ok(waitsFor(graph, key, keyOf(t)), `${key} does not wait for the store deletes`);
-            if (platform === "kubernetes") assert.equal(graph.resources.get(stores[0])!.inputs.spec.replicas, 3);
+            if (platform === "kubernetes") {
+                assert.equal(graph.resources.get(stores[0])!.inputs.spec.replicas, 3);
+                // Two Tombstone waits of 30 min each: the provider's 10-minute Job default would give up first.
+                const create = graph.customTimeouts?.get(keyOf(t))?.create ?? "";
+                const seconds = Number(/^(\d+)s$/.exec(create)?.[1] ?? 0);
+                assert.ok(
+                    seconds >= 2 * 1800,
+                    `the Job's create timeout is ${JSON.stringify(create)}, below the two 1800 s Tombstone waits`,
+                );
+            }
         });
 
         it(`${platform}: pd.members 5 → 3 moves the leader off and deletes pd-join-4 then pd-join-3; the PD members wait for it`, async () => {

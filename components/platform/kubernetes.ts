@@ -364,7 +364,12 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
                     },
                 },
             },
-            this.opts(parent, [...(configMap ? [configMap] : []), ...secrets.deps, ...(spec.dependsOn ?? [])]),
+            {
+                ...this.opts(parent, [...(configMap ? [configMap] : []), ...secrets.deps, ...(spec.dependsOn ?? [])]),
+                ...(spec.timeoutSeconds
+                    ? { customTimeouts: { create: `${spec.timeoutSeconds}s`, update: `${spec.timeoutSeconds}s` } }
+                    : {}),
+            },
         );
     }
 }

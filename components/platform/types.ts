@@ -132,6 +132,13 @@ export interface TaskSpec {
     waitForCompletion: boolean;
     /** Kubernetes Job `backoffLimit`; Docker `on-failure` restarts of a step that is not waited for. */
     retries?: number;
+    /**
+     * Seconds `pulumi up` waits for a waited-for task before failing it: set it above the task's own
+     * bounded waits. Kubernetes: the Job's `customTimeouts` (the provider's default is 10 minutes,
+     * pulumi.com/registry/packages/kubernetes/api-docs/batch/v1/job). Docker: the provider attaches
+     * until the container exits, with no limit of its own, so the script's bounds are the limit.
+     */
+    timeoutSeconds?: number;
     dependsOn?: pulumi.Resource[];
     /** Secret file sets mounted as directories (client certificates). */
     secretMounts?: SecretMount[];

@@ -19,7 +19,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "../../components/platform";
 import { CURL_IMAGE } from "../../components/images";
-import { renderScript, segments } from "../steps";
+import { renderScript, segments, worstCaseSeconds } from "../steps";
 import { AppClusterLabConfig } from "./config";
 import { appScaleIn } from "./membership";
 
@@ -73,6 +73,7 @@ export function appLeaveTask(args: AppLeaveArgs, parent: pulumi.Resource): pulum
             image: platform.image(CURL_IMAGE),
             command: ["/bin/sh", "-c"],
             args: [renderScript(commands)],
+            timeoutSeconds: worstCaseSeconds(commands),
             waitForCompletion: true,
         },
         parent,

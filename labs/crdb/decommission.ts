@@ -10,7 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Platform, SecretMount } from "../../components/platform";
-import { renderScript, segments } from "../steps";
+import { renderScript, segments, worstCaseSeconds } from "../steps";
 import { CRDB_SQL_PORT, crdbSecurityFlag } from "./crdb-cluster";
 import { crdbScaleIn } from "./membership";
 
@@ -52,6 +52,7 @@ export function crdbDecommissionTask(args: CrdbDecommissionArgs, parent: pulumi.
             image: args.image,
             command: ["/bin/sh", "-c"],
             args: [renderScript(commands)],
+            timeoutSeconds: worstCaseSeconds(commands),
             waitForCompletion: true,
             secretMounts: args.secretMounts,
         },

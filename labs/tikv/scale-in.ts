@@ -29,7 +29,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { GuardState } from "../../components/guard";
 import { Platform } from "../../components/platform";
-import { CommandStep, Plan, renderScript, segments } from "../steps";
+import { CommandStep, Plan, renderScript, segments, worstCaseSeconds } from "../steps";
 import { PdStepTarget, pdScaleIn, tikvScaleIn } from "./membership";
 import { PD_CLIENT_PORT, pdMemberName } from "./pd-cluster";
 import { TIKV_PORT } from "./tikv-cluster";
@@ -117,6 +117,7 @@ export class TikvScaleIn extends pulumi.ComponentResource {
                     image: platform.image(args.pdImage),
                     command: ["/bin/sh", "-c"],
                     args: [renderScript(commandsBeforeRemoval(plan))],
+                    timeoutSeconds: worstCaseSeconds(commandsBeforeRemoval(plan)),
                     waitForCompletion: true,
                 },
                 this,

@@ -48,6 +48,8 @@ export interface Graph {
     protect?: Set<string>;
     /** Keys of resources registered with `retainOnDelete: true` (recorded by {@link evaluate}; absent in hand-made graphs). */
     retainOnDelete?: Set<string>;
+    /** `customTimeouts` options: resource key → timeouts (recorded by {@link evaluate}; absent in hand-made graphs). */
+    customTimeouts?: Map<string, pulumi.CustomTimeouts>;
     outputs: Record<string, unknown>;
 }
 
@@ -122,6 +124,7 @@ export async function recordingMocks(stack: string, previousOutputs?: Record<str
         replaceOnChanges: new Map(),
         protect: new Set(),
         retainOnDelete: new Set(),
+        customTimeouts: new Map(),
         outputs: {},
     };
     await pulumi.runtime.setMocks(
@@ -197,6 +200,8 @@ async function evaluateOnce(config: StackConfig, stack: string, previous?: Guard
         pulumi.runtime.registerStackTransformation((args) => {
             if (args.opts.protect) graph.protect?.add(keyOf(args));
             if (args.opts.retainOnDelete) graph.retainOnDelete?.add(keyOf(args));
+            const timeouts = (args.opts as pulumi.CustomResourceOptions).customTimeouts;
+            if (timeouts) graph.customTimeouts?.set(keyOf(args), timeouts);
             const deps = args.opts.dependsOn;
             const list = (Array.isArray(deps) ? deps : deps ? [deps] : []) as unknown as { __pulumiType: string; __name: string }[];
             if (list.length)
