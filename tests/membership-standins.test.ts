@@ -175,6 +175,43 @@ describe("membership steps against stand-in cockroach and pd-ctl (stand-in tier)
             assert.ok(!JSON.stringify(plan).includes("auto_upgrade"));
             assert.equal(plan.filter((s) => s.kind === "platform").length, 3);
         });
+
+        it("from v23.1, which has no cluster.auto_upgrade.enabled, the hold is cluster.preserve_downgrade_option and finalization resets it", async () => {
+            // v23.1 answers an unknown setting with an error (strictSettings); the setting arrived in v23.2.
+            save({
+                nodes: nodes([1, 2, 3], "v23.1.28"),
+                strictSettings: true,
+                settings: { "cluster.preserve_downgrade_option": "", version: "23.1" },
+            });
+            const runs = await runPlan(crdbUpgrade(target, "v23.1.28", "v23.2.20", 3, FAST), env, dir.path, (step) => {
+                const s = state();
+                s.nodes[step.ordinal].build = "v23.2.20";
+                // The v23.2 binary brings the newer setting with its default.
+                s.settings["cluster.auto_upgrade.enabled"] ??= "true";
+                save(s);
+                logPlatform(step);
+            });
+            assert.ok(
+                runs.every((r) => r.status === 0),
+                runs.map((r) => r.stderr).join("\n"),
+            );
+            assert.ok(first(/SET CLUSTER SETTING cluster\.preserve_downgrade_option = '23\.1'/) < first(/^PLATFORM replace-member/));
+            assert.equal(first(/auto_upgrade/), -1, "the v23.1 cluster was asked for a setting it does not have");
+            const final = await runPlan(crdbFinalize(target, "v23.2.20", FAST), env, dir.path, logPlatform);
+            assert.deepEqual(
+                final.map((r) => r.status),
+                [0],
+                final.map((r) => r.stderr).join("\n"),
+            );
+            assert.ok(first(/RESET CLUSTER SETTING cluster\.preserve_downgrade_option/) < first(/SET CLUSTER SETTING version = '23\.2'/));
+            assert.deepEqual(state().settings, {
+                "cluster.preserve_downgrade_option": "",
+                version: "23.2",
+                "cluster.auto_upgrade.enabled": "true",
+            });
+            // A later finalization (no v23.1 path into it) leaves that setting alone.
+            assert.ok(!JSON.stringify(crdbFinalize(target, "v24.1.0")).includes("preserve_downgrade_option"));
+        });
     });
 
     describe("TiKV and PD", () => {

@@ -13,12 +13,20 @@
  *   replicas, so the cluster never goes below the replication factor. On a StatefulSet only the
  *   highest ordinals can go, so they are decommissioned from the top, one at a time.
  * - Upgrade: "Upgrade CockroachDB self-hosted" (`/docs/stable/upgrade-cockroach-version`):
- *   major-version upgrades need finalization; on v23.2+ `SET CLUSTER SETTING
- *   cluster.auto_upgrade.enabled = false` before the roll keeps it manual (a downgrade stays
- *   possible until then); nodes are restarted on the new binary one at a time; finalization is
- *   `SET CLUSTER SETTING version = '<major>'` (and auto-upgrade back on). Patch upgrades need
- *   no finalization. Innovation releases may be skipped, Regular ones may not
- *   (`/docs/releases`, "Major releases").
+ *   major-version upgrades need finalization; by default a major upgrade finalizes itself once
+ *   every node has rejoined on the new binary, after which it cannot be rolled back. `SET CLUSTER
+ *   SETTING cluster.auto_upgrade.enabled = false` before the roll keeps it manual (a downgrade
+ *   stays possible until then). The docs' note (cockroachdb/docs
+ *   `_includes/common/upgrade/disable-auto-finalization.md`): that setting "was introduced in
+ *   v23.2" and is now recommended; before it, `cluster.preserve_downgrade_option` set to the
+ *   cluster's current major did the same and was unset to finalize; either prevents
+ *   auto-finalization. So an upgrade from v23.1 (in {@link CRDB_RELEASES}, which has no
+ *   `cluster.auto_upgrade.enabled`) holds with `cluster.preserve_downgrade_option = '23.1'`, and
+ *   its finalization resets it first. Nodes are restarted on the new binary one at a time;
+ *   finalization is `SET CLUSTER SETTING version = '<major>'` (`finalize-self-hosted.md`: migration
+ *   jobs run that "cannot be rolled back"; until they finish, `SHOW CLUSTER SETTING version`
+ *   returns the previous major), then auto-upgrade back on. Patch upgrades need no finalization.
+ *   Innovation releases may be skipped, Regular ones may not (`/docs/releases`, "Major releases").
  * - `--format=csv` (`/docs/stable/cockroach-node`, "General flags"): one header line, then one
  *   line per node, `id,address,…`.
  */
@@ -206,7 +214,8 @@ function sql(t: CrdbStepTarget, statement: string): Arg[] {
 
 /**
  * A rolling version change over `nodes` nodes: for a major-version change, auto-upgrade off
- * first (and checked); then each node from the highest ordinal down is replaced by the platform
+ * first (and checked) — from v23.1, which lacks `cluster.auto_upgrade.enabled`,
+ * `cluster.preserve_downgrade_option = '23.1'` instead (see {@link CRDB_AUTO_UPGRADE_SETTING_SINCE}); then each node from the highest ordinal down is replaced by the platform
  * and must be live again (`is_available`, `is_live` — the last two columns of `cockroach node
  * status`) before the next. Finalization is {@link crdbFinalize}, a later config step.
  * @throws Error when {@link crdbVersionProblems} refuses it.
@@ -216,7 +225,21 @@ export function crdbUpgrade(t: CrdbStepTarget, from: string, to: string, nodes: 
     if (problems.length) throw new Error(problems.join("\n"));
     const s = { ...CRDB_STEP_TIMEOUTS, ...timeouts };
     const plan: Plan = [];
-    if (crdbMajor(from) !== crdbMajor(to)) {
+    const held = crdbMajor(from);
+    if (held !== crdbMajor(to) && !crdbHasAutoUpgradeSetting(held)) {
+        plan.push({
+            kind: "command",
+            name: `keep the upgrade unfinalized (cluster.preserve_downgrade_option = '${held}')`,
+            run: sql(t, `SET CLUSTER SETTING cluster.preserve_downgrade_option = '${held}'`),
+            wait: {
+                argv: sql(t, "SHOW CLUSTER SETTING cluster.preserve_downgrade_option"),
+                until: { matches: [`^${literal(held)}$`] },
+                timeoutSeconds: s.answerSeconds,
+                intervalSeconds: s.intervalSeconds,
+                waitingFor: `cluster.preserve_downgrade_option to read ${held}`,
+            },
+        });
+    } else if (held !== crdbMajor(to)) {
         plan.push({
             kind: "command",
             name: "keep the upgrade unfinalized (cluster.auto_upgrade.enabled = false)",
@@ -255,15 +278,44 @@ export function crdbUpgrade(t: CrdbStepTarget, from: string, to: string, nodes: 
     return plan;
 }
 
+/** The first major with `cluster.auto_upgrade.enabled` ("introduced in v23.2", cockroachlabs.com/docs "Upgrade CockroachDB self-hosted"). */
+export const CRDB_AUTO_UPGRADE_SETTING_SINCE = "23.2";
+
+/**
+ * Whether a cluster at `major` (`YY.R`) has `cluster.auto_upgrade.enabled`: {@link CRDB_AUTO_UPGRADE_SETTING_SINCE}
+ * or later in {@link CRDB_RELEASES}; a major not listed there counts as having it (it is newer: the
+ * list starts before v23.2).
+ */
+export function crdbHasAutoUpgradeSetting(major: string): boolean {
+    const i = CRDB_RELEASES.findIndex((r) => r.major === major);
+    return i < 0 || i >= CRDB_RELEASES.findIndex((r) => r.major === CRDB_AUTO_UPGRADE_SETTING_SINCE);
+}
+
 /**
  * Finalization of a major-version upgrade to `to` (a config step after the roll):
- * `SET CLUSTER SETTING version = '<major>'`, auto-upgrade back on, then wait until the cluster
- * version reads the new major.
+ * `SET CLUSTER SETTING version = '<major>'`, wait until the cluster version reads the new major,
+ * then auto-upgrade back on (the next major change's hold turns it off again). When an allowed
+ * upgrade into `to` can start at a major without `cluster.auto_upgrade.enabled` (v23.1 → v23.2),
+ * `RESET CLUSTER SETTING cluster.preserve_downgrade_option` comes first: that hold is what
+ * {@link crdbUpgrade} set.
+ * @throws Error when `to` is not `vYY.R.PP`.
  */
 export function crdbFinalize(t: CrdbStepTarget, to: string, timeouts: Partial<CrdbStepTimeouts> = {}): Plan {
     const s = { ...CRDB_STEP_TIMEOUTS, ...timeouts };
     const major = crdbMajor(to);
+    const preserved = CRDB_RELEASES.some(
+        (r) => r.major !== major && !crdbHasAutoUpgradeSetting(r.major) && crdbVersionProblems(`v${r.major}.0`, to).length === 0,
+    );
     return [
+        ...(preserved
+            ? [
+                  {
+                      kind: "command" as const,
+                      name: "release the downgrade hold (RESET cluster.preserve_downgrade_option)",
+                      run: sql(t, "RESET CLUSTER SETTING cluster.preserve_downgrade_option"),
+                  },
+              ]
+            : []),
         {
             kind: "command",
             name: `finalize the upgrade to ${major}`,
