@@ -27,6 +27,23 @@ const CrdbSettings = z
         /** Validity of the node and client certificates in hours (1 day..10 years); a new value re-issues them and rolls the nodes. */
         certValidityHours: intIn(24, 87_600).default(43_800),
         allowScaleIn: z.boolean().default(false),
+        /**
+         * Finalize the major-version upgrade to this major (`YY.R`, e.g. `"25.1"`): a one-shot task
+         * `crdb-finalize-<major>` runs `SET CLUSTER SETTING version = '<major>'`, waits until the
+         * cluster reads it, and turns `cluster.auto_upgrade.enabled` back on (labs/crdb/upgrade.ts).
+         * A separate, later config step, never part of the version bump: finalization runs migrations
+         * that "cannot be rolled back", so finalize only once every node runs the new version and you
+         * have checked the cluster (cockroachlabs.com/docs "Upgrade CockroachDB self-hosted",
+         * "Finalize a major-version upgrade manually"); until then the bump's hold
+         * (`cluster.auto_upgrade.enabled = false`) keeps a downgrade possible. Must be the major of
+         * `crdb.version` (a cross-check), and may not be set in the same change as the major bump (a
+         * transition check). A number (`25.1`, as `pulumi config set --path` may store it) is read as
+         * its text.
+         */
+        finalizeUpgrade: z
+            .union([z.string(), z.number().transform(String)], { error: 'expected a major version such as "25.1"' })
+            .pipe(z.string().regex(/^\d+\.\d+$/, { error: 'expected a major version YY.R such as "25.1"' }))
+            .optional(),
     })
     .prefault({});
 
@@ -96,7 +113,9 @@ export const CRDB_HOST_PORTS: HostPortKey[] = [
 
 /**
  * Rules that span keys of the CockroachDB lab: a phase's replication factor needs that many
- * nodes; Kubernetes needs a pushed sample-app image (none is published).
+ * nodes; Kubernetes needs a pushed sample-app image (none is published); `crdb.finalizeUpgrade`
+ * names the major of `crdb.version`.
+ * @returns one line per problem, naming the key; empty when none.
  */
 export function crdbCrossChecks(config: CrdbLabConfig, userSet: (path: string) => boolean): string[] {
     const problems: string[] = [];
@@ -112,6 +131,20 @@ export function crdbCrossChecks(config: CrdbLabConfig, userSet: (path: string) =
         problems.push(
             `app.image: required on ${config.platform} (no published sample-app image; build app/Dockerfile and push it, or set app.enabled to false), got nothing`,
         );
+    }
+    const finalize = config.crdb.finalizeUpgrade;
+    if (finalize !== undefined) {
+        const major = /^v(\d+\.\d+)\.\d+$/.exec(config.crdb.version)?.[1];
+        if (major === undefined) {
+            problems.push(
+                `crdb.finalizeUpgrade: ${finalize} needs a release crdb.version vYY.R.PP to finalize, got ${config.crdb.version}`,
+            );
+        } else if (major !== finalize) {
+            problems.push(
+                `crdb.finalizeUpgrade: ${finalize} but crdb.version ${config.crdb.version} is ${major}; ` +
+                    `set it to ${major} once every node runs ${config.crdb.version}, or remove it (pulumi config rm --path crdb.finalizeUpgrade)`,
+            );
+        }
     }
     return problems;
 }
