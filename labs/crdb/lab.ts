@@ -18,6 +18,7 @@ import { CRDB_PHASES, DATABASE, READER_USER, WRITER_USER } from "./phases";
 import { CrdbSteps } from "./sql";
 import { crdbStepsVersion } from "./steps-version";
 import { crdbDecommissionTask } from "./decommission";
+import { crdbFinalizeTask, crdbUpgradeHoldTask } from "./upgrade";
 import { cockroachWorkloadPlan } from "./cockroach-workload";
 import { LoadGen } from "../../components/load-gen";
 import { SampleApp } from "./sample-app";
@@ -60,6 +61,25 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { memory
                   steps,
               )
             : undefined;
+    // A major-version bump: auto-upgrade off (and checked) before the roll starts (labs/crdb/upgrade.ts).
+    const deployedVersion = typeof memory["crdb.version"] === "string" ? memory["crdb.version"] : undefined;
+    const stepsImage = platform.image(`cockroachdb/cockroach:${stepsVersion}`);
+    const rootMounts = certs && [certs.clientMount("root")];
+    const hold =
+        deployedVersion !== undefined
+            ? crdbUpgradeHoldTask(
+                  {
+                      platform,
+                      from: deployedVersion,
+                      to: config.crdb.version,
+                      nodes: config.crdb.nodes,
+                      image: stepsImage,
+                      secure: !!certs,
+                      secretMounts: rootMounts,
+                  },
+                  steps,
+              )
+            : undefined;
     const crdb = new CrdbCluster("crdb", {
         platform,
         nodes: config.crdb.nodes,
@@ -67,9 +87,23 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { memory
         storageGiB: config.crdb.storageGiB,
         sqlHostPort: config.crdb.sqlHostPort,
         httpHostPort: config.crdb.httpHostPort,
-        dependsOn: [...(steps.backup ? [steps.backup] : []), ...(decommission ? [decommission] : [])],
+        dependsOn: [...(steps.backup ? [steps.backup] : []), ...(decommission ? [decommission] : []), ...(hold ? [hold] : [])],
         certs,
     });
+    // Finalization: its own later config step (crdb.finalizeUpgrade), after the nodes and crdb-init.
+    if (config.crdb.finalizeUpgrade !== undefined) {
+        crdbFinalizeTask(
+            {
+                platform,
+                version: config.crdb.version,
+                image: stepsImage,
+                secure: !!certs,
+                secretMounts: rootMounts,
+                dependsOn: [...crdb.ready, steps.init],
+            },
+            steps,
+        );
+    }
     const sqlSteps = steps.applySql(crdb.ready);
     const outputs: LabOutputs = {
         phase: config.phase,
