@@ -190,3 +190,12 @@ export class EngineStack {
         ].join("\n");
     }
 }
+
+/**
+ * Index in a run's `up` step timeline (scripts/lab/events.ts) of the first event of kind `event`
+ * (and op `op`, when given) whose URN matches `urn`; -1 when none.
+ */
+export function timelineIndex(run: EngineRun, event: "start" | "done", op: string | undefined, urn: RegExp): number {
+    const up = run.result.records.find((r) => r.step === "up");
+    return up?.log?.timeline.findIndex((e) => e.event === event && (op === undefined || e.op === op) && urn.test(e.urn)) ?? -1;
+}

@@ -11,7 +11,7 @@
  * tests/membership-standins.test.ts).
  */
 import * as assert from "node:assert/strict";
-import { EngineRun, EngineStack } from "./engine-stack";
+import { EngineRun, EngineStack, timelineIndex } from "./engine-stack";
 
 /** One scale-in case: the stack grows first, then shrinks with its step. */
 interface ScaleInCase {
@@ -54,12 +54,6 @@ const CASES: ScaleInCase[] = [
     },
 ];
 
-/** Index in the up step's timeline of the first event matching; -1 when none. */
-function indexOf(run: EngineRun, event: "start" | "done", op: string | undefined, urn: RegExp): number {
-    const up = run.result.records.find((r) => r.step === "up");
-    return up?.log?.timeline.findIndex((e) => e.event === event && (op === undefined || e.op === op) && urn.test(e.urn)) ?? -1;
-}
-
 for (const c of CASES) {
     describe(`${c.title} under the real engine: the step Job completes before anything leaves`, () => {
         let stack: EngineStack;
@@ -88,10 +82,10 @@ for (const c of CASES) {
         it("starts removing or shrinking members only after the engine saw the Job done", () => {
             assert.ok(shrink);
             for (const { job, after } of c.jobs) {
-                const done = indexOf(shrink, "done", undefined, new RegExp(`Job::${job}$`));
+                const done = timelineIndex(shrink, "done", undefined, new RegExp(`Job::${job}$`));
                 assert.ok(done >= 0, `no completion of Job ${job} in the engine's events`);
                 for (const step of after) {
-                    const start = indexOf(shrink, "start", step.op, step.urn);
+                    const start = timelineIndex(shrink, "start", step.op, step.urn);
                     assert.ok(start >= 0, `no ${step.op} of ${step.urn} in the engine's events`);
                     assert.ok(start > done, `${step.op} ${step.urn} started (event ${start}) before Job ${job} was done (event ${done})`);
                     console.log(`      Job ${job} done at event ${done}; ${step.op} ${step.urn.source} starts at event ${start}`);
