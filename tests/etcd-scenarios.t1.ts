@@ -289,10 +289,11 @@ describe(`etcd ${VERSION} (gofail build) scenarios, measured against baseline`, 
         return count;
     }
 
-    const p99 =
-        (metric: string, selector = "") =>
+    const quantile =
+        (q: number, metric: string, selector = "") =>
         (w: string) =>
-            `histogram_quantile(0.99, sum by (le, instance) (rate(${metric}_bucket{${selector}}[${w}])))`;
+            `histogram_quantile(${q}, sum by (le, instance) (rate(${metric}_bucket{${selector}}[${w}])))`;
+    const p99 = (metric: string, selector = "") => quantile(0.99, metric, selector);
     const putP99 = p99("grpc_server_handling_seconds", 'grpc_method="Put"');
     const commitP99 = p99("etcd_disk_backend_commit_duration_seconds");
     const fsyncP99 = p99("etcd_disk_wal_fsync_duration_seconds");
@@ -325,13 +326,14 @@ describe(`etcd ${VERSION} (gofail build) scenarios, measured against baseline`, 
     });
 
     /**
-     * What a fault scenario's p99 must show: at least this share of the injected sleep, and more
-     * than baseline's p99. Not "baseline + share × sleep": on a loaded machine baseline p99 alone
-     * moved from 5 ms to 200 ms, and the two do not add — the histograms' buckets cap what
-     * `histogram_quantile` can report (backend commit's exponential buckets end a 200 ms sleep's
-     * commits at the 256 ms bound, so a loaded baseline of 95 ms + 160 ms failed at 254.7 ms
-     * though every commit slept). 80 %, not 100 %: the quantile interpolates inside a bucket.
-     * The ratios to baseline are printed as figures.
+     * What fsync-delay must show, as shares of the injected sleeps (every WAL sync and every
+     * backend commit sleeps first): Put p99 and backend commit p99 at least this share of their
+     * sleep, and the median backend commit of every member too — load stretches a tail, not a
+     * median, by 160 ms. No comparison to baseline is asserted, only printed: on a loaded machine
+     * baseline p99 alone moved from 5 ms to 942 ms (backend commit, with the Kubernetes and
+     * engine tiers running beside it), and "baseline + share × sleep" also failed at 254.7 ms
+     * against 255.4 ms because backend commit's exponential buckets cap what `histogram_quantile`
+     * can report for 200 ms commits at 256 ms. 80 %, not 100 %: the quantile interpolates inside a bucket.
      */
     const INJECTED_SHARE = 0.8;
     /** Milliseconds of a gofail `sleep(n)` term of a scenario's config (the injected amount). */
@@ -342,7 +344,7 @@ describe(`etcd ${VERSION} (gofail build) scenarios, measured against baseline`, 
         return Number(m[1]) / 1000;
     };
 
-    it(`fsync-delay: Put p99 and backend commit p99 (the panels it points at) reach ≥ ${INJECTED_SHARE * 100} % of the injected sleeps and rise over baseline`, async () => {
+    it(`fsync-delay: Put p99, backend commit p99 (the panels it points at) and every member's median commit reach ≥ ${INJECTED_SHARE * 100} % of the injected sleeps`, async () => {
         assert.ok(base.putP99 > 0, "baseline did not run");
         // Every Put waits for its WAL entry to be synced on a quorum (walBeforeSync sleeps first);
         // the backend commit's timer includes beforeCommit's sleep.
@@ -354,22 +356,21 @@ describe(`etcd ${VERSION} (gofail build) scenarios, measured against baseline`, 
         const fsync = await over(r, fsyncP99);
         const rate = await over(r, putRate);
         const queries = await panelsHaveData("fsync-delay", r);
-        const putBound = Math.max(INJECTED_SHARE * walSleep, base.putP99);
-        const commitBound = Math.max(INJECTED_SHARE * commitSleep, base.commitP99);
-        const ok = put >= putBound && put > base.putP99 && commit >= commitBound && commit > base.commitP99;
+        const commitMedian = -(await over(r, (w) => `-(${quantile(0.5, "etcd_disk_backend_commit_duration_seconds")(w)})`));
+        const putBound = INJECTED_SHARE * walSleep;
+        const commitBound = INJECTED_SHARE * commitSleep;
+        const ok = put >= putBound && commit >= commitBound && commitMedian >= commitBound;
         rows.push({
             scenario: "fsync-delay",
-            measured: `put ${rate.toFixed(0)}/s, Put p99 ${ms(put)}, backend commit p99 ${ms(commit)} (WAL fsync p99 ${ms(fsync)}: its timer excludes the sleep); ${queries} panel queries with data`,
-            baseline: `Put p99 +${ms(put - base.putP99)} (injected ${ms(walSleep)}, bound ≥ ${ms(INJECTED_SHARE * walSleep)} and > baseline; ${(put / base.putP99).toFixed(1)}×), commit p99 +${ms(commit - base.commitP99)} (injected ${ms(commitSleep)}, bound ≥ ${ms(INJECTED_SHARE * commitSleep)} and > baseline; ${(commit / base.commitP99).toFixed(1)}×), put rate ${(rate / base.putRate).toFixed(2)}×`,
+            measured: `put ${rate.toFixed(0)}/s, Put p99 ${ms(put)}, backend commit p99 ${ms(commit)}, lowest member's median commit ${ms(commitMedian)} (WAL fsync p99 ${ms(fsync)}: its timer excludes the sleep); ${queries} panel queries with data`,
+            baseline: `Put p99 +${ms(put - base.putP99)} (injected ${ms(walSleep)}, bound ≥ ${ms(putBound)}; ${(put / base.putP99).toFixed(1)}×), commit p99 +${ms(commit - base.commitP99)} (injected ${ms(commitSleep)}, bound ≥ ${ms(commitBound)}, median too; ${(commit / base.commitP99).toFixed(1)}×), put rate ${(rate / base.putRate).toFixed(2)}×`,
             ok,
         });
+        assert.ok(put >= putBound, `Put p99 ${ms(put)} < ${INJECTED_SHARE} × injected ${ms(walSleep)}`);
+        assert.ok(commit >= commitBound, `backend commit p99 ${ms(commit)} < ${INJECTED_SHARE} × injected ${ms(commitSleep)}`);
         assert.ok(
-            put >= putBound && put > base.putP99,
-            `Put p99 ${ms(put)}: expected ≥ ${INJECTED_SHARE} × injected ${ms(walSleep)} and > baseline ${ms(base.putP99)}`,
-        );
-        assert.ok(
-            commit >= commitBound && commit > base.commitP99,
-            `backend commit p99 ${ms(commit)}: expected ≥ ${INJECTED_SHARE} × injected ${ms(commitSleep)} and > baseline ${ms(base.commitP99)}`,
+            commitMedian >= commitBound,
+            `a member's median backend commit ${ms(commitMedian)} < ${INJECTED_SHARE} × injected ${ms(commitSleep)}`,
         );
     });
 

@@ -9,7 +9,7 @@
 import * as assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { guardState } from "../components/guard";
+import { checkTransition, guardState } from "../components/guard";
 import { Graph, RegisteredResource, evaluate, keyOf, ofType, stackConfig, waitsFor } from "./support/evaluate";
 import { CommandStep, PlatformStep } from "../labs/steps";
 import { commandsBeforeRemoval, deployedMembers } from "../labs/tikv/scale-in";
@@ -164,6 +164,17 @@ describe("TiKV lab: scale-in steps as tasks (mocks)", () => {
             assert.deepEqual(scaleInResources(await evaluate(tikvConfig("docker", { tikv: { stores: 3 } }), "tikv-scale-in")), []);
         });
     }
+
+    it("a store scale-in below max-replicas is the guard's refusal: the program evaluates, with no task, and the guard names it", async () => {
+        const deployed = guardState(tikvConfig("kubernetes", { tikv: { stores: 5 } }));
+        const next = tikvConfig("kubernetes", { tikv: { stores: 2, allowScaleIn: true } });
+        assert.match(checkTransition(deployed, next).join("\n"), /tikv\.stores: 5 → 2 leaves fewer stores than PD's max-replicas \(3\)/);
+        const graph = await evaluate(next, "tikv-scale-in", deployed);
+        assert.deepEqual(
+            scaleInResources(graph).filter((n) => n.includes("-delete-")),
+            [],
+        );
+    });
 });
 
 describe("TiKV lab: scale-in helpers", () => {

@@ -30,7 +30,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { GuardState } from "../../components/guard";
 import { Platform } from "../../components/platform";
 import { CommandStep, Plan, renderScript, segments, worstCaseSeconds } from "../steps";
-import { PdStepTarget, pdScaleIn, tikvScaleIn } from "./membership";
+import { PdStepTarget, pdScaleIn, tikvScaleIn, tikvScaleInProblems } from "./membership";
 import { PD_CLIENT_PORT, pdMemberName } from "./pd-cluster";
 import { TIKV_PORT } from "./tikv-cluster";
 
@@ -97,7 +97,7 @@ export class TikvScaleIn extends pulumi.ComponentResource {
     /** Task `pd-member-delete-<from>-to-<to>`; both PD groups depend on it. */
     public readonly pd?: pulumi.Resource;
 
-    /** @throws Error when the store scale-in leaves fewer stores than PD's max-replicas (labs/tikv/membership.ts). */
+    /** @throws Error when the PD scale-in leaves no member (labs/tikv/membership.ts `pdScaleIn`; the schema keeps ≥ 1). */
     constructor(name: string, args: TikvScaleInArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusterlab:index:TikvScaleIn", name, {}, opts);
         const { platform } = args;
@@ -123,7 +123,9 @@ export class TikvScaleIn extends pulumi.ComponentResource {
                 this,
             );
         const { stores, pdMembers } = args;
-        if (shrinks(stores)) {
+        // A scale-in below max-replicas is the guard's to refuse (labs/tikv/transitions.ts, before
+        // any build): no task for it, so a refused config still evaluates to what it would remove.
+        if (shrinks(stores) && !tikvScaleInProblems(stores.from, stores.to).length) {
             this.stores = task(`tikv-store-delete-${stores.from}-to-${stores.to}`, tikvScaleIn(target, stores.from, stores.to));
         }
         if (shrinks(pdMembers)) {
