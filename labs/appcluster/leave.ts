@@ -19,7 +19,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "../../components/platform";
 import { CURL_IMAGE } from "../../components/images";
-import { renderScript, segments, worstCaseSeconds } from "../steps";
+import { segments } from "../steps";
+import { stepTask } from "../step-task";
 import { AppClusterLabConfig } from "./config";
 import { appScaleIn } from "./membership";
 
@@ -67,15 +68,7 @@ export function appLeaveTask(args: AppLeaveArgs, parent: pulumi.Resource): pulum
     // Every leave request precedes the first removal: one script, then Pulumi deletes the nodes.
     const [{ commands }] = segments(plan);
     return platform.runTask(
-        {
-            name: `app-leave-${from}-to-${to}`,
-            component: "app-leave",
-            image: platform.image(CURL_IMAGE),
-            command: ["/bin/sh", "-c"],
-            args: [renderScript(commands)],
-            timeoutSeconds: worstCaseSeconds(commands),
-            waitForCompletion: true,
-        },
+        stepTask({ name: `app-leave-${from}-to-${to}`, component: "app-leave", image: platform.image(CURL_IMAGE), commands }),
         parent,
     );
 }

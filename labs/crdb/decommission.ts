@@ -10,7 +10,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Platform, SecretMount } from "../../components/platform";
-import { renderScript, segments, worstCaseSeconds } from "../steps";
+import { segments } from "../steps";
+import { stepTask } from "../step-task";
 import { CRDB_SQL_PORT, crdbSecurityFlag } from "./crdb-cluster";
 import { crdbScaleIn } from "./membership";
 
@@ -46,16 +47,13 @@ export function crdbDecommissionTask(args: CrdbDecommissionArgs, parent: pulumi.
     // Every decommission precedes the first removal: one script, then the node group.
     const [{ commands }] = segments(plan);
     return args.platform.runTask(
-        {
+        stepTask({
             name: `crdb-decommission-${args.from}-to-${args.to}`,
             component: "cockroachdb-decommission",
             image: args.image,
-            command: ["/bin/sh", "-c"],
-            args: [renderScript(commands)],
-            timeoutSeconds: worstCaseSeconds(commands),
-            waitForCompletion: true,
+            commands,
             secretMounts: args.secretMounts,
-        },
+        }),
         parent,
     );
 }

@@ -37,7 +37,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Platform, SecretMount } from "../../components/platform";
-import { CommandStep, renderScript, segments, worstCaseSeconds } from "../steps";
+import { CommandStep, segments } from "../steps";
+import { stepTask } from "../step-task";
 import { CRDB_SQL_PORT, crdbSecurityFlag } from "./crdb-cluster";
 import { CrdbStepTarget, crdbFinalize, crdbMajor, crdbUpgrade } from "./membership";
 
@@ -113,16 +114,13 @@ export function crdbUpgradeHoldTask(args: CrdbUpgradeHoldArgs, parent: pulumi.Re
     if (crdbMajor(args.from) === crdbMajor(args.to)) return undefined;
     const commands = crdbUpgradeHoldSteps(args.platform, args.secure, args.from, args.to, args.nodes);
     return args.platform.runTask(
-        {
+        stepTask({
             name: crdbUpgradeHoldName(args.from, args.to),
             component: "cockroachdb-upgrade",
             image: args.image,
-            command: ["/bin/sh", "-c"],
-            args: [renderScript(commands)],
-            timeoutSeconds: worstCaseSeconds(commands),
-            waitForCompletion: true,
+            commands,
             secretMounts: args.secretMounts,
-        },
+        }),
         parent,
     );
 }
@@ -134,17 +132,14 @@ export function crdbUpgradeHoldTask(args: CrdbUpgradeHoldArgs, parent: pulumi.Re
 export function crdbFinalizeTask(args: CrdbFinalizeArgs, parent: pulumi.Resource): pulumi.Resource {
     const commands = crdbFinalizeSteps(args.platform, args.secure, args.version);
     return args.platform.runTask(
-        {
+        stepTask({
             name: crdbFinalizeName(args.version),
             component: "cockroachdb-upgrade",
             image: args.image,
-            command: ["/bin/sh", "-c"],
-            args: [renderScript(commands)],
-            timeoutSeconds: worstCaseSeconds(commands),
-            waitForCompletion: true,
+            commands,
             secretMounts: args.secretMounts,
             dependsOn: args.dependsOn,
-        },
+        }),
         parent,
     );
 }

@@ -29,7 +29,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { GuardState } from "../../components/guard";
 import { Platform } from "../../components/platform";
-import { CommandStep, Plan, renderScript, segments, worstCaseSeconds } from "../steps";
+import { CommandStep, Plan, segments } from "../steps";
+import { stepTask } from "../step-task";
 import { PdStepTarget, pdScaleIn, tikvScaleIn, tikvScaleInProblems } from "./membership";
 import { PD_CLIENT_PORT, pdMemberName } from "./pd-cluster";
 import { TIKV_PORT } from "./tikv-cluster";
@@ -111,15 +112,7 @@ export class TikvScaleIn extends pulumi.ComponentResource {
         };
         const task = (name: string, plan: Plan) =>
             platform.runTask(
-                {
-                    name,
-                    component: "pd-ctl",
-                    image: platform.image(args.pdImage),
-                    command: ["/bin/sh", "-c"],
-                    args: [renderScript(commandsBeforeRemoval(plan))],
-                    timeoutSeconds: worstCaseSeconds(commandsBeforeRemoval(plan)),
-                    waitForCompletion: true,
-                },
+                stepTask({ name, component: "pd-ctl", image: platform.image(args.pdImage), commands: commandsBeforeRemoval(plan) }),
                 this,
             );
         const { stores, pdMembers } = args;
