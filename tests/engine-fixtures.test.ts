@@ -43,8 +43,8 @@ const fixtures = readdirSync(ENGINE)
     .sort();
 
 describe("the program's plan is the one the real engine recorded (tests/fixtures/engine/)", () => {
-    it("has fixtures for the CockroachDB phases, TiKV, CDC and the app cluster", () => {
-        for (const name of ["crdb-phases.json", "tikv-engine.json", "cdc-engine.json", "appcluster-engine.json"])
+    it("has fixtures for the CockroachDB phases, TiKV, CDC, the app cluster and etcd", () => {
+        for (const name of ["crdb-phases.json", "tikv-engine.json", "cdc-engine.json", "appcluster-engine.json", "etcd-engine.json"])
             assert.ok(fixtures.includes(name), `${name} missing from ${ENGINE}: npm run engine:record`);
     });
 
@@ -55,7 +55,7 @@ describe("the program's plan is the one the real engine recorded (tests/fixtures
             let before = new Map<string, string>();
             let guard: unknown;
             for (const run of fixture.runs) {
-                const { graph, error, outputs } = await runProgram(run.config, "live", guard as never);
+                const { graph, error, outputs } = await runProgram(run.config, fixture.stack ?? "live", guard as never);
                 if (run.result === "refused") {
                     assert.ok(error, `${file} ${run.label}: the engine refused, the program under mocks did not`);
                     const line = error.message

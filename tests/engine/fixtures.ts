@@ -30,11 +30,13 @@ export function recordedRun(run: EngineRun, command: string): RecordedRun {
 /**
  * Records `runs` as fixture `name`: written under ENGINE_FIXTURES_OUT when set, else compared
  * with the committed `tests/fixtures/engine/<name>.json`.
+ * @param stack the stack the runs used, kept in the fixture when names derive from it (see EngineFixture.stack).
  * @throws AssertionError when the engine did something else than the committed fixture says.
  */
-export function recordFixture(name: string, runs: EngineRun[]): void {
+export function recordFixture(name: string, runs: EngineRun[], stack?: string): void {
     const fixture: EngineFixture = {
         engine: engineTier().version + ", kubernetes provider 4.32.0",
+        ...(stack ? { stack } : {}),
         runs: runs.map((r) => recordedRun(r, r.result.records.some((x) => x.step === "up") ? "up" : "preview")),
     };
     const out = process.env.ENGINE_FIXTURES_OUT;

@@ -1,7 +1,8 @@
 /**
  * The other Kubernetes labs under the real engine, each on a fresh stack through the phase
  * runner: TiKV 3 PD + 3 TiKV → 5 PD → 5 TiKV; the RawKV CDC lab through cases 1 → 2 → 3.1;
- * the app cluster 3 → 4 nodes, then the fault drill `stopped: [2]`. Each step must pass the
+ * the app cluster 3 → 4 nodes, then the fault drill `stopped: [2]`; the etcd lab with peer proxies
+ * through its network scenarios (members untouched). Each step must pass the
  * gate, keep every StatefulSet's and PVC's uid, and leave the namespace's Jobs complete.
  * kwok runs no containers: what this proves is the engine's plan and the objects, not the
  * databases (tests/k8s/*.k8s.ts and the Docker tier say the same for their part).
@@ -21,6 +22,8 @@ interface LabCase {
     steps: [string, Record<string, unknown>][];
     /** What the API server must show after the last step: StatefulSet name → `ready/replicas`. */
     ready: Record<string, string>;
+    /** URNs (a pattern of their end) no step may change at all: the members a step claims to leave alone. */
+    untouched?: RegExp[];
 }
 
 const { kubernetes: _render, ...CDC_IMAGES } = CDC_ON_KUBERNETES;
@@ -63,6 +66,25 @@ const CASES: LabCase[] = [
         ],
         ready: { "app-1": "1/1", "app-2": "0/0", "app-4": "1/1" },
     },
+    {
+        title: "etcd on Kubernetes with peer proxies: baseline → network-delay → partition → baseline",
+        stack: "etcd-engine",
+        stackFile: "etcd",
+        base: {
+            platform: "kubernetes",
+            etcd: { peerProxies: true, peerProxyImage: "registry.local/etcd-peer-proxy:1.0.0" },
+            load: { enabled: false },
+        },
+        steps: [
+            ["baseline", {}],
+            ["network-delay", { scenario: "network-delay" }],
+            ["partition", { scenario: "partition" }],
+            ["baseline again", { scenario: "baseline" }],
+        ],
+        ready: { etcd: "3/3", "etcd-peer-proxy": "3/3" },
+        // A network scenario changes the proxies' flags only (labs/etcd/network.ts); members never.
+        untouched: [/StatefulSet::etcd$/, /PersistentVolumeClaim/],
+    },
 ];
 
 for (const lab of CASES) {
@@ -103,12 +125,27 @@ for (const lab of CASES) {
             }
         });
 
+        if (lab.untouched) {
+            it(`no step after the first changes ${lab.untouched.map((r) => r.source).join(", ")}`, () => {
+                // After the first step, which creates them.
+                for (const run of runs.slice(1)) {
+                    const up = run.result.records.find((r) => r.step === "up");
+                    const changed = (up?.log?.changing() ?? []).filter((c) => lab.untouched!.some((u) => u.test(c.urn)));
+                    assert.deepEqual(
+                        changed.map((c) => `${c.op} ${c.urn}`),
+                        [],
+                        `${run.label}: a member changed`,
+                    );
+                }
+            });
+        }
+
         it("ends with the StatefulSets the last step asks for and every Job complete", () => {
             const last = runs[runs.length - 1].api;
             for (const [name, ready] of Object.entries(lab.ready))
                 assert.equal(last.ready[name], ready, `${name}: ${JSON.stringify(last.ready)}`);
             for (const [name, job] of Object.entries(last.jobs)) assert.ok(job.complete, `Job ${name} not complete`);
-            recordFixture(lab.stack, runs);
+            recordFixture(lab.stack, runs, lab.stack);
         });
     });
 }

@@ -34,6 +34,11 @@ export interface RecordedRun {
 export interface EngineFixture {
     /** `pulumi version` and the kubernetes provider version. */
     engine: string;
+    /**
+     * The stack the runs were recorded on, when names derive from it (the etcd lab's cluster
+     * token, hence its step Jobs' names); the mocks then evaluate under it. Absent: any name.
+     */
+    stack?: string;
     runs: RecordedRun[];
 }
 
