@@ -73,6 +73,8 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
     /** The stack's bridge network. */
     public readonly network: docker.Network;
     private readonly images = new Map<string, docker.RemoteImage>();
+    /** Waited-for tasks → their exit gate: the task's container, once it exited 0 ({@link runTask}). */
+    private readonly exitGates = new Map<pulumi.Resource, pulumi.Output<pulumi.Resource>>();
 
     constructor(
         name: string,
@@ -228,7 +230,7 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
                 // `start` likewise only acts at create, so stopping or restarting a member replaces it.
                 {
                     parent,
-                    dependsOn: spec.dependsOn,
+                    dependsOn: this.after(spec.dependsOn),
                     deleteBeforeReplace: true,
                     replaceOnChanges: ["healthcheck", "start", "mustRun"],
                 },
@@ -256,9 +258,17 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
         return image.imageName;
     }
 
+    /**
+     * What a resource waits for: each waited-for task as its exit gate ({@link runTask}), other
+     * resources as they are.
+     */
+    private after(dependsOn?: pulumi.Resource[]): pulumi.Input<pulumi.Input<pulumi.Resource>[]> | undefined {
+        return dependsOn?.map((d) => this.exitGates.get(d) ?? d);
+    }
+
     runTask(spec: TaskSpec, parent: pulumi.Resource): pulumi.Resource {
         const labels = standardLabels(this.args.lab, spec.component, spec.name);
-        return new docker.Container(
+        const container = new docker.Container(
             spec.name,
             {
                 ...this.containerBase(spec.name, spec, { ...labels, "clusterlab.task": spec.name }),
@@ -269,8 +279,25 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
                     : { restart: "on-failure", maxRetryCount: spec.retries ?? 5 }),
                 mustRun: false,
             },
-            { parent, dependsOn: spec.dependsOn, deleteBeforeReplace: true },
+            { parent, dependsOn: this.after(spec.dependsOn), deleteBeforeReplace: true },
         );
+        if (spec.waitForCompletion) {
+            // pulumi-docker records an attached container's exit code and succeeds whatever it is
+            // (kreuzwerker/terraform-provider-docker acceptance test `testAccDockerContainerExitCodeConfig`:
+            // `exit 123` with `attach`, then `exit_code` = 123). What waits for the task waits for this
+            // gate instead, which fails when the task exited non-zero, so nothing after a failed step is created.
+            const containerName = this.containerName(spec.name);
+            this.exitGates.set(
+                container,
+                container.exitCode.apply((code) => {
+                    if (code !== undefined && code !== 0) {
+                        throw new Error(`task ${spec.name} exited ${code}: nothing that waits for it is created (docker logs ${containerName})`);
+                    }
+                    return container;
+                }),
+            );
+        }
+        return container;
     }
 }
 

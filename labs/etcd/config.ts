@@ -28,7 +28,19 @@ export const ETCD_OWN_PORTS: Record<string, number> = { client: 2379, peer: 2380
 
 const EtcdSettings = z
     .strictObject({
+        /**
+         * Voting members, 1, 3 or 5. A change after the first deployment is a runtime reconfiguration
+         * (labs/etcd/joins.ts): more members join one at a time as learners and are promoted; fewer
+         * are removed one at a time (with `allowScaleIn`), highest ordinal first. Docker only.
+         */
         members: z.union([z.literal(1), z.literal(3), z.literal(5)], { error: "expected 1, 3 or 5" }).default(3),
+        /** Allows `members` to go down (each leaving member is removed from the member list first; its volume is kept). */
+        allowScaleIn: z.boolean().default(false),
+        /**
+         * Image with a POSIX shell and `/usr/local/bin/etcdctl` for the membership tasks; built from
+         * docker/etcd-steps on Docker when unset (the official etcd image has no shell).
+         */
+        stepsImage: pinnedImage.optional(),
         version: pinnedTag.default("v3.5.17"),
         /** A failpoint (gofail) build of etcd; when set, `GOFAIL_HTTP` is exported on `failpointPort`. */
         failpointImage: pinnedImage.optional(),

@@ -8,7 +8,7 @@
  * (amd64, arm64). Failpoints: a gofail build serves them over HTTP at `GOFAIL_HTTP`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { HealthProbe, Platform } from "../../components/platform";
+import { HealthProbe, MemberGroupSpec, Platform } from "../../components/platform";
 import { ScrapeJob } from "../../components/observability/prometheus-config";
 import { DashboardDefinition } from "../../dashboards/presets";
 import { etcdCompaction } from "./dashboards/etcd-compaction";
@@ -16,6 +16,10 @@ import { etcdDefrag } from "./dashboards/etcd-defrag";
 import { etcdPeers } from "./dashboards/etcd-peers";
 import { etcdPuts } from "./dashboards/etcd-puts";
 import { etcdRanges } from "./dashboards/etcd-ranges";
+import { EtcdMembership, bootstrapMembersPresent, etcdMembership, joiningOrdinals, memberDataDir } from "./joins";
+import { etcdJoinCluster, etcdJoinFlags } from "./membership";
+import { etcdGrowSteps, etcdShrinkTask, etcdStepTarget, etcdStepsBuild } from "./membership-tasks";
+import { imageSource, resolveImage } from "../../components/images";
 
 /** etcd client port. */
 export const ETCD_CLIENT_PORT = 2379;
@@ -27,7 +31,7 @@ export const ETCD_METRICS_PORT = 2381;
 /** Arguments of {@link EtcdCluster}. */
 export interface EtcdClusterArgs {
     platform: Platform;
-    /** Members, 1, 3 or 5; all bootstrap together (`--initial-cluster-state=new`). */
+    /** Members, 1, 3 or 5: the bootstrap members (`--initial-cluster-state=new`) and those that joined later ({@link EtcdClusterArgs.membership}). */
     members: number;
     /** Pinned image reference (official or a failpoint build). */
     image: string;
@@ -45,6 +49,22 @@ export interface EtcdClusterArgs {
      * default the member's own host. Changing it changes every member's flags.
      */
     advertisedPeerHosts?: string[];
+    /**
+     * Who bootstrapped and who joined (labs/etcd/joins.ts); default: every member bootstraps.
+     * Joiners start with `--initial-cluster-state=existing`, after a learner-add task.
+     */
+    membership?: EtcdMembership;
+    /**
+     * Pinned image with a POSIX shell and `/usr/local/bin/etcdctl` for the membership tasks; when
+     * unset, docker/etcd-steps is built on the platform (Docker only) from `image`'s etcdctl.
+     */
+    stepsImage?: string;
+}
+
+/** `flags` with `--data-dir` set to `dir`. @throws Error when `flags` has no `--data-dir`. */
+function withDataDir(flags: string[], dir: string): string[] {
+    if (!flags.some((f) => f.startsWith("--data-dir="))) throw new Error(`not etcd member flags: no --data-dir in ${flags.join(" ")}`);
+    return flags.map((f) => (f.startsWith("--data-dir=") ? `--data-dir=${dir}` : f));
 }
 
 /**
@@ -92,7 +112,13 @@ export function etcdReadiness(failpoints: boolean): HealthProbe {
         : { exec: ["/usr/local/bin/etcdctl", "endpoint", "health", `--endpoints=http://127.0.0.1:${ETCD_CLIENT_PORT}`] };
 }
 
-/** An etcd cluster (`clusterlab:index:EtcdCluster`). */
+/**
+ * An etcd cluster (`clusterlab:index:EtcdCluster`): the bootstrap members as one group, each
+ * joiner as a group of one started between its learner-add and promote tasks, and on a scale-in
+ * the removal task. `ready` resolves once every member is a voting member.
+ * @throws Error when `membership` does not list `members` members, or members join or leave on
+ * Kubernetes without `stepsImage` (no local build there).
+ */
 export class EtcdCluster extends pulumi.ComponentResource {
     /** In-lab client endpoints, e.g. `http://etcd-0:2379`. */
     public readonly endpoints: string[];
@@ -109,33 +135,85 @@ export class EtcdCluster extends pulumi.ComponentResource {
     constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusterlab:index:EtcdCluster", name, {}, opts);
         const { platform } = args;
-        const hosts = args.advertisedPeerHosts ?? Array.from({ length: args.members }, (_, i) => platform.memberHost("etcd", i));
-        const group = platform.deployGroup(
-            {
-                name: "etcd",
-                component: "etcd",
-                replicas: args.members,
-                image: platform.image(args.image),
-                command: ["/usr/local/bin/etcd"],
-                args: (m) => etcdMemberFlags(m, hosts, args),
-                env: args.failpointPort ? { GOFAIL_HTTP: `0.0.0.0:${args.failpointPort}` } : undefined,
-                ports: [
-                    { name: "client", containerPort: ETCD_CLIENT_PORT, hostPortBase: args.clientHostPort },
-                    { name: "peer", containerPort: ETCD_PEER_PORT },
-                    { name: "metrics", containerPort: ETCD_METRICS_PORT },
-                    ...(args.failpointPort ? [{ name: "failpoints", containerPort: args.failpointPort }] : []),
-                ],
-                data: { mountPath: "/var/lib/etcd", sizeGiB: args.storageGiB },
-                readiness: etcdReadiness(args.failpointPort !== undefined),
-                waitHealthy: true,
-            },
-            this,
-        );
-        this.endpoints = group.members.map((m) => `http://${m.host}:${ETCD_CLIENT_PORT}`);
-        this.userEndpoints = group.members.map((m) => platform.memberUrl(m.name, ETCD_CLIENT_PORT, args.clientHostPort + m.ordinal));
-        this.failpointEndpoints = args.failpointPort ? group.members.map((m) => `http://${m.host}:${args.failpointPort}`) : [];
-        this.scrapeJobs = [{ job: "etcd", targets: group.members.map((m) => `${m.host}:${ETCD_METRICS_PORT}`) }];
-        this.ready = group.ready;
+        const m = args.membership ?? etcdMembership(args.members, {});
+        if (m.joins.length !== args.members) throw new Error(`EtcdCluster: membership lists ${m.joins.length} members, args.members is ${args.members}`);
+        const peerHost = (i: number) => args.advertisedPeerHosts?.[i] ?? platform.memberHost("etcd", i);
+        const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+        const group = (replicas: number, extra: Pick<MemberGroupSpec, "args" | "firstOrdinal" | "waitHealthy" | "dependsOn">) =>
+            platform.deployGroup(
+                {
+                    name: "etcd",
+                    component: "etcd",
+                    replicas,
+                    image: platform.image(args.image),
+                    command: ["/usr/local/bin/etcd"],
+                    env: args.failpointPort ? { GOFAIL_HTTP: `0.0.0.0:${args.failpointPort}` } : undefined,
+                    ports: [
+                        { name: "client", containerPort: ETCD_CLIENT_PORT, hostPortBase: args.clientHostPort },
+                        { name: "peer", containerPort: ETCD_PEER_PORT },
+                        { name: "metrics", containerPort: ETCD_METRICS_PORT },
+                        ...(args.failpointPort ? [{ name: "failpoints", containerPort: args.failpointPort }] : []),
+                    ],
+                    data: { mountPath: "/var/lib/etcd", sizeGiB: args.storageGiB },
+                    readiness: etcdReadiness(args.failpointPort !== undefined),
+                    ...extra,
+                },
+                this,
+            );
+        // The bootstrap members keep the --initial-cluster they bootstrapped with (labs/etcd/joins.ts).
+        const bootstrapHosts = range(m.bootstrap).map(peerHost);
+        const bootstrap = group(bootstrapMembersPresent(m), { args: (member) => etcdMemberFlags(member, bootstrapHosts, args), waitHealthy: true });
+        const target = etcdStepTarget(platform, peerHost);
+        // Resolved (pulled or built) only when members join or leave.
+        let steps: pulumi.Input<string> | undefined;
+        const stepsImage = () => (steps ??= resolveImage(platform, imageSource(args.stepsImage, etcdStepsBuild(args.image)), this));
+        // A joiner: the flags of the members at its join, state existing, its own data directory. It is a
+        // learner until promoted, and a learner fails the health probe (linearizable reads), so its
+        // container is not waited for healthy: the promote task waits for it to catch up.
+        const joiner = (ordinal: number, dependsOn: pulumi.Resource[]) =>
+            group(1, {
+                firstOrdinal: ordinal,
+                waitHealthy: false,
+                dependsOn,
+                args: (member) =>
+                    withDataDir(
+                        etcdJoinFlags(
+                            etcdMemberFlags(member, range(ordinal + 1).map(peerHost), args),
+                            etcdJoinCluster(target, ordinal),
+                        ),
+                        memberDataDir(m, ordinal),
+                    ),
+            });
+        const joining = joiningOrdinals(m);
+        const members = [...bootstrap.members];
+        const ready: pulumi.Resource[] = [...bootstrap.ready];
+        for (let ordinal = bootstrap.members.length; ordinal < args.members && !joining.includes(ordinal); ordinal++) {
+            const deployed = joiner(ordinal, []);
+            members.push(...deployed.members);
+            ready.push(...deployed.ready);
+        }
+        if (joining.length) {
+            let previous = [...ready];
+            for (const step of etcdGrowSteps(target, joining[0], args.members, stepsImage())) {
+                const task = platform.runTask({ ...step.task, dependsOn: previous }, this);
+                if (step.starts === undefined) {
+                    previous = [task];
+                    continue;
+                }
+                const deployed = joiner(step.starts, [task]);
+                members.push(...deployed.members);
+                previous = deployed.ready;
+            }
+            ready.push(...previous);
+        }
+        if (m.deployed > args.members) {
+            ready.push(platform.runTask({ ...etcdShrinkTask(target, m.deployed, args.members, stepsImage()), dependsOn: [...ready] }, this));
+        }
+        this.endpoints = members.map((m) => `http://${m.host}:${ETCD_CLIENT_PORT}`);
+        this.userEndpoints = members.map((m) => platform.memberUrl(m.name, ETCD_CLIENT_PORT, args.clientHostPort + m.ordinal));
+        this.failpointEndpoints = args.failpointPort ? members.map((m) => `http://${m.host}:${args.failpointPort}`) : [];
+        this.scrapeJobs = [{ job: "etcd", targets: members.map((m) => `${m.host}:${ETCD_METRICS_PORT}`) }];
+        this.ready = ready;
         this.registerOutputs({ endpoints: this.endpoints });
     }
 }

@@ -3,7 +3,8 @@ import { replacedBy } from "../../components/guard-words";
 import { defineLab } from "../types";
 import { ETCD_HOST_PORTS, EtcdLabConfig, etcdCrossChecks } from "./config";
 import { buildEtcdLab } from "./lab";
-import { etcdRemember, etcdTransitionProblems } from "./transitions";
+import { etcdMemberCountProblems, etcdRemember, etcdTransitionProblems } from "./transitions";
+import { etcdMembership, rememberMembership } from "./joins";
 
 /** The etcd lab's definition (registered in labs/index.ts). */
 export const etcdLab = defineLab({
@@ -17,6 +18,7 @@ export const etcdLab = defineLab({
             name: "etcd",
             members: c.etcd.members,
             stateful: true,
+            scaleIn: { path: "etcd.members", removes: "members holding data", allow: "etcd.allowScaleIn" },
             fields: {
                 // A failpoint build replaces the official image, version and all.
                 image: {
@@ -33,11 +35,16 @@ export const etcdLab = defineLab({
             },
         },
     ],
-    remember: (c) => ({ "etcd.members": c.etcd.members, "etcd.peerProxies": c.etcd.peerProxies, ...etcdRemember(c) }),
-    // Every member bootstraps from one --initial-cluster; scale-out needs `etcdctl member add` first,
-    // which this lab does not automate, so another count rewrites every member.
+    remember: (c, previous) => ({
+        "etcd.members": c.etcd.members,
+        "etcd.peerProxies": c.etcd.peerProxies,
+        ...etcdRemember(c),
+        // Who bootstrapped and each joiner's data directory (labs/etcd/joins.ts).
+        ...rememberMembership(etcdMembership(c.etcd.members, previous)),
+    }),
     transitionProblems: (previous, next) => [
-        ...replacedBy(previous, next, "etcd.members", "rewrites every member's --initial-cluster"),
+        // Joins and removals are tasks on Docker; where they cannot run, another count is refused (labs/etcd/transitions.ts).
+        ...etcdMemberCountProblems(previous, next),
         // Every member advertises its proxy's peer URL with proxies on, its own without. A deployment
         // remembered before the key existed ran without proxies.
         ...replacedBy(

@@ -14,6 +14,7 @@ import { EtcdLinearizability } from "./linearizability";
 import { NETWORK_SCENARIOS, memberKillScript } from "./network";
 import { EtcdPeerProxies, hostTemplate, proxyHost } from "./peer-proxy";
 import { LabBuild, LabContext, LabOutputs } from "../types";
+import { etcdMembership } from "./joins";
 
 /**
  * A digest of what shapes every member: the cluster arguments and the flags they render. Any
@@ -30,8 +31,11 @@ export function memberRevision(args: Omit<EtcdClusterArgs, "platform">): string 
  * Builds the etcd lab on `platform`.
  * @returns outputs: client endpoints, scenario, Prometheus/Grafana URLs, Grafana password (secret).
  */
-export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack }: LabContext): LabBuild {
+export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack, memory }: LabContext): LabBuild {
     const image = config.etcd.failpointImage ?? `gcr.io/etcd-development/etcd:${config.etcd.version}`;
+    const membership = etcdMembership(config.etcd.members, memory);
+    // The peer hosts of every member named in a flag: the bootstrap members' --initial-cluster can name more than run now.
+    const named = Math.max(config.etcd.members, membership.bootstrap);
     const memberArgs = {
         members: config.etcd.members,
         image,
@@ -42,10 +46,10 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack 
         failpointPort: config.etcd.failpointImage ? config.etcd.failpointPort : undefined,
         // With peer proxies every member advertises its proxy, in every scenario (baseline too).
         advertisedPeerHosts: config.etcd.peerProxies
-            ? Array.from({ length: config.etcd.members }, (_, i) => proxyHost(platform, i))
+            ? Array.from({ length: named }, (_, i) => proxyHost(platform, i))
             : undefined,
     };
-    const etcd = new EtcdCluster("etcd", { platform, ...memberArgs });
+    const etcd = new EtcdCluster("etcd", { platform, ...memberArgs, membership, stepsImage: config.etcd.stepsImage });
     const proxies = (dependsOn: pulumi.Resource[]): pulumi.Resource[] =>
         config.etcd.peerProxies
             ? new EtcdPeerProxies("peer-proxies", {

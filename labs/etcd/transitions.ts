@@ -35,3 +35,33 @@ export function etcdTransitionProblems(previous: Partial<EtcdMemory>, next: { et
             : []),
     ];
 }
+
+/**
+ * Where a member-count change cannot run as joins and removals (labs/etcd/joins.ts), one line
+ * each; empty when it can or nothing changes.
+ * - Kubernetes: every member comes from one StatefulSet pod template, and the official image has no
+ *   shell to derive flags from the pod's ordinal, so a joining member cannot get its own
+ *   `--initial-cluster` and `--initial-cluster-state=existing`
+ *   (etcd.io/docs/v3.5/op-guide/runtime-configuration/ "Add a new member").
+ * - Peer proxies: joins through the proxies are not verified yet; refused rather than left to fail half-way.
+ * @param previous the lab's memory (`etcd.members`, `etcd.peerProxies`); `{}` for a new stack.
+ */
+export function etcdMemberCountProblems(
+    previous: Record<string, unknown>,
+    next: { platform: string; etcd: { members: number; peerProxies: boolean } },
+): string[] {
+    const before = previous["etcd.members"];
+    if (typeof before !== "number" || before === next.etcd.members) return [];
+    const change = `etcd.members: ${before} → ${next.etcd.members}`;
+    if (next.platform === "kubernetes") {
+        return [
+            `${change} on kubernetes: the members share one StatefulSet pod template, which cannot give a joining member its own --initial-cluster and --initial-cluster-state=existing; membership changes run on docker, or deploy a new stack with the count you want`,
+        ];
+    }
+    if (next.etcd.peerProxies || previous["etcd.peerProxies"] === true) {
+        return [
+            `${change} with etcd.peerProxies: joins and removals through the peer proxies are not supported yet; deploy a new stack with the count you want`,
+        ];
+    }
+    return [];
+}

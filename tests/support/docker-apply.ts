@@ -24,7 +24,7 @@
  * | `healthcheck {tests, interval, timeout, retries, startPeriod}` | `Healthcheck {Test, Interval, Timeout (ns), Retries, StartPeriod}` |
  * | `uploads[{file, content}]` | `PUT /containers/{id}/archive` (a tar at `/`) after create, before start, as the provider does |
  * | `start` (default true) | `POST /containers/{id}/start` |
- * | `attach: true` | waits for the container to exit ("attach to the container after its creation and waits the end of its execution"); the exit code is recorded for the tests to judge |
+ * | `attach: true` | waits for the container to exit ("attach to the container after its creation and waits the end of its execution"); the exit code is recorded for the tests to judge. A non-zero code fails the apply and creates nothing that depends on it, as the platform's exit gate does (the provider itself would succeed) |
  * | `wait: true`, `waitTimeout` (s, default 60) | polls `State.Health.Status` until `healthy`; fails like the provider (`container failed to be in healthy state`) |
  * | `mustRun` (default true) | a started, non-attached container must be running after start |
  * | `dependsOn` (recorded by evaluate) | a resource is created once everything it depends on is; independent resources in parallel, as the engine does |
@@ -239,6 +239,11 @@ export async function applyGraph(docker: Docker, graph: Graph, options: ApplyOpt
                     `  ${r.name}: ${res.exitCode !== undefined ? `exit ${res.exitCode}` : "started"}${res.readyMs !== undefined ? ` after ${res.readyMs} ms` : ""}`,
                 );
                 results.set(r.name, res);
+                // The platform gates what waits for a waited-for task on its exit code (components/platform/docker.ts
+                // `runTask`): nothing after a failed step is created, and the update fails.
+                if (res.exitCode !== undefined && res.exitCode !== 0) {
+                    throw new Error(`task ${r.name} exited ${res.exitCode}: nothing that waits for it is created (docker logs ${res.name})`);
+                }
             });
             done.set(key, p);
         }

@@ -203,7 +203,10 @@ async function evaluateOnce(config: StackConfig, stack: string, previous?: Guard
             const timeouts = (args.opts as pulumi.CustomResourceOptions).customTimeouts;
             if (timeouts) graph.customTimeouts?.set(keyOf(args), timeouts);
             const deps = args.opts.dependsOn;
-            const list = (Array.isArray(deps) ? deps : deps ? [deps] : []) as unknown as { __pulumiType: string; __name: string }[];
+            // A dependency can be an Output of a resource (the Docker platform's task exit gates): its resources are the edge.
+            const list = (Array.isArray(deps) ? deps : deps ? [deps] : []).flatMap((d) =>
+                pulumi.Output.isInstance(d) ? [...(d as unknown as { resources(): Set<pulumi.Resource> }).resources()] : [d],
+            ) as unknown as { __pulumiType: string; __name: string }[];
             if (list.length)
                 graph.dependsOn.set(
                     keyOf(args),
