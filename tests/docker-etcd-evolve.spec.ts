@@ -16,7 +16,7 @@ import { checkTransition, GuardState, guardState } from "../components/guard";
 import { Engine, connectEngine, containerLogs } from "./support/docker-engine";
 import { EtcdLabImages, etcdLabImages } from "./support/docker-images";
 import { ContainerResult, applyGraph, removeStack } from "./support/docker-apply";
-import { LabPorts, etcdDockerConfig, etcdctl, hostEndpoints, labPorts, promQuery } from "./support/docker-etcd-lab";
+import { LabPorts, etcdDockerConfig, etcdTargetsUp, etcdctl, hostEndpoints, labPorts } from "./support/docker-etcd-lab";
 import { GatewayLoad } from "./support/etcd-gateway-load";
 import { Graph, RegisteredResource, evaluate } from "./support/evaluate";
 import { waitFor } from "./support/processes";
@@ -31,7 +31,9 @@ function containerChanges(before: Graph | undefined, after: Graph): { create: st
     const now = containers(after);
     return {
         create: now.filter((r) => !old.has(r.name)).map((r) => r.name),
-        replace: now.filter((r) => old.has(r.name) && JSON.stringify(old.get(r.name)!.inputs) !== JSON.stringify(r.inputs)).map((r) => r.name),
+        replace: now
+            .filter((r) => old.has(r.name) && JSON.stringify(old.get(r.name)!.inputs) !== JSON.stringify(r.inputs))
+            .map((r) => r.name),
         remove: [...old.values()].filter((r) => !now.some((n) => n.name === r.name)),
     };
 }
@@ -130,16 +132,10 @@ describe("etcd lab on a real Docker engine: 3 → 5 → 3 → 5 members by confi
             Status: { header: { member_id: number } };
         }[];
         assert.equal(status.length, 5, "all five members answer endpoint status");
-        const up5 = await waitFor(
-            'up{job="etcd"} == 1 for 5 targets',
-            async () => {
-                const r = await promQuery(ports.prometheus, 'up{job="etcd"} == 1');
-                return r.length === 5 ? r : undefined;
-            },
-            90_000,
-            1_000,
+        assert.deepEqual(
+            await etcdTargetsUp(ports.prometheus, 5, 90_000),
+            names(5).map((n) => `${n}:2381`),
         );
-        assert.deepEqual(up5.map((s) => s.metric.instance).sort(), names(5).map((n) => `${n}:2381`));
     });
 
     it("5 → 3 with etcd-4 leading: leadership moves off it, then etcd-4 and etcd-3 leave the member list before their containers go; volumes stay", async () => {
@@ -160,15 +156,32 @@ describe("etcd lab on a real Docker engine: 3 → 5 → 3 → 5 members by confi
         const leadersBefore = load!.leaders.length;
         const { changes, results } = await up(3);
         const shrinkLog = await containerLogs(engine.docker, results.get("etcd-shrink-5-to-3")!.name, 60);
-        console.log(shrinkLog.split("\n").filter((l) => /clusterlab-step|skipped|LEADER_TARGET/.test(l)).map((l) => `        | ${l}`).join("\n"));
+        console.log(
+            shrinkLog
+                .split("\n")
+                .filter((l) => /clusterlab-step|skipped|LEADER_TARGET/.test(l))
+                .map((l) => `        | ${l}`)
+                .join("\n"),
+        );
         const firstStep = /clusterlab-step 1\/\d+: move leadership off etcd-4\n([\s\S]*?)clusterlab-step 2\//.exec(shrinkLog);
         assert.ok(firstStep, `no move-leadership step for etcd-4 in the shrink log:\n${shrinkLog}`);
         assert.doesNotMatch(firstStep[1], /skipped/, "the step skipped moving leadership off etcd-4, which led");
         assert.ok([0, 1, 2].some(leaderIs), "no staying member leads after the shrink");
-        assert.ok(load!.leaders.length >= leadersBefore + 1, `the writer saw no leader change during the shrink: ${load!.leaders.join(" → ")}`);
-        assert.deepEqual(changes.remove.map((r) => r.name).filter((n) => /^etcd-\d$/.test(n)).sort(), ["etcd-3", "etcd-4"]);
+        assert.ok(
+            load!.leaders.length >= leadersBefore + 1,
+            `the writer saw no leader change during the shrink: ${load!.leaders.join(" → ")}`,
+        );
+        assert.deepEqual(
+            changes.remove
+                .map((r) => r.name)
+                .filter((n) => /^etcd-\d$/.test(n))
+                .sort(),
+            ["etcd-3", "etcd-4"],
+        );
         assert.deepEqual(memberList(), names(3));
-        const volumes = ((await engine.docker.listVolumes({ filters: { label: [`clusterlab.stack=${stack}`] } })).Volumes ?? []).map((v) => v.Name);
+        const volumes = ((await engine.docker.listVolumes({ filters: { label: [`clusterlab.stack=${stack}`] } })).Volumes ?? []).map(
+            (v) => v.Name,
+        );
         for (const i of [3, 4]) assert.ok(volumes.includes(`clusterlab-${stack}-etcd-${i}-data`), `etcd-${i}'s volume is gone: ${volumes}`);
     });
 
@@ -190,7 +203,10 @@ describe("etcd lab on a real Docker engine: 3 → 5 → 3 → 5 members by confi
         );
         for (const f of failed.slice(0, 5)) console.log(`        failed at ${new Date(f.t * 1000).toISOString()}: ${f.error}`);
         assert.ok(acknowledged.length > 100, `only ${acknowledged.length} puts acknowledged`);
-        assert.deepEqual(lost.map((p) => p.key), []);
+        assert.deepEqual(
+            lost.map((p) => p.key),
+            [],
+        );
         // Leadership moves only off a leaving member, and etcd-0 (the writer's member) never leaves:
         // a put may fail only while an election runs, which the steps avoid.
         assert.ok(failed.length <= acknowledged.length / 100, `${failed.length} of ${load.puts.length} puts failed`);

@@ -12,7 +12,7 @@ import { EtcdLabConfig } from "../components/config";
 import { Engine, connectEngine, containerLogs } from "./support/docker-engine";
 import { EtcdLabImages, etcdLabImages } from "./support/docker-images";
 import { ContainerResult, applyGraph, removeContainer, removeStack } from "./support/docker-apply";
-import { LabPorts, SCENARIOS, etcdDockerConfig, etcdctl, hostEndpoints, labPorts, promQuery } from "./support/docker-etcd-lab";
+import { LabPorts, SCENARIOS, etcdDockerConfig, etcdTargetsUp, etcdctl, hostEndpoints, labPorts } from "./support/docker-etcd-lab";
 import { Graph, evaluate } from "./support/evaluate";
 import { waitFor } from "./support/processes";
 import { requireTool } from "./support/tools";
@@ -103,16 +103,7 @@ describe("etcd lab on a real Docker engine", function () {
         });
 
         it('has Prometheus scraping every member (up{job="etcd"} == 1 ×3) with the etcd rule file loaded', async () => {
-            const up = await waitFor(
-                'up{job="etcd"} == 1 for 3 targets',
-                async () => {
-                    const r = await promQuery(ports.prometheus, 'up{job="etcd"} == 1');
-                    return r.length === 3 ? r : undefined;
-                },
-                60_000,
-                1_000,
-            );
-            assert.deepEqual(up.map((s) => s.metric.instance).sort(), ["etcd-0:2381", "etcd-1:2381", "etcd-2:2381"]);
+            assert.deepEqual(await etcdTargetsUp(ports.prometheus, 3), ["etcd-0:2381", "etcd-1:2381", "etcd-2:2381"]);
             const rules = await (await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/rules`)).json();
             const groups = rules.data.groups as { file: string; rules: { name: string }[] }[];
             const etcdGroups = groups.filter((g) => g.file === "/etc/prometheus/rules/etcd.yml");

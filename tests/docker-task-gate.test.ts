@@ -32,9 +32,15 @@ async function run(): Promise<{ created: string[]; errors: string[] }> {
     try {
         const platform = new DockerPlatform("docker", { lab: "unit", stack: "gate", arch: "amd64" });
         const task = (name: string, dependsOn?: pulumi.Resource[]) =>
-            platform.runTask({ name, component: "step", image: "example/step:1.0.0", args: ["run"], waitForCompletion: true, dependsOn }, platform);
+            platform.runTask(
+                { name, component: "step", image: "example/step:1.0.0", args: ["run"], waitForCompletion: true, dependsOn },
+                platform,
+            );
         const member = (name: string, dependsOn: pulumi.Resource[]) =>
-            platform.deployGroup({ name, component: name, replicas: 1, image: "example/db:1.0.0", args: () => [], ports: [], dependsOn }, platform);
+            platform.deployGroup(
+                { name, component: name, replicas: 1, image: "example/db:1.0.0", args: () => [], ports: [], dependsOn },
+                platform,
+            );
         const ok = task("step-ok");
         const fails = task("step-fails");
         member("after-ok", [ok]);

@@ -14,7 +14,10 @@ const etcd = (members: number, extra: Record<string, unknown> = {}) =>
     stackConfig("etcd", { etcd: { members, allowScaleIn: true, ...extra } });
 
 /** Deploys `counts` in order (each with the guard state of the one before); returns each step's graph and state. */
-async function evolve(counts: number[], extra: Record<string, unknown> = {}): Promise<{ graph: Graph; state: GuardState; config: StackConfig }[]> {
+async function evolve(
+    counts: number[],
+    extra: Record<string, unknown> = {},
+): Promise<{ graph: Graph; state: GuardState; config: StackConfig }[]> {
     const out: { graph: Graph; state: GuardState; config: StackConfig }[] = [];
     let previous: GuardState | undefined;
     for (const n of counts) {
@@ -83,10 +86,7 @@ describe("etcd lab: 3 → 5 → 3 by config (Docker)", () => {
         assert.equal(build.inputs.build.args.ETCD_IMAGE, "gcr.io/etcd-development/etcd:v3.5.17");
         assert.equal(container(five.graph, "etcd-grow-3-to-5-1")!.inputs.image, build.inputs.imageName);
 
-        assert.deepEqual(
-            [five.state.memory?.["etcd.bootstrapMembers"], five.state.memory?.["etcd.memberJoins"]],
-            [3, [0, 0, 0, 1, 2]],
-        );
+        assert.deepEqual([five.state.memory?.["etcd.bootstrapMembers"], five.state.memory?.["etcd.memberJoins"]], [3, [0, 0, 0, 1, 2]]);
     });
 
     it("5 → 3: one task moves leadership off and removes etcd-4, then etcd-3, before their containers go; volumes are kept", async () => {
@@ -151,14 +151,20 @@ describe("etcd lab: the guard on member-count changes", () => {
     });
 
     it("refuses a count change on Kubernetes and with peer proxies, naming why", () => {
-        const k8s = { platform: "kubernetes", kubernetes: { namespace: "etcd-lab" }, load: { image: "registry.local/etcd-benchmark:v3.5.17" } };
+        const k8s = {
+            platform: "kubernetes",
+            kubernetes: { namespace: "etcd-lab" },
+            load: { image: "registry.local/etcd-benchmark:v3.5.17" },
+        };
         const on = (members: number) => guardState(stackConfig("etcd", { ...k8s, etcd: { members } }));
         assert.match(
             checkTransition(on(3), stackConfig("etcd", { ...k8s, etcd: { members: 5 } })).join("\n"),
             /etcd\.members: 3 → 5 on kubernetes: the members share one StatefulSet pod template/,
         );
         assert.match(
-            checkTransition(deployed(3, { peerProxies: true }), stackConfig("etcd", { etcd: { members: 5, peerProxies: true } })).join("\n"),
+            checkTransition(deployed(3, { peerProxies: true }), stackConfig("etcd", { etcd: { members: 5, peerProxies: true } })).join(
+                "\n",
+            ),
             /etcd\.members: 3 → 5 with etcd\.peerProxies: joins and removals through the peer proxies are not supported yet/,
         );
     });

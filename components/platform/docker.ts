@@ -291,7 +291,9 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
                 container,
                 container.exitCode.apply((code) => {
                     if (code !== undefined && code !== 0) {
-                        throw new Error(`task ${spec.name} exited ${code}: nothing that waits for it is created (docker logs ${containerName})`);
+                        throw new Error(
+                            `task ${spec.name} exited ${code}: nothing that waits for it is created (docker logs ${containerName})`,
+                        );
                     }
                     return container;
                 }),

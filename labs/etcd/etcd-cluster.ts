@@ -136,7 +136,8 @@ export class EtcdCluster extends pulumi.ComponentResource {
         super("clusterlab:index:EtcdCluster", name, {}, opts);
         const { platform } = args;
         const m = args.membership ?? etcdMembership(args.members, {});
-        if (m.joins.length !== args.members) throw new Error(`EtcdCluster: membership lists ${m.joins.length} members, args.members is ${args.members}`);
+        if (m.joins.length !== args.members)
+            throw new Error(`EtcdCluster: membership lists ${m.joins.length} members, args.members is ${args.members}`);
         const peerHost = (i: number) => args.advertisedPeerHosts?.[i] ?? platform.memberHost("etcd", i);
         const range = (n: number) => Array.from({ length: n }, (_, i) => i);
         const group = (replicas: number, extra: Pick<MemberGroupSpec, "args" | "firstOrdinal" | "waitHealthy" | "dependsOn">) =>
@@ -162,7 +163,10 @@ export class EtcdCluster extends pulumi.ComponentResource {
             );
         // The bootstrap members keep the --initial-cluster they bootstrapped with (labs/etcd/joins.ts).
         const bootstrapHosts = range(m.bootstrap).map(peerHost);
-        const bootstrap = group(bootstrapMembersPresent(m), { args: (member) => etcdMemberFlags(member, bootstrapHosts, args), waitHealthy: true });
+        const bootstrap = group(bootstrapMembersPresent(m), {
+            args: (member) => etcdMemberFlags(member, bootstrapHosts, args),
+            waitHealthy: true,
+        });
         const target = etcdStepTarget(platform, peerHost);
         // Resolved (pulled or built) only when members join or leave.
         let steps: pulumi.Input<string> | undefined;
@@ -177,10 +181,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
                 dependsOn,
                 args: (member) =>
                     withDataDir(
-                        etcdJoinFlags(
-                            etcdMemberFlags(member, range(ordinal + 1).map(peerHost), args),
-                            etcdJoinCluster(target, ordinal),
-                        ),
+                        etcdJoinFlags(etcdMemberFlags(member, range(ordinal + 1).map(peerHost), args), etcdJoinCluster(target, ordinal)),
                         memberDataDir(m, ordinal),
                     ),
             });
@@ -207,7 +208,9 @@ export class EtcdCluster extends pulumi.ComponentResource {
             ready.push(...previous);
         }
         if (m.deployed > args.members) {
-            ready.push(platform.runTask({ ...etcdShrinkTask(target, m.deployed, args.members, stepsImage()), dependsOn: [...ready] }, this));
+            ready.push(
+                platform.runTask({ ...etcdShrinkTask(target, m.deployed, args.members, stepsImage()), dependsOn: [...ready] }, this),
+            );
         }
         this.endpoints = members.map((m) => `http://${m.host}:${ETCD_CLIENT_PORT}`);
         this.userEndpoints = members.map((m) => platform.memberUrl(m.name, ETCD_CLIENT_PORT, args.clientHostPort + m.ordinal));

@@ -45,9 +45,7 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack,
         storageGiB: config.etcd.storageGiB,
         failpointPort: config.etcd.failpointImage ? config.etcd.failpointPort : undefined,
         // With peer proxies every member advertises its proxy, in every scenario (baseline too).
-        advertisedPeerHosts: config.etcd.peerProxies
-            ? Array.from({ length: named }, (_, i) => proxyHost(platform, i))
-            : undefined,
+        advertisedPeerHosts: config.etcd.peerProxies ? Array.from({ length: named }, (_, i) => proxyHost(platform, i)) : undefined,
     };
     const etcd = new EtcdCluster("etcd", { platform, ...memberArgs, membership, stepsImage: config.etcd.stepsImage });
     const proxies = (dependsOn: pulumi.Resource[]): pulumi.Resource[] =>

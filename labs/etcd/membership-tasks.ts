@@ -20,7 +20,10 @@ export function etcdStepsBuild(etcdImage: string): ImageBuildSpec {
         name: "etcd-steps",
         context: "docker/etcd-steps",
         // The tag follows the image it copies etcdctl from.
-        tag: etcdImage.replace(/^.*[:@]/, "").replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 100),
+        tag: etcdImage
+            .replace(/^.*[:@]/, "")
+            .replace(/[^A-Za-z0-9_.-]/g, "-")
+            .slice(0, 100),
         buildArgs: { ETCD_IMAGE: etcdImage },
     };
 }

@@ -242,7 +242,9 @@ export async function applyGraph(docker: Docker, graph: Graph, options: ApplyOpt
                 // The platform gates what waits for a waited-for task on its exit code (components/platform/docker.ts
                 // `runTask`): nothing after a failed step is created, and the update fails.
                 if (res.exitCode !== undefined && res.exitCode !== 0) {
-                    throw new Error(`task ${r.name} exited ${res.exitCode}: nothing that waits for it is created (docker logs ${res.name})`);
+                    throw new Error(
+                        `task ${r.name} exited ${res.exitCode}: nothing that waits for it is created (docker logs ${res.name})`,
+                    );
                 }
             });
             done.set(key, p);

@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import { EtcdLabConfig, EtcdScenario } from "../../components/config";
 import { EtcdLabImages } from "./docker-images";
 import { deepMerge, stackConfig } from "./evaluate";
+import { waitFor } from "./processes";
 import { run } from "./tools";
 
 /** Whether 127.0.0.1:`port` can be bound right now. */
@@ -97,4 +98,21 @@ export async function promQuery(port: number, query: string): Promise<{ metric: 
     const body = (await res.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
     if (body.status !== "success") throw new Error(`query ${query}: ${JSON.stringify(body)}`);
     return body.data.result;
+}
+
+/**
+ * The instances Prometheus reports up for job `etcd` (`up{job="etcd"} == 1`), sorted, once there
+ * are `n` of them. @throws Error after `timeoutMs` (polled each second).
+ */
+export async function etcdTargetsUp(port: number, n: number, timeoutMs = 60_000): Promise<string[]> {
+    const up = await waitFor(
+        `up{job="etcd"} == 1 for ${n} targets`,
+        async () => {
+            const r = await promQuery(port, 'up{job="etcd"} == 1');
+            return r.length === n ? r : undefined;
+        },
+        timeoutMs,
+        1_000,
+    );
+    return up.map((s) => s.metric.instance).sort();
 }
