@@ -45,8 +45,9 @@ export interface EtcdClusterArgs {
     /** When set, the image is a gofail build: `GOFAIL_HTTP=0.0.0.0:<port>` and the port is exposed. */
     failpointPort?: number;
     /**
-     * The peer host each member advertises, by ordinal (its peer proxy's: labs/etcd/peer-proxy.ts);
-     * default the member's own host. Changing it changes every member's flags.
+     * The peer host each member advertises, by ordinal (its peer proxy's: labs/etcd/peer-proxy.ts),
+     * for every ordinal a flag or a membership step names (those leaving too); default the member's
+     * own host. Changing it changes every member's flags.
      */
     advertisedPeerHosts?: string[];
     /**
@@ -138,7 +139,14 @@ export class EtcdCluster extends pulumi.ComponentResource {
         const m = args.membership ?? etcdMembership(args.members, {});
         if (m.joins.length !== args.members)
             throw new Error(`EtcdCluster: membership lists ${m.joins.length} members, args.members is ${args.members}`);
-        const peerHost = (i: number) => args.advertisedPeerHosts?.[i] ?? platform.memberHost("etcd", i);
+        const peerHost = (i: number) => {
+            if (!args.advertisedPeerHosts) return platform.memberHost("etcd", i);
+            const host = args.advertisedPeerHosts[i];
+            // A member's own host in place of its proxy's would make the steps look for a peer URL nobody advertises.
+            if (host === undefined)
+                throw new Error(`EtcdCluster: no advertised peer host for member ${i} (${args.advertisedPeerHosts.length} given)`);
+            return host;
+        };
         const range = (n: number) => Array.from({ length: n }, (_, i) => i);
         const group = (replicas: number, extra: Pick<MemberGroupSpec, "args" | "firstOrdinal" | "waitHealthy" | "dependsOn">) =>
             platform.deployGroup(

@@ -34,8 +34,9 @@ export function memberRevision(args: Omit<EtcdClusterArgs, "platform">): string 
 export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack, memory }: LabContext): LabBuild {
     const image = config.etcd.failpointImage ?? `gcr.io/etcd-development/etcd:${config.etcd.version}`;
     const membership = etcdMembership(config.etcd.members, memory);
-    // The peer hosts of every member named in a flag: the bootstrap members' --initial-cluster can name more than run now.
-    const named = Math.max(config.etcd.members, membership.bootstrap);
+    // The peer hosts of every member a flag or a step names: the bootstrap members' --initial-cluster
+    // can name more than run now, and a scale-in's steps name the members that leave.
+    const named = Math.max(config.etcd.members, membership.bootstrap, membership.deployed);
     const memberArgs = {
         members: config.etcd.members,
         image,

@@ -5,6 +5,7 @@
  */
 import { quorumRemovalProblems, scaleInWithUpgradeProblems } from "../transitions";
 import { etcdMembersProblems, etcdVersionProblems } from "./membership";
+import { NETWORK_SCENARIOS } from "./network";
 
 /** What the lab remembers of a deployed config for these checks. */
 export interface EtcdMemory {
@@ -43,12 +44,14 @@ export function etcdTransitionProblems(previous: Partial<EtcdMemory>, next: { et
  *   shell to derive flags from the pod's ordinal, so a joining member cannot get its own
  *   `--initial-cluster` and `--initial-cluster-state=existing`
  *   (etcd.io/docs/v3.5/op-guide/runtime-configuration/ "Add a new member").
- * - Peer proxies: joins through the proxies are not verified yet; refused rather than left to fail half-way.
- * @param previous the lab's memory (`etcd.members`, `etcd.peerProxies`); `{}` for a new stack.
+ * - A network scenario (network-delay, partition, member-kill): a learner cannot catch up through a
+ *   fault the proxies inject, so the change waits for a scenario without one. With the proxies on
+ *   and no fault, members join and leave through them (each joiner advertises its own proxy).
+ * @param previous the lab's memory (`etcd.members`); `{}` for a new stack.
  */
 export function etcdMemberCountProblems(
     previous: Record<string, unknown>,
-    next: { platform: string; etcd: { members: number; peerProxies: boolean } },
+    next: { platform: string; scenario: string; etcd: { members: number } },
 ): string[] {
     const before = previous["etcd.members"];
     if (typeof before !== "number" || before === next.etcd.members) return [];
@@ -58,9 +61,9 @@ export function etcdMemberCountProblems(
             `${change} on kubernetes: the members share one StatefulSet pod template, which cannot give a joining member its own --initial-cluster and --initial-cluster-state=existing; membership changes run on docker, or deploy a new stack with the count you want`,
         ];
     }
-    if (next.etcd.peerProxies || previous["etcd.peerProxies"] === true) {
+    if ((NETWORK_SCENARIOS as readonly string[]).includes(next.scenario)) {
         return [
-            `${change} with etcd.peerProxies: joins and removals through the peer proxies are not supported yet; deploy a new stack with the count you want`,
+            `${change} in scenario ${next.scenario}: a joining or leaving member would go through the fault it injects; switch to baseline first (pulumi up), then change etcd.members`,
         ];
     }
     return [];
