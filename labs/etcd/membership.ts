@@ -18,7 +18,7 @@
  * - `--initial-cluster*` flags are read only on a member's first start (an existing data dir
  *   ignores them: `/op-guide/configuration/`), so the bootstrap members' flags never change.
  */
-import { Arg, CommandStep, Plan, literal } from "../steps";
+import { Arg, CommandStep, Condition, Plan, literal } from "../steps";
 
 /** Where and how the steps reach the members. */
 export interface EtcdStepTarget {
@@ -168,6 +168,16 @@ export function etcdScaleOut(t: EtcdStepTarget, from: number, to: number, timeou
     return plan;
 }
 
+/**
+ * "Member `ordinal` is no longer listed": the list answered and shows neither its peer URL nor its
+ * name. The name guards the skip: were the peer URL not the one the member advertises, the URL
+ * alone would call a present member gone and skip its removal; with its name still listed the
+ * step goes on and fails loudly, waiting for the URL.
+ */
+function gone(t: EtcdStepTarget, ordinal: number): Condition {
+    return { matches: [", started, "], absent: [`, ${literal(t.peerUrl(ordinal))}, `, `, ${literal(etcdMemberName(ordinal))}, `] };
+}
+
 /** An `endpoint status -w simple` line whose is-leader column is `yes`. */
 const leads = (yes: boolean) => `^[^,]+, [0-9a-f]+, [^,]+, [^,]+, ${yes}, `;
 
@@ -190,7 +200,7 @@ function moveLeadershipOff(
         name: `move leadership off ${name}`,
         unless: {
             argv: ctl(t, asked, "member", "list", "-w", "simple"),
-            condition: { matches: [", started, "], absent: [`, ${literal(t.peerUrl(ordinal))}, `] },
+            condition: gone(t, ordinal),
             question: `${name} is no longer a member`,
         },
         capture: [
@@ -242,7 +252,7 @@ export function etcdScaleIn(t: EtcdStepTarget, from: number, to: number, timeout
                 name: `remove ${name}`,
                 unless: {
                     argv: ctl(t, staying, "member", "list", "-w", "simple"),
-                    condition: { matches: [", started, "], absent: [`, ${literal(t.peerUrl(ordinal))}, `] },
+                    condition: gone(t, ordinal),
                     question: `${name} is no longer a member`,
                 },
                 capture: [
@@ -258,7 +268,7 @@ export function etcdScaleIn(t: EtcdStepTarget, from: number, to: number, timeout
                 run: ctl(t, staying, "member", "remove", { captured: "MEMBER_ID" }),
                 wait: {
                     argv: ctl(t, staying, "member", "list", "-w", "simple"),
-                    until: { matches: [", started, "], absent: [`, ${literal(t.peerUrl(ordinal))}, `] },
+                    until: gone(t, ordinal),
                     timeoutSeconds: s.answerSeconds,
                     intervalSeconds: s.intervalSeconds,
                     waitingFor: `${name} to leave the member list (etcdctl member list)`,
