@@ -150,7 +150,8 @@ export function checkTransition(previous: GuardState | undefined, next: StackCon
             if (!group.stateful || !traits || next.allowReplace === true || before === 0 || group.members === 0) continue;
             const values = fieldValues(group, next);
             for (const field of MEMBER_GROUP_FIELDS) {
-                if (!isDestructive(traits.effects[field])) continue;
+                // A lab's own roll keeps a quorum only with more than one member.
+                if (!isDestructive(traits.effects[field]) || (group.rolls?.includes(field) && group.members > 1)) continue;
                 for (const [path, after] of Object.entries(values[field])) {
                     const was = previousValue(previous, group.name, path);
                     if (was !== ABSENT && JSON.stringify(was ?? null) !== JSON.stringify(after ?? null))

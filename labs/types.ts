@@ -57,6 +57,12 @@ export interface ModelGroup {
     scaleIn?: { path: string; removes: string; allow: string };
     /** Config values reaching each field of the group, by config path. */
     fields: Partial<Record<MemberGroupField, Record<string, unknown>>>;
+    /**
+     * Fields whose change the lab itself applies one member at a time, each healthy before the
+     * next (its own ordered steps), whatever the platform would do with them at once: the guard
+     * treats them as a roll.
+     */
+    rolls?: MemberGroupField[];
 }
 
 /**

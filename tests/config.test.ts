@@ -234,13 +234,22 @@ describe("stack config validation", () => {
         assert.deepEqual(checkTransition(before, parseStackConfig({ ...next, allowReplace: true })), []);
     });
 
-    it("refuses a new etcd.failpointPort on Docker when a failpoint build runs (every member's env changes)", () => {
+    it("sees a new etcd.failpointPort on Docker reach every member when a failpoint build runs: refused for one member, rolled for three", () => {
         const image = "registry.local/etcd-gofail:v3.5.17";
-        const before = guardState(parseStackConfig({ lab: "etcd", etcd: { failpointImage: image } }));
-        const problems = checkTransition(before, parseStackConfig({ lab: "etcd", etcd: { failpointImage: image, failpointPort: 22382 } }));
+        const single = guardState(parseStackConfig({ lab: "etcd", etcd: { members: 1, failpointImage: image } }));
+        const problems = checkTransition(
+            single,
+            parseStackConfig({ lab: "etcd", etcd: { members: 1, failpointImage: image, failpointPort: 22382 } }),
+        );
         assert.deepEqual(problems, [
             "etcd.failpointPort: 22381 → 22382 would replace stateful resources; set allowReplace: true to allow it",
         ]);
+        // Three members: the lab replaces them one at a time (labs/etcd/membership-tasks.ts etcdRollSteps).
+        const three = guardState(parseStackConfig({ lab: "etcd", etcd: { failpointImage: image } }));
+        assert.deepEqual(
+            checkTransition(three, parseStackConfig({ lab: "etcd", etcd: { failpointImage: image, failpointPort: 22382 } })),
+            [],
+        );
         // Without a failpoint build the port reaches no member: nothing to refuse.
         assert.deepEqual(
             checkTransition(

@@ -41,7 +41,7 @@ function containerChanges(before: Graph | undefined, after: Graph): { create: st
 
 /** The suite, with members advertising their own peer URLs or their peer proxies' (`etcd.peerProxies`). */
 function evolveSuite(proxies: boolean): void {
-    describe(`etcd lab on a real Docker engine: 3 → 5 → 3 → 5 members by config, under load${proxies ? ", through peer proxies" : ""}`, function () {
+    describe(`etcd lab on a real Docker engine: 3 → 5 → 3 → 5 members by config, then a roll, under load${proxies ? ", through peer proxies" : ""}`, function () {
         this.timeout(20 * 60_000);
         let engine: Engine;
         let images: EtcdLabImages;
@@ -53,9 +53,16 @@ function evolveSuite(proxies: boolean): void {
         let graph: Graph | undefined;
         let state: GuardState | undefined;
 
-        const config = (members: number) =>
+        /** The stack with `members` members; `quota` is `etcd.quotaBackendBytes` (a flag every member has). */
+        const config = (members: number, quota = 2 * 1024 ** 3) =>
             etcdDockerConfig(images, ports, false, {
-                etcd: { members, allowScaleIn: true, stepsImage: images.etcd, ...(proxies ? { peerProxies: true, peerProxyImage } : {}) },
+                etcd: {
+                    members,
+                    allowScaleIn: true,
+                    stepsImage: images.etcd,
+                    quotaBackendBytes: quota,
+                    ...(proxies ? { peerProxies: true, peerProxyImage } : {}),
+                },
                 // A benchmark that outlasts the steps: ≈ 300 puts/s for about three minutes.
                 load: { enabled: true, total: 50_000, rate: 300 },
             });
@@ -63,8 +70,9 @@ function evolveSuite(proxies: boolean): void {
         /** Applies the config with `members` as `pulumi up` would; returns the containers it created. */
         async function up(
             members: number,
+            quota?: number,
         ): Promise<{ results: Map<string, ContainerResult>; changes: ReturnType<typeof containerChanges> }> {
-            const next = config(members);
+            const next = config(members, quota);
             if (state) assert.deepEqual(checkTransition(state, next), [], `the guard refuses → ${members}`);
             const after = await evaluate(next, stack, state);
             const changes = containerChanges(graph, after);
@@ -217,6 +225,42 @@ function evolveSuite(proxies: boolean): void {
             await up(5);
             assert.deepEqual(memberList(), names(5));
             assert.deepEqual(state?.memory?.["etcd.memberJoins"], [0, 0, 0, 3, 4]);
+        });
+
+        it("a flag change on 5 members (etcd.quotaBackendBytes) replaces them one at a time: never two members down", async () => {
+            const running = async () =>
+                (await engine.docker.listContainers({ filters: { label: [`clusterlab.stack=${stack}`], status: ["running"] } })).filter(
+                    (c) => /-etcd-\d$/.test(c.Names[0] ?? ""),
+                ).length;
+            // Running member containers, sampled every 200 ms while the roll applies (bounded by the apply).
+            let sampling = true;
+            const samples: number[] = [];
+            const sampler = (async () => {
+                for (let i = 0; sampling && i < 10_000; i++) {
+                    samples.push(await running());
+                    await new Promise((resolve) => setTimeout(resolve, 200));
+                }
+            })();
+            const ids = async () =>
+                new Map(
+                    (await engine.docker.listContainers({ filters: { label: [`clusterlab.stack=${stack}`] } })).map((c) => [
+                        c.Names[0],
+                        c.Id,
+                    ]),
+                );
+            const before = await ids();
+            const { changes } = await up(5, 3 * 1024 ** 3).finally(() => (sampling = false));
+            await sampler;
+            const members = names(5);
+            assert.deepEqual(changes.replace.filter((n) => /^etcd-\d$/.test(n)).sort(), members, "not every member was replaced");
+            const after = await ids();
+            for (const m of members) {
+                const name = `/clusterlab-${stack}-${m}`;
+                assert.notEqual(after.get(name), before.get(name), `${m} is the same container`);
+            }
+            console.log(`      running members while rolling: min ${Math.min(...samples)} of 5 over ${samples.length} samples`);
+            assert.ok(Math.min(...samples) >= 4, `two members were down at once: ${samples.join(" ")}`);
+            assert.deepEqual(memberList(), members);
         });
 
         it("no acknowledged put is lost; failed puts and leader changes are counted", async () => {

@@ -35,7 +35,7 @@ const flag = (c: RegisteredResource, name: string) => (c.inputs.command as strin
 const script = (c: RegisteredResource) => (c.inputs.command as string[])[0];
 const membershipTasks = (g: Graph) =>
     ofType(g, CONTAINER)
-        .filter((c) => /^etcd-(grow|shrink)-/.test(c.name))
+        .filter((c) => /^etcd-(grow|shrink|roll)-/.test(c.name))
         .map((c) => c.name);
 const key = (name: string) => keyOf({ type: CONTAINER, name });
 
@@ -184,6 +184,80 @@ describe("etcd lab: the guard on member-count changes", () => {
         assert.match(
             checkTransition(deployed(3), stackConfig("etcd", { etcd: { members: 5, version: "v3.6.0" } })).join("\n"),
             /grow first \(pulumi up\), then change etcd\.version/,
+        );
+    });
+});
+
+describe("etcd lab: a change that reaches every member rolls them one at a time (Docker)", () => {
+    /** Deploys `first`, then `second`, each config given as overrides of the etcd stack; returns both graphs and the second's state. */
+    async function change(first: Record<string, unknown>, second: Record<string, unknown>) {
+        const a = stackConfig("etcd", first);
+        const b = stackConfig("etcd", second);
+        const deployed = guardState(a);
+        assert.deepEqual(checkTransition(deployed, b), [], "the guard refuses the change");
+        const before = await evaluate(a, "etcd", guardState(a));
+        const after = await evaluate(b, "etcd", deployed);
+        return { before, after, state: guardState(b, deployed), config: b };
+    }
+
+    it("a flag change (etcd.quotaBackendBytes): etcd-2, then etcd-1, then etcd-0, each after a task that moved leadership off it", async () => {
+        const { before, after } = await change({}, { etcd: { quotaBackendBytes: 4 * 1024 ** 3 } });
+        const tasks = membershipTasks(after);
+        assert.equal(tasks.length, 4, tasks.join(", "));
+        assert.ok(
+            tasks.every((t) => /^etcd-roll-[0-9a-f]{8}-[1-4]$/.test(t)),
+            tasks.join(", "),
+        );
+        const chain = [tasks[0], "etcd-2", tasks[1], "etcd-1", tasks[2], "etcd-0", tasks[3]];
+        for (let i = 1; i < chain.length; i++) {
+            assert.ok(waitsFor(after, key(chain[i]), key(chain[i - 1])), `${chain[i]} does not wait for ${chain[i - 1]}`);
+        }
+        for (const i of [0, 1, 2]) {
+            assert.equal(flag(container(after, `etcd-${i}`)!, "quota-backend-bytes"), `--quota-backend-bytes=${4 * 1024 ** 3}`);
+            assert.notDeepEqual(container(after, `etcd-${i}`)!.inputs, container(before, `etcd-${i}`)!.inputs);
+        }
+        const [first, second] = tasks.map((t) => script(container(after, t)!));
+        assert.match(first, /move leadership off etcd-2/);
+        assert.match(
+            second,
+            /etcd-2 healthy again[\s\S]*every member|the cluster has a leader after etcd-2[\s\S]*move leadership off etcd-1/,
+        );
+        const scenario = ofType(after, CONTAINER).find((c) => c.name.startsWith("scenario-"))!;
+        assert.ok(waitsFor(after, keyOf(scenario), key(tasks[3])), "the scenario step waits for the last roll task");
+    });
+
+    it("a version bump waits until each replaced member reports the new version", async () => {
+        const { after } = await change({}, { etcd: { version: "v3.5.18" } });
+        const scripts = membershipTasks(after).map((t) => script(container(after, t)!));
+        assert.equal(scripts.length, 4);
+        assert.match(scripts[1], /3\\.5\\.18/, "the task after etcd-2 does not wait for 3.5.18");
+    });
+
+    it("after the roll, the next up renders the same members and no task", async () => {
+        const { after, state, config } = await change({}, { etcd: { quotaBackendBytes: 4 * 1024 ** 3 } });
+        const settled = await evaluate(config, "etcd", state);
+        assert.deepEqual(membershipTasks(settled), []);
+        for (const i of [0, 1, 2]) assert.deepEqual(container(settled, `etcd-${i}`)!.inputs, container(after, `etcd-${i}`)!.inputs);
+    });
+
+    it("on Kubernetes the StatefulSet rolls: no roll task", async () => {
+        const k8s = {
+            platform: "kubernetes",
+            kubernetes: { namespace: "etcd-lab" },
+            load: { image: "registry.local/etcd-benchmark:v3.5.17" },
+        };
+        const { after } = await change(k8s, { ...k8s, etcd: { quotaBackendBytes: 4 * 1024 ** 3 } });
+        assert.deepEqual(
+            ofType(after, "kubernetes:batch/v1:Job").filter((j) => j.name.includes("roll")),
+            [],
+        );
+    });
+
+    it("refuses a member-count change together with a spec change", () => {
+        const deployed = guardState(stackConfig("etcd"));
+        assert.match(
+            checkTransition(deployed, stackConfig("etcd", { etcd: { members: 5, quotaBackendBytes: 4 * 1024 ** 3 } })).join("\n"),
+            /etcd\.members: 3 → 5 together with a change that reaches every member/,
         );
     });
 });

@@ -8,7 +8,7 @@
  * (amd64, arm64). Failpoints: a gofail build serves them over HTTP at `GOFAIL_HTTP`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { HealthProbe, MemberGroupSpec, Platform } from "../../components/platform";
+import { DeployedGroup, HealthProbe, MemberGroupSpec, MemberIdentity, Platform } from "../../components/platform";
 import { ScrapeJob } from "../../components/observability/prometheus-config";
 import { DashboardDefinition } from "../../dashboards/presets";
 import { etcdCompaction } from "./dashboards/etcd-compaction";
@@ -18,7 +18,7 @@ import { etcdPuts } from "./dashboards/etcd-puts";
 import { etcdRanges } from "./dashboards/etcd-ranges";
 import { EtcdMembership, bootstrapMembersPresent, etcdMembership, joiningOrdinals, memberDataDir } from "./joins";
 import { etcdJoinCluster, etcdJoinFlags } from "./membership";
-import { etcdGrowSteps, etcdShrinkTask, etcdStepTarget, etcdStepsBuild } from "./membership-tasks";
+import { etcdGrowSteps, etcdRollSteps, etcdShrinkTask, etcdStepTarget, etcdStepsBuild } from "./membership-tasks";
 import { imageSource, resolveImage } from "../../components/images";
 
 /** etcd client port. */
@@ -60,6 +60,13 @@ export interface EtcdClusterArgs {
      * unset, docker/etcd-steps is built on the platform (Docker only) from `image`'s etcdctl.
      */
     stepsImage?: string;
+    /**
+     * A rolling restart to a new member spec (Docker: the platform would replace every member at
+     * once): members are replaced one at a time, highest ordinal first, between the tasks of
+     * labs/etcd/membership-tasks.ts `etcdRollSteps`. `revision` names the new spec; `versions` makes
+     * each task wait until the replaced member reports `to`.
+     */
+    roll?: { revision: string; versions?: { from: string; to: string } };
 }
 
 /** `flags` with `--data-dir` set to `dir`. @throws Error when `flags` has no `--data-dir`. */
@@ -169,37 +176,58 @@ export class EtcdCluster extends pulumi.ComponentResource {
                 },
                 this,
             );
-        // The bootstrap members keep the --initial-cluster they bootstrapped with (labs/etcd/joins.ts).
-        const bootstrapHosts = range(m.bootstrap).map(peerHost);
-        const bootstrap = group(bootstrapMembersPresent(m), {
-            args: (member) => etcdMemberFlags(member, bootstrapHosts, args),
-            waitHealthy: true,
-        });
         const target = etcdStepTarget(platform, peerHost);
-        // Resolved (pulled or built) only when members join or leave.
+        // Resolved (pulled or built) only when members join, leave or roll.
         let steps: pulumi.Input<string> | undefined;
         const stepsImage = () => (steps ??= resolveImage(platform, imageSource(args.stepsImage, etcdStepsBuild(args.image)), this));
-        // A joiner: the flags of the members at its join, state existing, its own data directory. It is a
-        // learner until promoted, and a learner fails the health probe (linearizable reads), so its
-        // container is not waited for healthy: the promote task waits for it to catch up.
-        const joiner = (ordinal: number, dependsOn: pulumi.Resource[]) =>
-            group(1, {
-                firstOrdinal: ordinal,
-                waitHealthy: false,
-                dependsOn,
-                args: (member) =>
-                    withDataDir(
-                        etcdJoinFlags(etcdMemberFlags(member, range(ordinal + 1).map(peerHost), args), etcdJoinCluster(target, ordinal)),
-                        memberDataDir(m, ordinal),
-                    ),
-            });
+        // The bootstrap members keep the --initial-cluster they bootstrapped with (labs/etcd/joins.ts). A
+        // joiner has the flags of the members at its join, state existing, its own data directory.
+        const bootstrapHosts = range(m.bootstrap).map(peerHost);
+        const present = bootstrapMembersPresent(m);
+        const flagsOf =
+            (ordinal: number) =>
+            (member: MemberIdentity): string[] =>
+                ordinal < present
+                    ? etcdMemberFlags(member, bootstrapHosts, args)
+                    : withDataDir(
+                          etcdJoinFlags(etcdMemberFlags(member, range(ordinal + 1).map(peerHost), args), etcdJoinCluster(target, ordinal)),
+                          memberDataDir(m, ordinal),
+                      );
+        // One member as a group of one. A joiner is a learner until promoted, and a learner fails the
+        // health probe (linearizable reads), so a joiner is never waited for healthy: a task waits for it.
+        const member = (ordinal: number, dependsOn: pulumi.Resource[]) =>
+            group(1, { firstOrdinal: ordinal, waitHealthy: ordinal < present, dependsOn, args: flagsOf(ordinal) });
         const joining = joiningOrdinals(m);
-        const members = [...bootstrap.members];
-        const ready: pulumi.Resource[] = [...bootstrap.ready];
-        for (let ordinal = bootstrap.members.length; ordinal < args.members && !joining.includes(ordinal); ordinal++) {
-            const deployed = joiner(ordinal, []);
-            members.push(...deployed.members);
-            ready.push(...deployed.ready);
+        const members: DeployedGroup["members"] = [];
+        let ready: pulumi.Resource[] = [];
+        if (args.roll) {
+            if (joining.length || m.deployed > args.members) throw new Error("EtcdCluster: a roll and a membership change in one update");
+            // Each member waits for the task after the one replaced before it (labs/etcd/membership-tasks.ts).
+            // The edges are dependsOn only, so replacing one member deletes no other first (Pulumi replaces a
+            // dependent only when one of its inputs depends on the replaced resource: pulumi/pulumi
+            // pkg/resource/deploy/step_generator.go `calculateDependentReplacements`).
+            let previous: pulumi.Resource[] = [];
+            for (const step of etcdRollSteps(target, args.members, args.roll.revision, stepsImage(), args.roll.versions)) {
+                const task = platform.runTask({ ...step.task, dependsOn: previous }, this);
+                if (step.replaces === undefined) {
+                    previous = [task];
+                    continue;
+                }
+                const deployed = member(step.replaces, [task]);
+                members.push(...deployed.members);
+                previous = deployed.ready;
+            }
+            members.sort((x, y) => x.ordinal - y.ordinal);
+            ready = previous;
+        } else {
+            const bootstrap = group(present, { args: flagsOf(0), waitHealthy: true });
+            members.push(...bootstrap.members);
+            ready.push(...bootstrap.ready);
+            for (let ordinal = present; ordinal < args.members && !joining.includes(ordinal); ordinal++) {
+                const deployed = member(ordinal, []);
+                members.push(...deployed.members);
+                ready.push(...deployed.ready);
+            }
         }
         if (joining.length) {
             let previous = [...ready];
@@ -209,7 +237,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
                     previous = [task];
                     continue;
                 }
-                const deployed = joiner(step.starts, [task]);
+                const deployed = member(step.starts, [task]);
                 members.push(...deployed.members);
                 previous = deployed.ready;
             }

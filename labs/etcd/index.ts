@@ -5,6 +5,7 @@ import { ETCD_HOST_PORTS, EtcdLabConfig, etcdCrossChecks } from "./config";
 import { buildEtcdLab } from "./lab";
 import { etcdMemberCountProblems, etcdRemember, etcdTransitionProblems } from "./transitions";
 import { etcdMembership, rememberMembership } from "./joins";
+import { ETCD_ROLLED_FIELDS, etcdMemberFields, etcdMemberSpec } from "./member-spec";
 
 /** The etcd lab's definition (registered in labs/index.ts). */
 export const etcdLab = defineLab({
@@ -19,20 +20,9 @@ export const etcdLab = defineLab({
             members: c.etcd.members,
             stateful: true,
             scaleIn: { path: "etcd.members", removes: "members holding data", allow: "etcd.allowScaleIn" },
-            fields: {
-                // A failpoint build replaces the official image, version and all.
-                image: {
-                    "etcd.version": c.etcd.failpointImage ? null : c.etcd.version,
-                    "etcd.failpointImage": c.etcd.failpointImage ?? null,
-                },
-                // GOFAIL_HTTP is in every member's env only with a failpoint build.
-                spec: {
-                    "etcd.failpointPort": c.etcd.failpointImage ? c.etcd.failpointPort : null,
-                    "etcd.quotaBackendBytes": c.etcd.quotaBackendBytes,
-                },
-                hostPorts: { "etcd.clientHostPort": c.etcd.clientHostPort },
-                volumeSize: { "etcd.storageGiB": c.etcd.storageGiB },
-            },
+            fields: etcdMemberFields(c),
+            // On Docker the lab replaces members one at a time through its roll steps; Kubernetes rolls the StatefulSet.
+            rolls: ETCD_ROLLED_FIELDS,
         },
     ],
     remember: (c, previous) => ({
@@ -41,6 +31,8 @@ export const etcdLab = defineLab({
         ...etcdRemember(c),
         // Who bootstrapped and each joiner's data directory (labs/etcd/joins.ts).
         ...rememberMembership(etcdMembership(c.etcd.members, previous)),
+        // What reached the members: another digest later is a rolling restart (labs/etcd/member-spec.ts).
+        "etcd.memberSpec": etcdMemberSpec(c),
     }),
     transitionProblems: (previous, next) => [
         // Joins and removals are tasks on Docker; where they cannot run, another count is refused (labs/etcd/transitions.ts).

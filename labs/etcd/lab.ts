@@ -13,8 +13,9 @@ import { etcdAlertRules } from "./alerts";
 import { EtcdLinearizability } from "./linearizability";
 import { NETWORK_SCENARIOS, memberKillScript } from "./network";
 import { EtcdPeerProxies, hostTemplate, proxyHost } from "./peer-proxy";
-import { LabBuild, LabContext, LabOutputs } from "../types";
-import { etcdMembership } from "./joins";
+import { LabBuild, LabContext, LabMemory, LabOutputs } from "../types";
+import { EtcdMembership, etcdMembership } from "./joins";
+import { etcdMemberSpec } from "./member-spec";
 
 /**
  * A digest of what shapes every member: the cluster arguments and the flags they render. Any
@@ -25,6 +26,27 @@ import { etcdMembership } from "./joins";
 export function memberRevision(args: Omit<EtcdClusterArgs, "platform">): string {
     const flags = etcdMemberFlags({ name: "etcd-0", host: "etcd-0" }, ["etcd-0"], args);
     return contentHash(JSON.stringify({ args, flags }));
+}
+
+/**
+ * Whether this change rolls the members on Docker, one at a time: the members' spec digest
+ * (labs/etcd/member-spec.ts) differs from the remembered one, no member joins or leaves, and there
+ * is more than one member. On
+ * Kubernetes the StatefulSet rolls its pods itself; a new stack has nothing to roll.
+ */
+export function etcdRoll(config: EtcdLabConfig, memory: LabMemory, membership: EtcdMembership): EtcdClusterArgs["roll"] {
+    const before = memory["etcd.memberSpec"];
+    const revision = etcdMemberSpec(config);
+    if (config.platform !== "docker" || typeof before !== "string" || before === revision) return undefined;
+    // One member cannot hand its leadership to another: the guard asks for allowReplace, and the platform replaces it.
+    if (membership.deployed !== config.etcd.members || config.etcd.members < 2) return undefined;
+    // A failpoint build reports its own binary's version, not etcd.version.
+    const from = memory.version;
+    const versions =
+        !config.etcd.failpointImage && typeof from === "string" && from !== config.etcd.version
+            ? { from, to: config.etcd.version }
+            : undefined;
+    return { revision, versions };
 }
 
 /**
@@ -48,7 +70,13 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack,
         // With peer proxies every member advertises its proxy, in every scenario (baseline too).
         advertisedPeerHosts: config.etcd.peerProxies ? Array.from({ length: named }, (_, i) => proxyHost(platform, i)) : undefined,
     };
-    const etcd = new EtcdCluster("etcd", { platform, ...memberArgs, membership, stepsImage: config.etcd.stepsImage });
+    const etcd = new EtcdCluster("etcd", {
+        platform,
+        ...memberArgs,
+        membership,
+        stepsImage: config.etcd.stepsImage,
+        roll: etcdRoll(config, memory, membership),
+    });
     const proxies = (dependsOn: pulumi.Resource[]): pulumi.Resource[] =>
         config.etcd.peerProxies
             ? new EtcdPeerProxies("peer-proxies", {

@@ -12,7 +12,7 @@ import { ImageBuildSpec, Platform, TaskSpec } from "../../components/platform";
 import { stepTask } from "../step-task";
 import { segments } from "../steps";
 import { ETCD_CLIENT_PORT, ETCD_PEER_PORT } from "./etcd-cluster";
-import { EtcdStepTarget, etcdScaleIn, etcdScaleOut } from "./membership";
+import { EtcdStepTarget, etcdRollingRestart, etcdScaleIn, etcdScaleOut } from "./membership";
 
 /** docker/etcd-steps, built with the lab's etcd image as `ETCD_IMAGE` (its etcdctl is copied). */
 export function etcdStepsBuild(etcdImage: string): ImageBuildSpec {
@@ -76,4 +76,32 @@ export function etcdGrowSteps(target: EtcdStepTarget, from: number, to: number, 
 export function etcdShrinkTask(target: EtcdStepTarget, from: number, to: number, image: pulumi.Input<string>): TaskSpec {
     const commands = segments(etcdScaleIn(target, from, to)).flatMap((seg) => seg.commands);
     return stepTask({ name: `etcd-shrink-${from}-to-${to}`, component: "etcd-membership", image, commands });
+}
+
+/** One cut of a rolling restart: the task that runs before member `replaces` is replaced (undefined for the last, the final health check). */
+export interface RollStep {
+    task: TaskSpec;
+    /** The member the platform replaces once `task` exited 0; undefined after the last. */
+    replaces?: number;
+}
+
+/**
+ * The tasks of a rolling restart of `members` members to a new spec, highest ordinal first:
+ * `etcd-roll-<revision>-<k>`. Task 1 moves leadership off the first member to go; each later task
+ * waits until the member replaced before it answers (as `versions.to` when given) and every
+ * member is healthy, then moves leadership off the next one. Between two tasks the platform
+ * replaces one member, so never more than one is down (etcd.io/docs/v3.5/upgrades/: one member at a time).
+ * @param revision a digest of the new spec: a later change gets new tasks.
+ */
+export function etcdRollSteps(
+    target: EtcdStepTarget,
+    members: number,
+    revision: string,
+    image: pulumi.Input<string>,
+    versions?: { from: string; to: string },
+): RollStep[] {
+    return segments(etcdRollingRestart(target, members, versions)).map((seg, k) => ({
+        task: stepTask({ name: `etcd-roll-${revision.slice(0, 8)}-${k + 1}`, component: "etcd-membership", image, commands: seg.commands }),
+        replaces: seg.then?.ordinal,
+    }));
 }

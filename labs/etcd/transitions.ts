@@ -6,6 +6,7 @@
 import { quorumRemovalProblems, scaleInWithUpgradeProblems } from "../transitions";
 import { etcdMembersProblems, etcdVersionProblems } from "./membership";
 import { NETWORK_SCENARIOS } from "./network";
+import { EtcdMemberConfig, etcdMemberSpec } from "./member-spec";
 
 /** What the lab remembers of a deployed config for these checks. */
 export interface EtcdMemory {
@@ -51,7 +52,7 @@ export function etcdTransitionProblems(previous: Partial<EtcdMemory>, next: { et
  */
 export function etcdMemberCountProblems(
     previous: Record<string, unknown>,
-    next: { platform: string; scenario: string; etcd: { members: number } },
+    next: EtcdMemberConfig & { platform: string; scenario: string; etcd: { members: number } },
 ): string[] {
     const before = previous["etcd.members"];
     if (typeof before !== "number" || before === next.etcd.members) return [];
@@ -64,6 +65,13 @@ export function etcdMemberCountProblems(
     if ((NETWORK_SCENARIOS as readonly string[]).includes(next.scenario)) {
         return [
             `${change} in scenario ${next.scenario}: a joining or leaving member would go through the fault it injects; switch to baseline first (pulumi up), then change etcd.members`,
+        ];
+    }
+    // A joiner starts with the new spec while the others roll to it: one change at a time.
+    const spec = previous["etcd.memberSpec"];
+    if (typeof spec === "string" && spec !== etcdMemberSpec(next)) {
+        return [
+            `${change} together with a change that reaches every member (image, flags or host ports): change etcd.members first (pulumi up), then the rest`,
         ];
     }
     return [];

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { StackConfig, fieldsOf, unwrap, valueAt } from "../../components/config";
 import { statefulTypes } from "../../components/platform/registry";
 import { labDefinition } from "../../labs";
-import { Graph } from "./evaluate";
+import { Graph, waitsFor } from "./evaluate";
 import { changedPaths } from "./phase-diff";
 
 /** One mutation: set `path` to `value` in the user's config. */
@@ -143,11 +143,12 @@ function groupOf(inputs: Record<string, any>): string | undefined {
  * What moving from the graph `before` to `after` does to stateful resources, one line each:
  * deleted, replaced (a replace-forcing input changed), scaled in (a StatefulSet's replicas go
  * down), or — on Docker, where any input change recreates a container — every member of a
- * data-holding group recreated at once (quorum lost while they restart).
+ * data-holding group recreated at once (quorum lost while they restart); members the graph
+ * orders one after another (each waits for the one before) are a roll, not a loss.
  */
 export function statefulChanges(before: Graph, after: Graph): string[] {
     const out: string[] = [];
-    const dataGroups = new Map<string, { members: number; changed: number }>();
+    const dataGroups = new Map<string, { members: number; changed: string[] }>();
     for (const [key, old] of before.resources) {
         const cur = after.resources.get(key);
         const isDataContainer =
@@ -161,9 +162,9 @@ export function statefulChanges(before: Graph, after: Graph): string[] {
         const changed = changedPaths(old.inputs, cur.inputs);
         if (isDataContainer) {
             const group = groupOf(old.inputs) ?? key;
-            const g = dataGroups.get(group) ?? { members: 0, changed: 0 };
+            const g = dataGroups.get(group) ?? { members: 0, changed: [] };
             g.members++;
-            if (changed.length) g.changed++;
+            if (changed.length) g.changed.push(key);
             dataGroups.set(group, g);
             continue;
         }
@@ -174,7 +175,10 @@ export function statefulChanges(before: Graph, after: Graph): string[] {
         }
     }
     for (const [group, g] of dataGroups) {
-        if (g.changed === g.members) out.push(`docker group ${group}: all ${g.members} member containers recreated at once`);
+        // One at a time when the graph orders every two recreated members (one waits for the other, as a lab's roll steps chain them).
+        const ordered = g.changed.every((a, i) => g.changed.slice(i + 1).every((b) => waitsFor(after, a, b) || waitsFor(after, b, a)));
+        if (g.changed.length === g.members && !(ordered && g.members > 1))
+            out.push(`docker group ${group}: all ${g.members} member containers recreated at once`);
     }
     return out;
 }

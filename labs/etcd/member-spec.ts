@@ -1,0 +1,46 @@
+/**
+ * What of the etcd lab's config reaches its members, by field of the member group: the guard's
+ * model of the group (labs/etcd/index.ts) and the digest that tells the builder a member's spec
+ * changed (a rolling restart on Docker: labs/etcd/membership-tasks.ts `etcdRollSteps`).
+ */
+import { contentHash } from "../../components/platform";
+import type { MemberGroupField } from "../../components/platform/effects";
+
+/** The part of the etcd lab's config these read. */
+export interface EtcdMemberConfig {
+    etcd: {
+        version: string;
+        failpointImage?: string;
+        failpointPort: number;
+        quotaBackendBytes: number;
+        clientHostPort: number;
+        storageGiB: number;
+    };
+}
+
+/** Config values reaching each field of the members, by config path (null: reaches nothing in this config). */
+export function etcdMemberFields(c: EtcdMemberConfig): Partial<Record<MemberGroupField, Record<string, unknown>>> {
+    return {
+        // A failpoint build replaces the official image, version and all.
+        image: {
+            "etcd.version": c.etcd.failpointImage ? null : c.etcd.version,
+            "etcd.failpointImage": c.etcd.failpointImage ?? null,
+        },
+        // GOFAIL_HTTP is in every member's env only with a failpoint build.
+        spec: {
+            "etcd.failpointPort": c.etcd.failpointImage ? c.etcd.failpointPort : null,
+            "etcd.quotaBackendBytes": c.etcd.quotaBackendBytes,
+        },
+        hostPorts: { "etcd.clientHostPort": c.etcd.clientHostPort },
+        volumeSize: { "etcd.storageGiB": c.etcd.storageGiB },
+    };
+}
+
+/** The fields the lab rolls itself, one member at a time, when they change (everything but the volume). */
+export const ETCD_ROLLED_FIELDS: MemberGroupField[] = ["image", "spec", "hostPorts"];
+
+/** A digest (16 hex) of what reaches every member's container: {@link ETCD_ROLLED_FIELDS}' values. */
+export function etcdMemberSpec(c: EtcdMemberConfig): string {
+    const fields = etcdMemberFields(c);
+    return contentHash(JSON.stringify(ETCD_ROLLED_FIELDS.map((f) => fields[f] ?? {})), 16);
+}
