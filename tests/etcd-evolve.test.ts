@@ -226,6 +226,13 @@ describe("etcd lab: a change that reaches every member rolls them one at a time 
         assert.ok(waitsFor(after, keyOf(scenario), key(tasks[3])), "the scenario step waits for the last roll task");
     });
 
+    it("another architecture or image substitution reaches every member's image: rolled too", async () => {
+        for (const second of [{ arch: "arm64" }, { images: { "gcr.io/etcd-development/etcd": "mirror.local/etcd:v3.5.17" } }]) {
+            const { after } = await change({}, second);
+            assert.equal(membershipTasks(after).length, 4, `${JSON.stringify(second)}: ${membershipTasks(after).join(", ")}`);
+        }
+    });
+
     it("a version bump waits until each replaced member reports the new version", async () => {
         const { after } = await change({}, { etcd: { version: "v3.5.18" } });
         const scripts = membershipTasks(after).map((t) => script(container(after, t)!));

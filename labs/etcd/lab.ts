@@ -15,7 +15,7 @@ import { NETWORK_SCENARIOS, memberKillScript } from "./network";
 import { EtcdPeerProxies, hostTemplate, proxyHost } from "./peer-proxy";
 import { LabBuild, LabContext, LabMemory, LabOutputs } from "../types";
 import { EtcdMembership, etcdMembership } from "./joins";
-import { etcdMemberSpec } from "./member-spec";
+import { ETCD_IMAGE, etcdMemberSpec } from "./member-spec";
 
 /**
  * A digest of what shapes every member: the cluster arguments and the flags they render. Any
@@ -54,7 +54,7 @@ export function etcdRoll(config: EtcdLabConfig, memory: LabMemory, membership: E
  * @returns outputs: client endpoints, scenario, Prometheus/Grafana URLs, Grafana password (secret).
  */
 export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack, memory }: LabContext): LabBuild {
-    const image = config.etcd.failpointImage ?? `gcr.io/etcd-development/etcd:${config.etcd.version}`;
+    const image = config.etcd.failpointImage ?? `${ETCD_IMAGE}:${config.etcd.version}`;
     const membership = etcdMembership(config.etcd.members, memory);
     // The peer hosts of every member a flag or a step names: the bootstrap members' --initial-cluster
     // can name more than run now, and a scale-in's steps name the members that leave.

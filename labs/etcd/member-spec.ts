@@ -5,9 +5,17 @@
  */
 import { contentHash } from "../../components/platform";
 import type { MemberGroupField } from "../../components/platform/effects";
+import { substituteImage } from "../../components/images";
+
+/** The official etcd image (etcd.io/docs/v3.5/op-guide/container/). */
+export const ETCD_IMAGE = "gcr.io/etcd-development/etcd";
 
 /** The part of the etcd lab's config these read. */
 export interface EtcdMemberConfig {
+    /** The architecture images are pulled for: another one is another image ID in every member. */
+    arch: string;
+    /** Image substitutions (the stack's `images:`): a new one for the etcd image reaches every member. */
+    images?: Record<string, string>;
     etcd: {
         version: string;
         failpointImage?: string;
@@ -39,8 +47,13 @@ export function etcdMemberFields(c: EtcdMemberConfig): Partial<Record<MemberGrou
 /** The fields the lab rolls itself, one member at a time, when they change (everything but the volume). */
 export const ETCD_ROLLED_FIELDS: MemberGroupField[] = ["image", "spec", "hostPorts"];
 
-/** A digest (16 hex) of what reaches every member's container: {@link ETCD_ROLLED_FIELDS}' values. */
+/**
+ * A digest (16 hex) of what reaches every member's container: {@link ETCD_ROLLED_FIELDS}' values
+ * the architecture the platform pulls the image for (its `placement` of the image field) and the
+ * image reference after the stack's substitutions.
+ */
 export function etcdMemberSpec(c: EtcdMemberConfig): string {
     const fields = etcdMemberFields(c);
-    return contentHash(JSON.stringify(ETCD_ROLLED_FIELDS.map((f) => fields[f] ?? {})), 16);
+    const image = substituteImage(c.etcd.failpointImage ?? `${ETCD_IMAGE}:${c.etcd.version}`, c.images ?? {});
+    return contentHash(JSON.stringify([c.arch, image, ...ETCD_ROLLED_FIELDS.map((f) => fields[f] ?? {})]), 16);
 }
