@@ -21,24 +21,36 @@ async function post(url: string, body: unknown): Promise<{ ok: boolean; status: 
     return { ok: res.ok, status: res.status, text: await res.text() };
 }
 
-/** Background load: puts `<prefix><n>` through `endpoint` every `pauseMs`, and polls the leader. */
+/**
+ * Background load: puts `<prefix><n>` every `pauseMs`, and polls the leader. A put goes to the first
+ * endpoint and, should that fail, to the next ones in turn, as a client with several endpoints
+ * does: a put fails only when no endpoint took it, so a member restarting on purpose is not
+ * counted as lost availability (the puts that needed another member are counted apart).
+ */
 export class GatewayLoad {
     readonly puts: GatewayPut[] = [];
+    /** Puts the first endpoint refused or missed that another one took. */
+    failovers = 0;
     /** Leader member IDs in the order seen (a change appends). */
     readonly leaders: string[] = [];
     private running = false;
     private loops: Promise<void>[] = [];
 
+    private readonly endpoint: string;
+
     /**
-     * @param endpoint a member's client URL that stays through the change, e.g. `http://127.0.0.1:23790`.
+     * @param endpoints client URLs of members that stay through the change, e.g. `http://127.0.0.1:23790`; the first is asked first.
      * @param prefix key prefix, e.g. `clusterlab/evolve/`.
      */
     constructor(
-        private readonly endpoint: string,
+        private readonly endpoints: string[],
         private readonly prefix: string,
         private readonly pauseMs = 50,
         private readonly maxPuts = 20_000,
-    ) {}
+    ) {
+        if (!endpoints.length) throw new Error("GatewayLoad: no endpoint");
+        this.endpoint = endpoints[0];
+    }
 
     begin(): void {
         this.running = true;
@@ -68,12 +80,19 @@ export class GatewayLoad {
         for (let n = 1; this.running && n <= this.maxPuts; n++) {
             const key = `${this.prefix}${String(n).padStart(6, "0")}`;
             const t = Date.now() / 1000;
-            try {
-                const res = await post(`${this.endpoint}/v3/kv/put`, { key: b64(key), value: b64(`v${n}`) });
-                this.puts.push(res.ok ? { key, t, ok: true } : { key, t, ok: false, error: `${res.status} ${res.text.slice(0, 200)}` });
-            } catch (err) {
-                this.puts.push({ key, t, ok: false, error: String(err) });
+            const errors: string[] = [];
+            for (const endpoint of this.endpoints) {
+                try {
+                    const res = await post(`${endpoint}/v3/kv/put`, { key: b64(key), value: b64(`v${n}`) });
+                    if (res.ok) break;
+                    errors.push(`${endpoint}: ${res.status} ${res.text.slice(0, 200)}`);
+                } catch (err) {
+                    errors.push(`${endpoint}: ${String(err)}`);
+                }
             }
+            const ok = errors.length < this.endpoints.length;
+            if (ok && errors.length) this.failovers++;
+            this.puts.push(ok ? { key, t, ok } : { key, t, ok, error: errors.join("; ") });
             await sleep(this.pauseMs);
         }
     }
