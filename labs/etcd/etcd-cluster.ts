@@ -18,7 +18,7 @@ import { etcdPuts } from "./dashboards/etcd-puts";
 import { etcdRanges } from "./dashboards/etcd-ranges";
 import { EtcdMembership, bootstrapMembersPresent, etcdMembership, joiningOrdinals, memberDataDir } from "./joins";
 import { etcdJoinCluster, etcdJoinFlags } from "./membership";
-import { etcdGrowSteps, etcdRollSteps, etcdShrinkTask, etcdStepTarget, etcdStepsBuild } from "./membership-tasks";
+import { ChainStep, etcdGrowSteps, etcdRollSteps, etcdShrinkTask, etcdStepTarget, etcdStepsBuild } from "./membership-tasks";
 import { imageSource, resolveImage } from "../../components/images";
 
 /** etcd client port. */
@@ -200,25 +200,30 @@ export class EtcdCluster extends pulumi.ComponentResource {
         const joining = joiningOrdinals(m);
         const members: DeployedGroup["members"] = [];
         let ready: pulumi.Resource[] = [];
+        // Tasks and members in turn: each task waits for what came before it, each member for its task.
+        // Returns what the last one is.
+        const chain = (steps: ChainStep[], start: pulumi.Resource[]): pulumi.Resource[] => {
+            let previous = start;
+            for (const step of steps) {
+                const task = platform.runTask({ ...step.task, dependsOn: previous }, this);
+                if (step.then === undefined) {
+                    previous = [task];
+                    continue;
+                }
+                const deployed = member(step.then, [task]);
+                members.push(...deployed.members);
+                previous = deployed.ready;
+            }
+            return previous;
+        };
         if (args.roll) {
             if (joining.length || m.deployed > args.members) throw new Error("EtcdCluster: a roll and a membership change in one update");
             // Each member waits for the task after the one replaced before it (labs/etcd/membership-tasks.ts).
             // The edges are dependsOn only, so replacing one member deletes no other first (Pulumi replaces a
             // dependent only when one of its inputs depends on the replaced resource: pulumi/pulumi
             // pkg/resource/deploy/step_generator.go `calculateDependentReplacements`).
-            let previous: pulumi.Resource[] = [];
-            for (const step of etcdRollSteps(target, args.members, args.roll.revision, stepsImage(), args.roll.versions)) {
-                const task = platform.runTask({ ...step.task, dependsOn: previous }, this);
-                if (step.replaces === undefined) {
-                    previous = [task];
-                    continue;
-                }
-                const deployed = member(step.replaces, [task]);
-                members.push(...deployed.members);
-                previous = deployed.ready;
-            }
+            ready = chain(etcdRollSteps(target, args.members, args.roll.revision, stepsImage(), args.roll.versions), []);
             members.sort((x, y) => x.ordinal - y.ordinal);
-            ready = previous;
         } else {
             const bootstrap = group(present, { args: flagsOf(0), waitHealthy: true });
             members.push(...bootstrap.members);
@@ -229,20 +234,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
                 ready.push(...deployed.ready);
             }
         }
-        if (joining.length) {
-            let previous = [...ready];
-            for (const step of etcdGrowSteps(target, joining[0], args.members, stepsImage())) {
-                const task = platform.runTask({ ...step.task, dependsOn: previous }, this);
-                if (step.starts === undefined) {
-                    previous = [task];
-                    continue;
-                }
-                const deployed = member(step.starts, [task]);
-                members.push(...deployed.members);
-                previous = deployed.ready;
-            }
-            ready.push(...previous);
-        }
+        if (joining.length) ready.push(...chain(etcdGrowSteps(target, joining[0], args.members, stepsImage()), [...ready]));
         if (m.deployed > args.members) {
             ready.push(
                 platform.runTask({ ...etcdShrinkTask(target, m.deployed, args.members, stepsImage()), dependsOn: [...ready] }, this),

@@ -41,11 +41,11 @@ export function etcdStepTarget(platform: Platform, peerHost: (ordinal: number) =
     };
 }
 
-/** One cut of a scale-out: the task that runs before member `ordinal` starts (undefined for the last, the final promote). */
-export interface GrowStep {
+/** One cut of a plan: a task, and the member the platform starts or replaces once it exited 0 (none after the last). */
+export interface ChainStep {
     task: TaskSpec;
-    /** The member the platform starts once `task` exited 0; undefined after the final promote. */
-    starts?: number;
+    /** The member's ordinal; undefined for the last task (the final promote or health check). */
+    then?: number;
 }
 
 /**
@@ -55,7 +55,7 @@ export interface GrowStep {
  * starts the member the earlier one added.
  * @param image the steps image (a shell and etcdctl).
  */
-export function etcdGrowSteps(target: EtcdStepTarget, from: number, to: number, image: pulumi.Input<string>): GrowStep[] {
+export function etcdGrowSteps(target: EtcdStepTarget, from: number, to: number, image: pulumi.Input<string>): ChainStep[] {
     return segments(etcdScaleOut(target, from, to)).map((seg, k) => ({
         task: stepTask({
             name: `etcd-grow-${from}-to-${to}-${k + 1}`,
@@ -63,7 +63,7 @@ export function etcdGrowSteps(target: EtcdStepTarget, from: number, to: number, 
             image,
             commands: seg.commands,
         }),
-        starts: seg.then?.ordinal,
+        then: seg.then?.ordinal,
     }));
 }
 
@@ -76,13 +76,6 @@ export function etcdGrowSteps(target: EtcdStepTarget, from: number, to: number, 
 export function etcdShrinkTask(target: EtcdStepTarget, from: number, to: number, image: pulumi.Input<string>): TaskSpec {
     const commands = segments(etcdScaleIn(target, from, to)).flatMap((seg) => seg.commands);
     return stepTask({ name: `etcd-shrink-${from}-to-${to}`, component: "etcd-membership", image, commands });
-}
-
-/** One cut of a rolling restart: the task that runs before member `replaces` is replaced (undefined for the last, the final health check). */
-export interface RollStep {
-    task: TaskSpec;
-    /** The member the platform replaces once `task` exited 0; undefined after the last. */
-    replaces?: number;
 }
 
 /**
@@ -99,9 +92,9 @@ export function etcdRollSteps(
     revision: string,
     image: pulumi.Input<string>,
     versions?: { from: string; to: string },
-): RollStep[] {
+): ChainStep[] {
     return segments(etcdRollingRestart(target, members, versions)).map((seg, k) => ({
         task: stepTask({ name: `etcd-roll-${revision.slice(0, 8)}-${k + 1}`, component: "etcd-membership", image, commands: seg.commands }),
-        replaces: seg.then?.ordinal,
+        then: seg.then?.ordinal,
     }));
 }
