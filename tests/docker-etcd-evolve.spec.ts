@@ -16,28 +16,12 @@ import { checkTransition, GuardState, guardState } from "../components/guard";
 import { Engine, connectEngine, containerLogs } from "./support/docker-engine";
 import { EtcdLabImages, etcdLabImages, etcdNetworkImages } from "./support/docker-images";
 import { buildGoTool } from "./support/etcd-peer-network";
-import { ContainerResult, applyGraph, removeStack } from "./support/docker-apply";
+import { ContainerResult, applyGraph, containerChanges, removeStack } from "./support/docker-apply";
 import { LabPorts, etcdDockerConfig, etcdTargetsUp, etcdctl, hostEndpoints, labPorts } from "./support/docker-etcd-lab";
 import { GatewayLoad } from "./support/etcd-gateway-load";
-import { Graph, RegisteredResource, evaluate } from "./support/evaluate";
+import { Graph, evaluate } from "./support/evaluate";
 import { waitFor } from "./support/processes";
 import { requireTool } from "./support/tools";
-
-const CONTAINER = "docker:index/container:Container";
-const containers = (g: Graph) => [...g.resources.values()].filter((r) => r.type === CONTAINER);
-
-/** What `pulumi up` would do to the containers going from `before` to `after`: create, replace (changed inputs), delete. */
-function containerChanges(before: Graph | undefined, after: Graph): { create: string[]; replace: string[]; remove: RegisteredResource[] } {
-    const old = new Map((before ? containers(before) : []).map((r) => [r.name, r]));
-    const now = containers(after);
-    return {
-        create: now.filter((r) => !old.has(r.name)).map((r) => r.name),
-        replace: now
-            .filter((r) => old.has(r.name) && JSON.stringify(old.get(r.name)!.inputs) !== JSON.stringify(r.inputs))
-            .map((r) => r.name),
-        remove: [...old.values()].filter((r) => !now.some((n) => n.name === r.name)),
-    };
-}
 
 /** The suite, with members advertising their own peer URLs or their peer proxies' (`etcd.peerProxies`). */
 function evolveSuite(proxies: boolean): void {
@@ -86,7 +70,7 @@ function evolveSuite(proxies: boolean): void {
                 log: (l) => console.log(`        ${l}`),
             }).catch(async (err: Error) => {
                 const task = /^task (\S+) exited/.exec(err.message)?.[1];
-                const name = task && after.resources.get(`${CONTAINER}::${task}`)?.inputs.name;
+                const name = task && after.resources.get(`docker:index/container:Container::${task}`)?.inputs.name;
                 throw new Error(`${err.message}\n${name ? await containerLogs(engine.docker, name, 40) : ""}`);
             });
             for (const r of changes.remove) await engine.docker.getContainer(r.inputs.name).remove({ force: true });

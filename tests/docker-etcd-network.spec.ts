@@ -8,18 +8,16 @@
  * Images: tests/support/docker-images.ts (Debian base + the gofail build + this repo's Go tools).
  */
 import * as assert from "node:assert/strict";
-import { isDeepStrictEqual } from "node:util";
 import { EtcdLabConfig } from "../components/config";
 import { Engine, connectEngine, containerLogs } from "./support/docker-engine";
 import { EtcdLabImages, EtcdNetworkImages, etcdLabImages, etcdNetworkImages } from "./support/docker-images";
-import { ContainerResult, applyGraph, removeContainer, removeStack } from "./support/docker-apply";
+import { ContainerResult, applyGraph, containerChanges, removeContainer, removeStack } from "./support/docker-apply";
 import { LabPorts, etcdDockerConfig, etcdctl, hostEndpoints, labPorts, promQuery } from "./support/docker-etcd-lab";
 import { buildGoTool } from "./support/etcd-peer-network";
-import { Graph, evaluate, ofType } from "./support/evaluate";
+import { Graph, evaluate } from "./support/evaluate";
 import { waitFor } from "./support/processes";
 import { requireTool } from "./support/tools";
 
-const CONTAINER = "docker:index/container:Container";
 const DELAY_MS = 1000;
 
 describe("etcd lab network scenarios on a real Docker engine (switched in place)", function () {
@@ -44,14 +42,11 @@ describe("etcd lab network scenarios on a real Docker engine (switched in place)
     /** Applies `scenario` as `pulumi up` would: re-creates containers whose inputs changed or that are new. */
     async function switchTo(scenario: string): Promise<{ results: Map<string, ContainerResult>; replaced: string[] }> {
         const next = await evaluate(config(scenario), stack);
-        const before = graph ? new Map(ofType(graph, CONTAINER).map((c) => [c.name, c.inputs])) : new Map();
-        const changed = ofType(next, CONTAINER).filter((c) => !before.has(c.name) || !isDeepStrictEqual(before.get(c.name), c.inputs));
-        const replaced = changed.filter((c) => before.has(c.name)).map((c) => c.name);
+        const { create, replace: replaced, remove } = containerChanges(graph, next);
         // Deleted ones (the previous scenario's steps and benchmark) go first; replaced ones in
         // dependency order, right before their new container, as in `pulumi up`.
-        const gone = [...before.keys()].filter((n) => !ofType(next, CONTAINER).some((c) => c.name === n));
-        for (const name of gone) await removeContainer(engine.docker, graph, name);
-        const names = new Set(changed.map((c) => c.name));
+        for (const r of remove) await removeContainer(engine.docker, graph, r.name);
+        const names = new Set([...create, ...replaced]);
         const results = await applyGraph(engine.docker, next, { only: (r) => names.has(r.name), replace: new Set(replaced) });
         graph = next;
         return { results, replaced };

@@ -69,12 +69,6 @@ export interface EtcdClusterArgs {
     roll?: { revision: string; versions?: { from: string; to: string } };
 }
 
-/** `flags` with `--data-dir` set to `dir`. @throws Error when `flags` has no `--data-dir`. */
-function withDataDir(flags: string[], dir: string): string[] {
-    if (!flags.some((f) => f.startsWith("--data-dir="))) throw new Error(`not etcd member flags: no --data-dir in ${flags.join(" ")}`);
-    return flags.map((f) => (f.startsWith("--data-dir=") ? `--data-dir=${dir}` : f));
-}
-
 /**
  * The flags of one member; `host` is its advertise host, `hosts` every member's peer host
  * (its proxy's when there are peer proxies), in order.
@@ -189,8 +183,9 @@ export class EtcdCluster extends pulumi.ComponentResource {
             (member: MemberIdentity): string[] =>
                 ordinal < present
                     ? etcdMemberFlags(member, bootstrapHosts, args)
-                    : withDataDir(
-                          etcdJoinFlags(etcdMemberFlags(member, range(ordinal + 1).map(peerHost), args), etcdJoinCluster(target, ordinal)),
+                    : etcdJoinFlags(
+                          etcdMemberFlags(member, range(ordinal + 1).map(peerHost), args),
+                          etcdJoinCluster(target, ordinal),
                           memberDataDir(m, ordinal),
                       );
         // One member as a group of one. A joiner is a learner until promoted, and a learner fails the

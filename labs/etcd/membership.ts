@@ -71,21 +71,26 @@ export function etcdJoinCluster(t: Pick<EtcdStepTarget, "peerUrl">, ordinal: num
 
 /**
  * A joining member's flags: the lab's member flags with `--initial-cluster` replaced by
- * `initialCluster` ({@link etcdJoinCluster}) and `--initial-cluster-state=existing`.
- * @throws Error when `flags` has either flag missing (they are not the lab's member flags).
+ * `initialCluster` ({@link etcdJoinCluster}), `--initial-cluster-state=existing`, and, when given,
+ * `--data-dir` set to `dataDir` (a directory of this join's own: a removed member cannot rejoin
+ * with its old data).
+ * @throws Error when `flags` lacks one of the flags it rewrites (they are not the lab's member flags).
  */
-export function etcdJoinFlags(flags: string[], initialCluster: string): string[] {
-    const out = flags.map((f) =>
-        f.startsWith("--initial-cluster=")
-            ? `--initial-cluster=${initialCluster}`
-            : f.startsWith("--initial-cluster-state=")
-              ? "--initial-cluster-state=existing"
-              : f,
-    );
-    for (const flag of [`--initial-cluster=${initialCluster}`, "--initial-cluster-state=existing"]) {
-        if (!out.includes(flag)) throw new Error(`not etcd member flags: no ${flag.split("=")[0]} in ${flags.join(" ")}`);
+export function etcdJoinFlags(flags: string[], initialCluster: string, dataDir?: string): string[] {
+    const rewrites: Record<string, string | undefined> = {
+        "--initial-cluster": initialCluster,
+        "--initial-cluster-state": "existing",
+        "--data-dir": dataDir,
+    };
+    for (const [flag, value] of Object.entries(rewrites)) {
+        if (value !== undefined && !flags.some((f) => f.startsWith(`${flag}=`))) {
+            throw new Error(`not etcd member flags: no ${flag} in ${flags.join(" ")}`);
+        }
     }
-    return out;
+    return flags.map((f) => {
+        const value = rewrites[f.slice(0, f.indexOf("="))];
+        return value === undefined ? f : `${f.slice(0, f.indexOf("="))}=${value}`;
+    });
 }
 
 /** Why a member-count change is refused; empty when allowed. */

@@ -33,6 +33,7 @@
  * resource, `deleteBeforeReplace`, `replaceOnChanges`, `retainOnDelete` on destroy). Those are
  * checked under mocks and against real engine output elsewhere; here every apply is a create.
  */
+import { isDeepStrictEqual } from "node:util";
 import Docker from "dockerode";
 import { pack } from "tar-stream";
 import { Graph, RegisteredResource, keyOf, mockImageId } from "./evaluate";
@@ -275,4 +276,22 @@ export async function removeContainer(docker: Docker, graph: Graph, resource: st
     const r = [...graph.resources.values()].find((x) => x.type === T.container && x.name === resource);
     if (!r) throw new Error(`no container resource ${resource}`);
     await docker.getContainer(r.inputs.name).remove({ force: true });
+}
+
+/**
+ * What `pulumi up` does to the containers going from `before` to `after` (undefined: a new
+ * stack): create the new ones, replace those whose inputs changed, delete those that are gone.
+ */
+export function containerChanges(
+    before: Graph | undefined,
+    after: Graph,
+): { create: string[]; replace: string[]; remove: RegisteredResource[] } {
+    const containers = (g: Graph) => [...g.resources.values()].filter((r) => r.type === T.container);
+    const old = new Map((before ? containers(before) : []).map((r) => [r.name, r]));
+    const now = containers(after);
+    return {
+        create: now.filter((r) => !old.has(r.name)).map((r) => r.name),
+        replace: now.filter((r) => old.has(r.name) && !isDeepStrictEqual(old.get(r.name)!.inputs, r.inputs)).map((r) => r.name),
+        remove: [...old.values()].filter((r) => !now.some((n) => n.name === r.name)),
+    };
 }
