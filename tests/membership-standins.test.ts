@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { appScaleIn, appScaleInProblems } from "../labs/appcluster/membership";
 import { CrdbStepTarget, crdbFinalize, crdbScaleIn, crdbUpgrade, crdbVersionProblems } from "../labs/crdb/membership";
 import { CommandStep, PlatformStep, renderScript, worstCaseSeconds } from "../labs/steps";
-import { PdStepTarget, pdScaleIn, tikvRollingRestart, tikvScaleIn, tikvScaleInProblems } from "../labs/tikv/membership";
+import { PdStepTarget, pdRollingRestart, pdScaleIn, tikvRollingRestart, tikvScaleIn, tikvScaleInProblems } from "../labs/tikv/membership";
 import { runPlan, runScript } from "./support/membership-run";
 import { requireTool, tempDir } from "./support/tools";
 
@@ -326,6 +326,46 @@ describe("membership steps against stand-in cockroach and pd-ctl (stand-in tier)
                 "two stores evicted at once",
             );
             assert.deepEqual(state().evicting, []);
+        });
+        it("PD rolling restart: one member at a time, the leader moved off before its restart, each healthy before the next", async () => {
+            save({ stores: stores([1, 2, 3]), members: members(3), leader: "pd-0" });
+            const atReplace: string[] = [];
+            const runs = await runPlan(pdRollingRestart(target, 3, FAST), env, dir.path, (step) => {
+                const s = state();
+                const down = s.members.filter((m: { downCalls?: number }) => (m.downCalls ?? 0) > 0).map((m: { name: string }) => m.name);
+                atReplace.push(`pd-${step.ordinal} leader=${s.leader} down=[${down}]`);
+                // Restarted: unhealthy for the next three pd-ctl calls.
+                s.members[step.ordinal].downCalls = 3;
+                save(s);
+                logPlatform(step);
+            });
+            assert.ok(
+                runs.every((r) => r.status === 0),
+                runs.map((r) => r.stderr).join("\n"),
+            );
+            // Highest first; never the leader; never while another member is still down.
+            assert.deepEqual(atReplace, ["pd-2 leader=pd-0 down=[]", "pd-1 leader=pd-0 down=[]", "pd-0 leader=pd-1 down=[]"]);
+            assert.equal(first(/leader transfer pd-0$/), -1, "leadership moved although pd-2 and pd-1 did not lead");
+            const transfer = first(/^pd-ctl -u http:\/\/pd-0:2379 member leader transfer pd-1$/);
+            assert.ok(transfer >= 0 && transfer < first(/^PLATFORM replace-member pd-0$/), calls().join("\n"));
+            // Each restarted member was polled with `health` until healthy before the next replacement.
+            assert.ok(last(/ health$/) > first(/^PLATFORM replace-member pd-0$/), "no health poll after the last restart");
+            assert.match(runs[1].stdout, /clusterlab-step 1\/2: pd-2 healthy again/);
+
+            // A member that never comes back fails the task within its bound, naming it; nothing after it is replaced.
+            writeFileSync(logPath, "");
+            save({ stores: stores([1, 2, 3]), members: members(3), leader: "pd-0" });
+            const stuck = await runPlan(pdRollingRestart(target, 3, { ...FAST, rejoinSeconds: 1.5 }), env, dir.path, (step) => {
+                const s = state();
+                s.members[step.ordinal].downCalls = 1_000;
+                save(s);
+                logPlatform(step);
+            });
+            const failed = stuck[stuck.length - 1];
+            assert.notEqual(failed.status, 0);
+            assert.match(failed.stderr, /timed out after 1\.5 s waiting for pd-2 to report healthy after its restart \(pd-ctl health\)/);
+            assert.equal(first(/^PLATFORM replace-member pd-1$/), -1, "pd-1 was replaced while pd-2 was down");
+            assert.throws(() => pdRollingRestart(target, 1), /at least 2 members/);
         });
     });
 

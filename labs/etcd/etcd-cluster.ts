@@ -18,8 +18,9 @@ import { etcdPuts } from "./dashboards/etcd-puts";
 import { etcdRanges } from "./dashboards/etcd-ranges";
 import { EtcdMembership, bootstrapMembersPresent, etcdMembership, joiningOrdinals, memberDataDir } from "./joins";
 import { etcdJoinCluster, etcdJoinFlags } from "./membership";
-import { ChainStep, etcdGrowSteps, etcdRollSteps, etcdShrinkTask, etcdStepTarget, etcdStepsBuild } from "./membership-tasks";
+import { etcdGrowSteps, etcdRollSteps, etcdShrinkTask, etcdStepTarget, etcdStepsBuild } from "./membership-tasks";
 import { imageSource, resolveImage } from "../../components/images";
+import { ChainStep, chainMembers } from "../roll";
 
 /** etcd client port. */
 export const ETCD_CLIENT_PORT = 2379;
@@ -195,21 +196,11 @@ export class EtcdCluster extends pulumi.ComponentResource {
         const joining = joiningOrdinals(m);
         const members: DeployedGroup["members"] = [];
         let ready: pulumi.Resource[] = [];
-        // Tasks and members in turn: each task waits for what came before it, each member for its task.
-        // Returns what the last one is.
+        // Tasks and members in turn (labs/roll.ts): each task waits for what came before it, each member for its task.
         const chain = (steps: ChainStep[], start: pulumi.Resource[]): pulumi.Resource[] => {
-            let previous = start;
-            for (const step of steps) {
-                const task = platform.runTask({ ...step.task, dependsOn: previous }, this);
-                if (step.then === undefined) {
-                    previous = [task];
-                    continue;
-                }
-                const deployed = member(step.then, [task]);
-                members.push(...deployed.members);
-                previous = deployed.ready;
-            }
-            return previous;
+            const linked = chainMembers(platform, this, steps, start, member);
+            members.push(...linked.members);
+            return linked.ready;
         };
         if (args.roll) {
             if (joining.length || m.deployed > args.members) throw new Error("EtcdCluster: a roll and a membership change in one update");
@@ -218,7 +209,6 @@ export class EtcdCluster extends pulumi.ComponentResource {
             // dependent only when one of its inputs depends on the replaced resource: pulumi/pulumi
             // pkg/resource/deploy/step_generator.go `calculateDependentReplacements`).
             ready = chain(etcdRollSteps(target, args.members, args.roll.revision, stepsImage(), args.roll.versions), []);
-            members.sort((x, y) => x.ordinal - y.ordinal);
         } else {
             const bootstrap = group(present, { args: flagsOf(0), waitHealthy: true });
             members.push(...bootstrap.members);

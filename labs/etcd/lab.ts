@@ -16,6 +16,7 @@ import { EtcdPeerProxies, hostTemplate, proxyHost } from "./peer-proxy";
 import { LabBuild, LabContext, LabMemory, LabOutputs } from "../types";
 import { EtcdMembership, etcdMembership } from "./joins";
 import { ETCD_IMAGE, etcdMemberSpec } from "./member-spec";
+import { rollRevision } from "../roll";
 
 /**
  * A digest of what shapes every member: the cluster arguments and the flags they render. Any
@@ -35,11 +36,14 @@ export function memberRevision(args: Omit<EtcdClusterArgs, "platform">): string 
  * Kubernetes the StatefulSet rolls its pods itself; a new stack has nothing to roll.
  */
 export function etcdRoll(config: EtcdLabConfig, memory: LabMemory, membership: EtcdMembership): EtcdClusterArgs["roll"] {
-    const before = memory["etcd.memberSpec"];
-    const revision = etcdMemberSpec(config);
-    if (config.platform !== "docker" || typeof before !== "string" || before === revision) return undefined;
-    // One member cannot hand its leadership to another: the guard asks for allowReplace, and the platform replaces it.
-    if (membership.deployed !== config.etcd.members || config.etcd.members < 2) return undefined;
+    const revision = rollRevision({
+        platform: config.platform,
+        before: memory["etcd.memberSpec"],
+        after: etcdMemberSpec(config),
+        deployed: membership.deployed,
+        members: config.etcd.members,
+    });
+    if (!revision) return undefined;
     // A failpoint build reports its own binary's version, not etcd.version.
     const from = memory.version;
     const versions =

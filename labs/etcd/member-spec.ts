@@ -3,9 +3,9 @@
  * model of the group (labs/etcd/index.ts) and the digest that tells the builder a member's spec
  * changed (a rolling restart on Docker: labs/etcd/membership-tasks.ts `etcdRollSteps`).
  */
-import { contentHash } from "../../components/platform";
 import type { MemberGroupField } from "../../components/platform/effects";
 import { substituteImage } from "../../components/images";
+import { memberSpecDigest } from "../roll";
 
 /** The official etcd image (etcd.io/docs/v3.5/op-guide/container/). */
 export const ETCD_IMAGE = "gcr.io/etcd-development/etcd";
@@ -55,5 +55,5 @@ export const ETCD_ROLLED_FIELDS: MemberGroupField[] = ["image", "spec", "hostPor
 export function etcdMemberSpec(c: EtcdMemberConfig): string {
     const fields = etcdMemberFields(c);
     const image = substituteImage(c.etcd.failpointImage ?? `${ETCD_IMAGE}:${c.etcd.version}`, c.images ?? {});
-    return contentHash(JSON.stringify([c.arch, image, ...ETCD_ROLLED_FIELDS.map((f) => fields[f] ?? {})]), 16);
+    return memberSpecDigest(c.arch, image, fields, ETCD_ROLLED_FIELDS);
 }

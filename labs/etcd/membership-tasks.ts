@@ -9,6 +9,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ImageBuildSpec, Platform, TaskSpec } from "../../components/platform";
+import { ChainStep, chainSteps } from "../roll";
 import { stepTask } from "../step-task";
 import { segments } from "../steps";
 import { ETCD_CLIENT_PORT, ETCD_PEER_PORT } from "./etcd-cluster";
@@ -41,13 +42,6 @@ export function etcdStepTarget(platform: Platform, peerHost: (ordinal: number) =
     };
 }
 
-/** One cut of a plan: a task, and the member the platform starts or replaces once it exited 0 (none after the last). */
-export interface ChainStep {
-    task: TaskSpec;
-    /** The member's ordinal; undefined for the last task (the final promote or health check). */
-    then?: number;
-}
-
 /**
  * The tasks of a scale-out from `from` to `to` members, in order: `etcd-grow-<from>-to-<to>-<k>`.
  * Task 1 adds member `from` as a learner; task k (1 < k ≤ to−from) promotes member from+k−2 and
@@ -56,15 +50,7 @@ export interface ChainStep {
  * @param image the steps image (a shell and etcdctl).
  */
 export function etcdGrowSteps(target: EtcdStepTarget, from: number, to: number, image: pulumi.Input<string>): ChainStep[] {
-    return segments(etcdScaleOut(target, from, to)).map((seg, k) => ({
-        task: stepTask({
-            name: `etcd-grow-${from}-to-${to}-${k + 1}`,
-            component: "etcd-membership",
-            image,
-            commands: seg.commands,
-        }),
-        then: seg.then?.ordinal,
-    }));
+    return chainSteps(etcdScaleOut(target, from, to), `etcd-grow-${from}-to-${to}`, { component: "etcd-membership", image });
 }
 
 /**
@@ -93,8 +79,8 @@ export function etcdRollSteps(
     image: pulumi.Input<string>,
     versions?: { from: string; to: string },
 ): ChainStep[] {
-    return segments(etcdRollingRestart(target, members, versions)).map((seg, k) => ({
-        task: stepTask({ name: `etcd-roll-${revision.slice(0, 8)}-${k + 1}`, component: "etcd-membership", image, commands: seg.commands }),
-        then: seg.then?.ordinal,
-    }));
+    return chainSteps(etcdRollingRestart(target, members, versions), `etcd-roll-${revision.slice(0, 8)}`, {
+        component: "etcd-membership",
+        image,
+    });
 }

@@ -4,6 +4,7 @@
  * upgrade in one change.
  */
 import { quorumRemovalProblems, scaleInWithUpgradeProblems } from "../transitions";
+import { countWithSpecProblems } from "../roll";
 import { etcdMembersProblems, etcdVersionProblems } from "./membership";
 import { NETWORK_SCENARIOS } from "./network";
 import { EtcdMemberConfig, etcdMemberSpec } from "./member-spec";
@@ -68,11 +69,5 @@ export function etcdMemberCountProblems(
         ];
     }
     // A joiner starts with the new spec while the others roll to it: one change at a time.
-    const spec = previous["etcd.memberSpec"];
-    if (typeof spec === "string" && spec !== etcdMemberSpec(next)) {
-        return [
-            `${change} together with a change that reaches every member (image, flags or host ports): change etcd.members first (pulumi up), then the rest`,
-        ];
-    }
-    return [];
+    return countWithSpecProblems("etcd.members", before, next.etcd.members, previous["etcd.memberSpec"], etcdMemberSpec(next));
 }

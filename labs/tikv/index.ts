@@ -3,7 +3,8 @@ import { replacedBy } from "../../components/guard-words";
 import { defineLab } from "../types";
 import { TIKV_HOST_PORTS, TikvLabConfig, tikvCrossChecks } from "./config";
 import { buildTikvLab } from "./lab";
-import { tikvRemember, tikvTransitionProblems } from "./transitions";
+import { tikvRemember, tikvRollProblems, tikvTransitionProblems } from "./transitions";
+import { TIKV_ROLLED_FIELDS, pdMemberFields, pdMemberSpec, tikvMemberFields, tikvMemberSpec } from "./member-spec";
 
 /** The TiKV lab's definition (registered in labs/index.ts). */
 export const tikvLab = defineLab({
@@ -18,26 +19,32 @@ export const tikvLab = defineLab({
             members: c.pd.members,
             stateful: true,
             scaleIn: { path: "pd.members", removes: "PD members holding data", allow: "pd.allowScaleIn" },
-            fields: { image: { version: c.version }, hostPorts: { "pd.clientHostPort": c.pd.clientHostPort } },
+            fields: pdMemberFields(c),
+            // On Docker the lab replaces members one at a time (labs/tikv/roll.ts); Kubernetes rolls the StatefulSet.
+            rolls: TIKV_ROLLED_FIELDS,
         },
         {
             name: "tikv",
             members: c.tikv.stores,
             stateful: true,
             scaleIn: { path: "tikv.stores", removes: "stores holding data", allow: "tikv.allowScaleIn" },
-            fields: {
-                image: { version: c.version },
-                spec: { "tikv.memoryLimitMiB": c.tikv.memoryLimitMiB ?? null, "tikv.blockCacheMiB": c.tikv.blockCacheMiB ?? null },
-                hostPorts: { "tikv.statusHostPort": c.tikv.statusHostPort },
-                volumeSize: { "tikv.storageGiB": c.tikv.storageGiB },
-            },
+            fields: tikvMemberFields(c),
+            rolls: TIKV_ROLLED_FIELDS,
         },
     ],
-    remember: (c) => ({ "pd.bootstrapMembers": c.pd.bootstrapMembers, ...tikvRemember(c) }),
+    remember: (c) => ({
+        "pd.bootstrapMembers": c.pd.bootstrapMembers,
+        ...tikvRemember(c),
+        // What reached the members: another digest later is a rolling restart on Docker (labs/tikv/roll.ts).
+        "pd.memberSpec": pdMemberSpec(c),
+        "tikv.memberSpec": tikvMemberSpec(c),
+    }),
     transitionProblems: (previous, next) => [
         // The bootstrap members are every PD member's --initial-cluster: another count re-bootstraps them all.
         ...replacedBy(previous, next, "pd.bootstrapMembers", "re-bootstraps every PD member (--initial-cluster)"),
         // Quorum and max-replicas protect data whatever allowScaleIn says (labs/tikv/transitions.ts).
         ...tikvTransitionProblems(previous, next),
+        // A group that joins or leaves members cannot roll in the same pulumi up (labs/roll.ts).
+        ...tikvRollProblems(previous, next),
     ],
 });

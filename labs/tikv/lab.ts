@@ -10,22 +10,50 @@ import { Platform } from "../../components/platform";
 import { TikvCluster } from "./tikv-cluster";
 import { deployedMembers, tikvScaleInTasks } from "./scale-in";
 import { LabBuild, LabContext, LabOutputs } from "../types";
+import { rollRevision } from "../roll";
+import { PD_IMAGE, TIKV_IMAGE, pdMemberSpec, tikvMemberSpec } from "./member-spec";
+import { TikvRollArgs, pdRollSteps, tikvRollSteps } from "./roll";
 
 /**
  * Builds the TiKV lab on `platform`.
  * @returns outputs: PD client URLs and endpoints, TiKV store addresses and status URLs,
  *   Prometheus/Grafana URLs and the Grafana admin password (secret).
  */
-export function buildTikvLab(config: TikvLabConfig, platform: Platform, { previous }: LabContext): LabBuild {
-    const pdImage = `pingcap/pd:${config.version}`;
+export function buildTikvLab(config: TikvLabConfig, platform: Platform, { previous, memory }: LabContext): LabBuild {
+    const pdImage = `${PD_IMAGE}:${config.version}`;
+    const deployed = {
+        stores: deployedMembers(previous, config.platform, "tikv", "tikv.stores"),
+        pd: deployedMembers(previous, config.platform, "pd", "pd.members"),
+    };
     // Scale-in: leaving stores become Tombstone and leaving PD members leave the member list
     // before their groups shrink (labs/tikv/scale-in.ts); the deployed counts are the guard state's.
     const scaleIn = tikvScaleInTasks({
         platform,
         pdImage,
-        stores: { from: deployedMembers(previous, config.platform, "tikv", "tikv.stores"), to: config.tikv.stores },
-        pdMembers: { from: deployedMembers(previous, config.platform, "pd", "pd.members"), to: config.pd.members },
+        stores: { from: deployed.stores, to: config.tikv.stores },
+        pdMembers: { from: deployed.pd, to: config.pd.members },
         pdBootstrapMembers: config.pd.bootstrapMembers,
+    });
+    // A spec change on Docker rolls PD, then the stores, one member at a time (labs/tikv/roll.ts).
+    const rollArgs = (revision: string): TikvRollArgs => ({
+        platform,
+        pdImage: platform.image(pdImage),
+        pdBootstrapMembers: config.pd.bootstrapMembers,
+        revision,
+    });
+    const pdRoll = rollRevision({
+        platform: config.platform,
+        before: memory["pd.memberSpec"],
+        after: pdMemberSpec(config),
+        deployed: deployed.pd,
+        members: config.pd.members,
+    });
+    const tikvRoll = rollRevision({
+        platform: config.platform,
+        before: memory["tikv.memberSpec"],
+        after: tikvMemberSpec(config),
+        deployed: deployed.stores,
+        members: config.tikv.stores,
     });
     const pd = new PdCluster("pd", {
         platform,
@@ -34,17 +62,19 @@ export function buildTikvLab(config: TikvLabConfig, platform: Platform, { previo
         image: pdImage,
         clientHostPort: config.pd.clientHostPort,
         dependsOn: scaleIn?.pd && [scaleIn.pd],
+        roll: pdRoll ? pdRollSteps(rollArgs(pdRoll), config.pd.members) : undefined,
     });
     const tikv = new TikvCluster("tikv", {
         platform,
         stores: config.tikv.stores,
-        image: `pingcap/tikv:${config.version}`,
+        image: `${TIKV_IMAGE}:${config.version}`,
         pdEndpoints: pd.endpoints,
         statusHostPort: config.tikv.statusHostPort,
         storageGiB: config.tikv.storageGiB,
         memoryLimitMiB: config.tikv.memoryLimitMiB,
         blockCacheMiB: config.tikv.blockCacheMiB,
         dependsOn: [...pd.ready, ...(scaleIn?.stores ? [scaleIn.stores] : [])],
+        roll: tikvRoll ? tikvRollSteps(rollArgs(tikvRoll), config.tikv.stores) : undefined,
     });
     const outputs: LabOutputs = {
         pdClientUrls: pd.userClientUrls,

@@ -8,7 +8,9 @@
  *   makes the store Offline while PD moves its regions away, then Tombstone; `member` lists PD
  *   members, `member leader show` the leader (`{"name": "pd-0", …}`), `member leader transfer
  *   <name>`, `member delete name <name>`; `scheduler add evict-leader-scheduler <store id>`,
- *   `scheduler remove evict-leader-scheduler-<store id>`. Field names: tikv/pd
+ *   `scheduler remove evict-leader-scheduler-<store id>`; `health` lists every member as
+ *   `[{"name": "pd-0", "member_id": …, "client_urls": […], "health": true}, …]` (pingcap/docs
+ *   `tools/pd-control.md` "health"; tikv/pd `server/api/health.go`). Field names: tikv/pd
  *   `server/api/store.go` (`MetaStore.state_name`, `StoreStatus.leader_count`; some versions omit a
  *   zero `leader_count`, so "0 leaders" is "no non-zero leader_count").
  * - A store never leaves Offline while the stores left are fewer than `max-replicas` (default 3:
@@ -257,6 +259,57 @@ export function tikvRollingRestart(t: PdStepTarget, stores: number, timeouts: Pa
                     timeoutSeconds: s.answerSeconds,
                     intervalSeconds: s.intervalSeconds,
                     waitingFor: `the evict-leader scheduler of ${store} to be gone (pd-ctl scheduler show)`,
+                },
+            },
+        );
+    }
+    return plan;
+}
+
+/**
+ * A rolling restart of `members` PD members (a version or flag change on Docker), from the
+ * highest ordinal down, one at a time: move the PD leader off the member when it leads (to member
+ * 0, or 1 when member 0 itself goes), the platform replaces it, wait until `pd-ctl health` reports
+ * it healthy again; then the next. TiUP upgrades PD this way, one member at a time with the leader
+ * transferred away first, before any TiKV store (docs.pingcap.com/tidb/stable/upgrade-tidb-using-tiup).
+ * @throws Error when `members` is below 2 (one member has no one to take its leadership).
+ */
+export function pdRollingRestart(t: PdStepTarget, members: number, timeouts: Partial<PdStepTimeouts> = {}): Plan {
+    if (members < 2) throw new Error(`a PD rolling restart needs at least 2 members, got ${members}`);
+    const s = { ...PD_STEP_TIMEOUTS, ...timeouts };
+    const name = t.memberName ?? ((ordinal: number) => `pd-${ordinal}`);
+    const plan: Plan = [];
+    for (let ordinal = members - 1; ordinal >= 0; ordinal--) {
+        const member = name(ordinal);
+        const named = `"name":"${literal(member)}"`;
+        plan.push(
+            {
+                kind: "command",
+                name: `move the PD leader off ${member}`,
+                onlyIf: {
+                    argv: ctl(t, "member", "leader", "show"),
+                    condition: { flatten: true, matches: [named] },
+                    question: `${member} leads`,
+                },
+                run: ctl(t, "member", "leader", "transfer", name(ordinal === 0 ? 1 : 0)),
+                wait: {
+                    argv: ctl(t, "member", "leader", "show"),
+                    until: { flatten: true, matches: ['"name":"'], absent: [named] },
+                    timeoutSeconds: s.rejoinSeconds,
+                    intervalSeconds: s.intervalSeconds,
+                    waitingFor: `the PD leader to move off ${member} (pd-ctl member leader show)`,
+                },
+            },
+            { kind: "platform", action: "replace-member", group: "pd", ordinal, description: `restart ${member} with its new spec` },
+            {
+                kind: "command",
+                name: `${member} healthy again`,
+                wait: {
+                    argv: ctl(t, "health"),
+                    until: { flatten: true, matches: [`${named},"member_id":[0-9]+,"client_urls":\\[[^]]*\\],"health":true`] },
+                    timeoutSeconds: s.rejoinSeconds,
+                    intervalSeconds: s.intervalSeconds,
+                    waitingFor: `${member} to report healthy after its restart (pd-ctl health)`,
                 },
             },
         );

@@ -7,10 +7,11 @@
  * `server/join/join.go`). Image `pingcap/pd` (ENTRYPOINT `/pd-server`), multi-arch since v6.5.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Platform } from "../../components/platform";
+import { DeployedGroup, MemberIdentity, Platform } from "../../components/platform";
 import { ScrapeJob } from "../../components/observability/prometheus-config";
 import { DashboardDefinition } from "../../dashboards/presets";
 import { pdOverview } from "./dashboards/pd-overview";
+import { ChainStep, chainMembers } from "../roll";
 
 /** PD client port (HTTP API, gRPC, `/metrics`). */
 export const PD_CLIENT_PORT = 2379;
@@ -36,6 +37,12 @@ export interface PdClusterArgs {
     group?: string;
     /** Every member waits for these (a PD scale-in's member deletes: labs/tikv/scale-in.ts). */
     dependsOn?: pulumi.Resource[];
+    /**
+     * A rolling restart to a new spec (Docker: the platform would replace every member at once):
+     * each member is a group of one, replaced between the tasks of labs/tikv/roll.ts `pdRollSteps`
+     * (labs/roll.ts); `ready` is then the last task.
+     */
+    roll?: ChainStep[];
 }
 
 /**
@@ -63,7 +70,7 @@ export class PdCluster extends pulumi.ComponentResource {
     public readonly scrapeJobs: ScrapeJob[];
     /** The dashboards that read PD's metrics. */
     public readonly dashboards: DashboardDefinition[] = [pdOverview];
-    /** Resources TiKV must wait on (PD healthy). */
+    /** Resources TiKV must wait on (PD healthy; after a roll, its last task). */
     public readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: PdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -92,37 +99,41 @@ export class PdCluster extends pulumi.ComponentResource {
             `--peer-urls=http://0.0.0.0:${PD_PEER_PORT}`,
             `--advertise-peer-urls=http://${m.host}:${PD_PEER_PORT}`,
         ];
-        const bootstrap = platform.deployGroup(
-            {
-                ...common,
-                name: group,
-                replicas: args.bootstrapMembers,
-                args: (m) => [...memberFlags(m), `--initial-cluster=${initialCluster}`],
-                dependsOn: args.dependsOn,
-            },
-            this,
-        );
-        const scaleOut = args.members - args.bootstrapMembers;
-        const joined =
-            scaleOut > 0
-                ? platform.deployGroup(
-                      {
-                          ...common,
-                          name: `${group}-join`,
-                          replicas: scaleOut,
-                          firstOrdinal: args.bootstrapMembers,
-                          args: (m) => [...memberFlags(m), `--join=${joinUrls}`],
-                          dependsOn: [...bootstrap.ready, ...(args.dependsOn ?? [])],
-                      },
-                      this,
-                  )
-                : { members: [], ready: [] };
-        const all = [...bootstrap.members, ...joined.members];
+        // Bootstrap members start with --initial-cluster, scale-out members (group `<group>-join`) with --join.
+        const groupOf = (ordinal: number, replicas: number, dependsOn?: pulumi.Resource[]) =>
+            platform.deployGroup(
+                {
+                    ...common,
+                    ...(ordinal < args.bootstrapMembers
+                        ? { name: group, args: (m: MemberIdentity) => [...memberFlags(m), `--initial-cluster=${initialCluster}`] }
+                        : { name: `${group}-join`, args: (m: MemberIdentity) => [...memberFlags(m), `--join=${joinUrls}`] }),
+                    replicas,
+                    firstOrdinal: ordinal,
+                    dependsOn,
+                },
+                this,
+            );
+        let all: DeployedGroup["members"];
+        if (args.roll) {
+            const rolled = chainMembers(platform, this, args.roll, args.dependsOn ?? [], (ordinal, dependsOn) =>
+                groupOf(ordinal, 1, dependsOn),
+            );
+            all = rolled.members;
+            this.ready = rolled.ready;
+        } else {
+            const bootstrap = groupOf(0, args.bootstrapMembers, args.dependsOn);
+            const scaleOut = args.members - args.bootstrapMembers;
+            const joined =
+                scaleOut > 0
+                    ? groupOf(args.bootstrapMembers, scaleOut, [...bootstrap.ready, ...(args.dependsOn ?? [])])
+                    : { members: [], ready: [] };
+            all = [...bootstrap.members, ...joined.members];
+            this.ready = [...bootstrap.ready, ...joined.ready];
+        }
         this.clientUrls = all.map((m) => `http://${m.host}:${PD_CLIENT_PORT}`);
         this.endpoints = bootstrapHosts.map((h) => `${h}:${PD_CLIENT_PORT}`).join(",");
         this.userClientUrls = all.map((m) => platform.memberUrl(m.name, PD_CLIENT_PORT, args.clientHostPort + m.ordinal));
         this.scrapeJobs = [{ job: group, targets: all.map((m) => `${m.host}:${PD_CLIENT_PORT}`) }];
-        this.ready = [...bootstrap.ready, ...joined.ready];
         this.registerOutputs({ clientUrls: this.clientUrls, endpoints: this.endpoints });
     }
 }

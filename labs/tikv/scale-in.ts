@@ -59,6 +59,21 @@ export interface TikvScaleInArgs {
     pdBootstrapMembers: number;
 }
 
+/**
+ * Where the lab's steps reach PD: `pd-ctl` of the PD image, member 0's client URL (member 0 never
+ * leaves: a count is at least 1), the store addresses as each store advertises them
+ * (labs/tikv/tikv-cluster.ts `--advertise-addr`, which `pd-ctl store` lists), and the members' names.
+ * @param pdBootstrapMembers `pd.bootstrapMembers`: which members are `pd-<i>` and which `pd-join-<i>`.
+ */
+export function pdStepTarget(platform: Platform, pdBootstrapMembers: number): PdStepTarget {
+    return {
+        pdCtl: PD_CTL_PATH,
+        pdUrl: `http://${platform.memberHost("pd", 0)}:${PD_CLIENT_PORT}`,
+        storeAddress: (i) => `${platform.memberHost("tikv", i)}:${TIKV_PORT}`,
+        memberName: (i) => pdMemberName(i, pdBootstrapMembers),
+    };
+}
+
 /** Whether `change` removes members. */
 export function shrinks(change: CountChange): change is Required<CountChange> {
     return change.from !== undefined && change.from > change.to;
@@ -102,14 +117,7 @@ export class TikvScaleIn extends pulumi.ComponentResource {
     constructor(name: string, args: TikvScaleInArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusterlab:index:TikvScaleIn", name, {}, opts);
         const { platform } = args;
-        // Member 0 never leaves (a count is at least 1), so its client URL answers throughout.
-        const target: PdStepTarget = {
-            pdCtl: PD_CTL_PATH,
-            pdUrl: `http://${platform.memberHost("pd", 0)}:${PD_CLIENT_PORT}`,
-            // What each store advertises (labs/tikv/tikv-cluster.ts `--advertise-addr`), which `pd-ctl store` lists.
-            storeAddress: (i) => `${platform.memberHost("tikv", i)}:${TIKV_PORT}`,
-            memberName: (i) => pdMemberName(i, args.pdBootstrapMembers),
-        };
+        const target = pdStepTarget(platform, args.pdBootstrapMembers);
         const task = (name: string, plan: Plan) =>
             platform.runTask(
                 stepTask({ name, component: "pd-ctl", image: platform.image(args.pdImage), commands: commandsBeforeRemoval(plan) }),

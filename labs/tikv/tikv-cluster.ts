@@ -11,6 +11,7 @@ import { Platform } from "../../components/platform";
 import { ScrapeJob } from "../../components/observability/prometheus-config";
 import { DashboardDefinition } from "../../dashboards/presets";
 import { tikvOverview } from "./dashboards/tikv-overview";
+import { ChainStep, chainMembers } from "../roll";
 
 /** TiKV gRPC port (`--addr`). */
 export const TIKV_PORT = 20160;
@@ -44,6 +45,11 @@ export interface TikvClusterArgs {
      * with no flag, such as `storage.api-version`, live here.
      */
     configToml?: string;
+    /**
+     * A rolling restart to a new spec (Docker): each store is a group of one, replaced between the
+     * tasks of labs/tikv/roll.ts `tikvRollSteps` (evict-leader first); `ready` is then the last task.
+     */
+    roll?: ChainStep[];
 }
 
 /** Where {@link TikvClusterArgs.configToml} is written in the container. */
@@ -64,34 +70,39 @@ export class TikvCluster extends pulumi.ComponentResource {
     constructor(name: string, args: TikvClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusterlab:index:TikvCluster", name, {}, opts);
         const config = tikvConfigFile(args);
-        const group = args.platform.deployGroup(
-            {
-                name: args.group ?? "tikv",
-                component: "tikv",
-                replicas: args.stores,
-                image: args.platform.image(args.image),
-                args: (m) => [
-                    `--pd-endpoints=${args.pdEndpoints}`,
-                    `--addr=0.0.0.0:${TIKV_PORT}`,
-                    `--advertise-addr=${m.host}:${TIKV_PORT}`,
-                    `--status-addr=0.0.0.0:${TIKV_STATUS_PORT}`,
-                    `--advertise-status-addr=${m.host}:${TIKV_STATUS_PORT}`,
-                    "--data-dir=/data",
-                    ...(config ? [`--config=${config.path}`] : []),
-                ],
-                files: config ? [config] : undefined,
-                ports: [
-                    { name: "grpc", containerPort: TIKV_PORT },
-                    { name: "status", containerPort: TIKV_STATUS_PORT, hostPortBase: args.statusHostPort },
-                ],
-                data: { mountPath: "/data", sizeGiB: args.storageGiB },
-                readiness: { http: { port: TIKV_STATUS_PORT, path: "/status" } },
-                waitHealthy: true,
-                openFilesLimit: 1_048_576,
-                dependsOn: args.dependsOn,
-            },
-            this,
-        );
+        const stores = (firstOrdinal: number, replicas: number, dependsOn: pulumi.Resource[]) =>
+            args.platform.deployGroup(
+                {
+                    name: args.group ?? "tikv",
+                    component: "tikv",
+                    replicas,
+                    firstOrdinal,
+                    image: args.platform.image(args.image),
+                    args: (m) => [
+                        `--pd-endpoints=${args.pdEndpoints}`,
+                        `--addr=0.0.0.0:${TIKV_PORT}`,
+                        `--advertise-addr=${m.host}:${TIKV_PORT}`,
+                        `--status-addr=0.0.0.0:${TIKV_STATUS_PORT}`,
+                        `--advertise-status-addr=${m.host}:${TIKV_STATUS_PORT}`,
+                        "--data-dir=/data",
+                        ...(config ? [`--config=${config.path}`] : []),
+                    ],
+                    files: config ? [config] : undefined,
+                    ports: [
+                        { name: "grpc", containerPort: TIKV_PORT },
+                        { name: "status", containerPort: TIKV_STATUS_PORT, hostPortBase: args.statusHostPort },
+                    ],
+                    data: { mountPath: "/data", sizeGiB: args.storageGiB },
+                    readiness: { http: { port: TIKV_STATUS_PORT, path: "/status" } },
+                    waitHealthy: true,
+                    openFilesLimit: 1_048_576,
+                    dependsOn,
+                },
+                this,
+            );
+        const group = args.roll
+            ? chainMembers(args.platform, this, args.roll, args.dependsOn, (ordinal, dependsOn) => stores(ordinal, 1, dependsOn))
+            : stores(0, args.stores, args.dependsOn);
         this.storeAddresses = group.members.map((m) => `${m.host}:${TIKV_PORT}`);
         this.userStatusUrls = group.members.map((m) =>
             args.platform.memberUrl(m.name, TIKV_STATUS_PORT, args.statusHostPort + m.ordinal, "/status"),

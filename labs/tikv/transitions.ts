@@ -5,6 +5,8 @@
  */
 import { quorumRemovalProblems, scaleInWithUpgradeProblems } from "../transitions";
 import { tikvScaleInProblems } from "./membership";
+import { countWithSpecProblems } from "../roll";
+import { TikvMemberConfig, pdMemberSpec, tikvMemberSpec } from "./member-spec";
 
 /** What the lab remembers of a deployed config for these checks. */
 export interface TikvMemory {
@@ -30,5 +32,31 @@ export function tikvTransitionProblems(
         ...quorumRemovalProblems("pd.members", pdMembers, next.pd.members),
         ...scaleInWithUpgradeProblems("tikv.stores", stores, next.tikv.stores, "version", version, next.version),
         ...scaleInWithUpgradeProblems("pd.members", pdMembers, next.pd.members, "version", version, next.version),
+    ];
+}
+
+/**
+ * On Docker, where the lab rolls a changed spec one member at a time (labs/tikv/roll.ts): a
+ * member-count change together with a spec change of the same group, which could not roll (the
+ * group would be replaced at once), and a version change on a stack remembered before the lab kept
+ * its member-spec digests (it cannot tell what to roll). Empty elsewhere.
+ * @param previous the lab's memory (`{}` for a new stack).
+ */
+export function tikvRollProblems(
+    previous: Record<string, unknown>,
+    next: TikvMemberConfig & { platform: string; pd: { members: number }; tikv: { stores: number } },
+): string[] {
+    if (next.platform !== "docker") return [];
+    const { pdMembers, stores, version } = previous as Partial<TikvMemory>;
+    const unremembered =
+        version !== undefined && version !== next.version && previous["tikv.memberSpec"] === undefined
+            ? [
+                  `version: ${version} → ${next.version} on a stack deployed before clusterlab remembered its member specs: run pulumi up once with version ${version}, then change it (the stores then roll one at a time)`,
+              ]
+            : [];
+    return [
+        ...unremembered,
+        ...countWithSpecProblems("pd.members", pdMembers, next.pd.members, previous["pd.memberSpec"], pdMemberSpec(next)),
+        ...countWithSpecProblems("tikv.stores", stores, next.tikv.stores, previous["tikv.memberSpec"], tikvMemberSpec(next)),
     ];
 }
