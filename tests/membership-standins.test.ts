@@ -129,11 +129,20 @@ describe("membership steps against stand-in cockroach and pd-ctl (stand-in tier)
         it("a major upgrade turns auto-upgrade off first, replaces nodes one at a time (each live on the new build before the next), and leaves finalization out", async () => {
             save({ nodes: nodes([1, 2, 3]), settings: { "cluster.auto_upgrade.enabled": "true", version: "24.3" } });
             const liveBefore: boolean[] = [];
+            const drainedAtReplace: string[] = [];
             const runs = await runPlan(crdbUpgrade(target, "v24.3.5", "v25.2.0", 3, FAST), env, dir.path, (step) => {
                 const s = state();
                 // Every other node runs and is live when one is replaced.
                 liveBefore.push(s.nodes.every((n: { live: boolean }) => n.live));
+                // The node being replaced, and only it, was drained first.
+                drainedAtReplace.push(
+                    s.nodes
+                        .filter((n: { draining?: boolean }) => n.draining)
+                        .map((n: { id: number }) => n.id)
+                        .join(","),
+                );
                 s.nodes[step.ordinal].build = "v25.2.0";
+                s.nodes[step.ordinal].draining = false;
                 save(s);
                 logPlatform(step);
             });
@@ -142,6 +151,8 @@ describe("membership steps against stand-in cockroach and pd-ctl (stand-in tier)
                 runs.map((r) => r.stderr).join("\n"),
             );
             assert.deepEqual(liveBefore, [true, true, true]);
+            assert.deepEqual(drainedAtReplace, ["3", "2", "1"]);
+            assert.ok(first(/^cockroach node drain 3 --drain-wait=120s --insecure/) >= 0, calls().join("\n"));
             const off = first(/SET CLUSTER SETTING cluster\.auto_upgrade\.enabled = false/);
             const replaced = calls()
                 .map((l, i) => [l, i] as const)

@@ -17,6 +17,7 @@ import { ScrapeJob } from "../../components/observability/prometheus-config";
 import { DashboardDefinition } from "../../dashboards/presets";
 import { crdbEvolution } from "./dashboards/crdb-evolution";
 import { crdbOverview } from "./dashboards/crdb-overview";
+import { ChainStep, chainMembers } from "../roll";
 
 /** SQL and inter-node RPC port. */
 export const CRDB_SQL_PORT = 26257;
@@ -79,6 +80,12 @@ export interface CrdbClusterArgs {
     dependsOn: pulumi.Resource[];
     /** Secure mode: the certificates; nodes mount `node.crt`/`node.key` at `CRDB_CERTS_DIR`. Undefined: `--insecure`. */
     certs?: CrdbCertificates;
+    /**
+     * A rolling restart to a new spec (Docker: the platform would replace every node at once): each
+     * node is a group of one, replaced between the tasks (drain → replace → live on the new build)
+     * of labs/crdb/membership.ts `crdbRollingRestart` (labs/roll.ts); `ready` is then the last task.
+     */
+    roll?: ChainStep[];
 }
 
 /** The flags of every node (identical but for its own advertise host). */
@@ -112,37 +119,42 @@ export class CrdbCluster extends pulumi.ComponentResource {
         const joinHosts = Array.from({ length: CRDB_JOIN_NODES }, (_, i) => platform.memberHost("crdb", i));
         const secure = !!args.certs;
         const scheme = secure ? ("HTTPS" as const) : undefined;
-        const group = platform.deployGroup(
-            {
-                name: "crdb",
-                component: "cockroachdb",
-                replicas: args.nodes,
-                image: platform.image(args.image),
-                args: (m) => crdbStartArgs(m, joinHosts, secure),
-                ports: [
-                    { name: "sql", containerPort: CRDB_SQL_PORT, hostPortBase: args.sqlHostPort },
-                    { name: "http", containerPort: CRDB_HTTP_PORT, hostPortBase: args.httpHostPort },
-                ],
-                data: { mountPath: "/cockroach/cockroach-data", sizeGiB: args.storageGiB },
-                // Not ready until `cockroach init` has run. Pulumi awaits the StatefulSet's readiness, so init
-                // must not depend on it (it polls crdb-0 instead) and it must not depend on init.
-                readiness: { http: { port: CRDB_HTTP_PORT, path: "/health?ready=1", scheme }, periodSeconds: 5, failureThreshold: 3 },
-                liveness: {
-                    http: { port: CRDB_HTTP_PORT, path: "/health", scheme },
-                    periodSeconds: 5,
-                    failureThreshold: 6,
-                    initialDelaySeconds: 30,
+        const nodes = (firstOrdinal: number, replicas: number, dependsOn: pulumi.Resource[]) =>
+            platform.deployGroup(
+                {
+                    name: "crdb",
+                    component: "cockroachdb",
+                    replicas,
+                    firstOrdinal,
+                    image: platform.image(args.image),
+                    args: (m) => crdbStartArgs(m, joinHosts, secure),
+                    ports: [
+                        { name: "sql", containerPort: CRDB_SQL_PORT, hostPortBase: args.sqlHostPort },
+                        { name: "http", containerPort: CRDB_HTTP_PORT, hostPortBase: args.httpHostPort },
+                    ],
+                    data: { mountPath: "/cockroach/cockroach-data", sizeGiB: args.storageGiB },
+                    // Not ready until `cockroach init` has run. Pulumi awaits the StatefulSet's readiness, so init
+                    // must not depend on it (it polls crdb-0 instead) and it must not depend on init.
+                    readiness: { http: { port: CRDB_HTTP_PORT, path: "/health?ready=1", scheme }, periodSeconds: 5, failureThreshold: 3 },
+                    liveness: {
+                        http: { port: CRDB_HTTP_PORT, path: "/health", scheme },
+                        periodSeconds: 5,
+                        failureThreshold: 6,
+                        initialDelaySeconds: 30,
+                    },
+                    waitHealthy: false,
+                    clientServices: [
+                        { name: CRDB_WRITER, ports: ["sql", "http"] },
+                        { name: CRDB_READER, ports: ["sql"] },
+                    ],
+                    dependsOn,
+                    secretMounts: args.certs ? [args.certs.nodeMount()] : undefined,
                 },
-                waitHealthy: false,
-                clientServices: [
-                    { name: CRDB_WRITER, ports: ["sql", "http"] },
-                    { name: CRDB_READER, ports: ["sql"] },
-                ],
-                dependsOn: args.dependsOn,
-                secretMounts: args.certs ? [args.certs.nodeMount()] : undefined,
-            },
-            this,
-        );
+                this,
+            );
+        const group = args.roll
+            ? chainMembers(platform, this, args.roll, args.dependsOn, (ordinal, dependsOn) => nodes(ordinal, 1, dependsOn))
+            : nodes(0, args.nodes, args.dependsOn);
         this.scrapeJobs = [
             {
                 job: "cockroachdb",

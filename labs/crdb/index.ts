@@ -4,7 +4,8 @@ import { CRDB_HOST_PORTS, CrdbLabConfig, crdbCrossChecks } from "./config";
 import { buildCrdbLab } from "./lab";
 import { CRDB_PHASES } from "./phases";
 import { crdbStepsVersion } from "./steps-version";
-import { crdbTransitionProblems } from "./transitions";
+import { crdbRollProblems, crdbTransitionProblems } from "./transitions";
+import { CRDB_ROLLED_FIELDS, crdbMemberFields, crdbMemberSpec } from "./member-spec";
 
 /** The replication factor phase `phase` sets (phases are validated against CRDB_PHASES). */
 function replicationFactorOf(phase: number): number {
@@ -24,13 +25,9 @@ export const crdbLab = defineLab({
             members: c.crdb.nodes,
             stateful: true,
             scaleIn: { path: "crdb.nodes", removes: "nodes holding data", allow: "crdb.allowScaleIn" },
-            fields: {
-                image: { "crdb.version": c.crdb.version },
-                // New certificates are new files in every node.
-                spec: { "crdb.certValidityHours": c.crdb.secure ? c.crdb.certValidityHours : null },
-                hostPorts: { "crdb.sqlHostPort": c.crdb.sqlHostPort, "crdb.httpHostPort": c.crdb.httpHostPort },
-                volumeSize: { "crdb.storageGiB": c.crdb.storageGiB },
-            },
+            fields: crdbMemberFields(c),
+            // On Docker the lab drains and replaces nodes one at a time (labs/crdb/lab.ts); Kubernetes rolls the StatefulSet.
+            rolls: CRDB_ROLLED_FIELDS,
         },
     ],
     // Backups start after the phase the stack was first deployed at; steps keep their first version.
@@ -41,6 +38,8 @@ export const crdbLab = defineLab({
         "crdb.version": c.crdb.version,
         firstPhase: typeof previous.firstPhase === "number" ? previous.firstPhase : c.phase,
         stepsVersion: crdbStepsVersion(c, previous),
+        // What reached the nodes: another digest later is a rolling restart on Docker.
+        "crdb.memberSpec": crdbMemberSpec(c),
     }),
     transitionProblems: (previous, next) => {
         // Membership preconditions hold whatever the flags: they protect quorum, not resources.
@@ -52,6 +51,8 @@ export const crdbLab = defineLab({
             next,
             replicationFactorOf(next.phase),
         );
+        // A node-count change cannot roll in the same pulumi up (labs/roll.ts).
+        membership.push(...crdbRollProblems(previous, next));
         if (next.allowReplace) return membership;
         const problems: string[] = [...membership];
         if (typeof previous.phase === "number" && next.phase < previous.phase) {

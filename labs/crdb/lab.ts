@@ -18,7 +18,10 @@ import { CRDB_PHASES, DATABASE, READER_USER, WRITER_USER } from "./phases";
 import { CrdbSteps } from "./sql";
 import { crdbStepsVersion } from "./steps-version";
 import { crdbDecommissionTask } from "./decommission";
-import { crdbFinalizeTask, crdbUpgradeHoldTask } from "./upgrade";
+import { crdbFinalizeTask, crdbStepTarget, crdbUpgradeHoldTask } from "./upgrade";
+import { crdbRollingRestart } from "./membership";
+import { crdbMemberSpec } from "./member-spec";
+import { chainSteps, rollRevision } from "../roll";
 import { cockroachWorkloadPlan } from "./cockroach-workload";
 import { LoadGen } from "../../components/load-gen";
 import { SampleApp } from "./sample-app";
@@ -72,7 +75,6 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { memory
                       platform,
                       from: deployedVersion,
                       to: config.crdb.version,
-                      nodes: config.crdb.nodes,
                       image: stepsImage,
                       secure: !!certs,
                       secretMounts: rootMounts,
@@ -80,6 +82,26 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { memory
                   steps,
               )
             : undefined;
+    // A spec change on Docker: the nodes are drained and replaced one at a time, after the hold (labs/roll.ts).
+    const rolling = rollRevision({
+        platform: config.platform,
+        before: memory["crdb.memberSpec"],
+        after: crdbMemberSpec(config),
+        deployed: deployedNodes,
+        members: config.crdb.nodes,
+    });
+    const roll =
+        rolling === undefined
+            ? undefined
+            : chainSteps(
+                  crdbRollingRestart(crdbStepTarget(platform, !!certs), config.crdb.nodes, config.crdb.version),
+                  `crdb-roll-${rolling.slice(0, 8)}`,
+                  {
+                      component: "cockroachdb-upgrade",
+                      image: stepsImage,
+                      secretMounts: rootMounts,
+                  },
+              );
     const crdb = new CrdbCluster("crdb", {
         platform,
         nodes: config.crdb.nodes,
@@ -89,6 +111,7 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { memory
         httpHostPort: config.crdb.httpHostPort,
         dependsOn: [...(steps.backup ? [steps.backup] : []), ...(decommission ? [decommission] : []), ...(hold ? [hold] : [])],
         certs,
+        roll,
     });
     // Finalization: its own later config step (crdb.finalizeUpgrade), after the nodes and crdb-init.
     if (config.crdb.finalizeUpgrade !== undefined) {

@@ -52,6 +52,8 @@ export interface CrdbStepTimeouts {
     rejoinSeconds: number;
     /** Node IDs and settings answer; default 120. */
     answerSeconds: number;
+    /** A node's drain (`--drain-wait`); default 120. */
+    drainSeconds: number;
     /** Poll interval; default 5. */
     intervalSeconds: number;
 }
@@ -61,6 +63,7 @@ export const CRDB_STEP_TIMEOUTS: CrdbStepTimeouts = {
     decommissionSeconds: 1800,
     rejoinSeconds: 300,
     answerSeconds: 120,
+    drainSeconds: 120,
     intervalSeconds: 5,
 };
 
@@ -217,14 +220,23 @@ function sql(t: CrdbStepTarget, statement: string): Arg[] {
  * first (and checked) — from v23.1, which lacks `cluster.auto_upgrade.enabled`,
  * `cluster.preserve_downgrade_option = '23.1'` instead (see {@link CRDB_AUTO_UPGRADE_SETTING_SINCE}); then each node from the highest ordinal down is replaced by the platform
  * and must be live again (`is_available`, `is_live` — the last two columns of `cockroach node
- * status`) before the next. Finalization is {@link crdbFinalize}, a later config step.
+ * status`) before the next, as {@link crdbRollingRestart} does. Finalization is {@link crdbFinalize}, a later config step.
  * @throws Error when {@link crdbVersionProblems} refuses it.
  */
 export function crdbUpgrade(t: CrdbStepTarget, from: string, to: string, nodes: number, timeouts: Partial<CrdbStepTimeouts> = {}): Plan {
+    return [...crdbUpgradeHold(t, from, to, timeouts), ...crdbRollingRestart(t, nodes, to, timeouts)];
+}
+
+/**
+ * What {@link crdbUpgrade} runs before any node restarts: for a major-version change, the hold
+ * that keeps the upgrade unfinalized; nothing for a patch change.
+ * @throws Error when {@link crdbVersionProblems} refuses the change.
+ */
+export function crdbUpgradeHold(t: CrdbStepTarget, from: string, to: string, timeouts: Partial<CrdbStepTimeouts> = {}): CommandStep[] {
     const problems = crdbVersionProblems(from, to);
     if (problems.length) throw new Error(problems.join("\n"));
     const s = { ...CRDB_STEP_TIMEOUTS, ...timeouts };
-    const plan: Plan = [];
+    const plan: CommandStep[] = [];
     const held = crdbMajor(from);
     if (held !== crdbMajor(to) && !crdbHasAutoUpgradeSetting(held)) {
         plan.push({
@@ -250,28 +262,6 @@ export function crdbUpgrade(t: CrdbStepTarget, from: string, to: string, nodes: 
                 timeoutSeconds: s.answerSeconds,
                 intervalSeconds: s.intervalSeconds,
                 waitingFor: "cluster.auto_upgrade.enabled to read false",
-            },
-        });
-    }
-    for (let ordinal = nodes - 1; ordinal >= 0; ordinal--) {
-        const member = `crdb-${ordinal}`;
-        const replace: PlatformStep = {
-            kind: "platform",
-            action: "replace-member",
-            group: "crdb",
-            ordinal,
-            description: `restart ${member} on ${to} (StatefulSet rolling update, or its container replaced)`,
-        };
-        plan.push(replace, {
-            kind: "command",
-            name: `${member} live on ${to}`,
-            capture: [nodeIdCapture(t, ordinal, member, s)],
-            wait: {
-                argv: cli(t, "node", "status", { captured: "NODE_ID" }, "--format=csv"),
-                until: { matches: [`,${literal(to)},.*,true,true$`] },
-                timeoutSeconds: s.rejoinSeconds,
-                intervalSeconds: s.intervalSeconds,
-                waitingFor: `${member} to run ${to} and report is_available and is_live (cockroach node status)`,
             },
         });
     }
@@ -334,4 +324,50 @@ export function crdbFinalize(t: CrdbStepTarget, to: string, timeouts: Partial<Cr
             run: sql(t, "SET CLUSTER SETTING cluster.auto_upgrade.enabled = true"),
         },
     ];
+}
+
+/**
+ * Nodes restarted one at a time onto `to` (a version, flag or certificate change), from the
+ * highest ordinal down: drain the node (`cockroach node drain <id>`: it stops taking SQL clients,
+ * moves its range leases and Raft leaderships away and reports done; cockroachlabs.com/docs
+ * `/docs/stable/node-shutdown`, "Drain a node"; `--drain-wait`, default 10m, bounds it:
+ * `/docs/stable/cockroach-node`), the platform replaces it, then it must run `to` and report
+ * `is_available` and `is_live` before the next node drains. Draining first is what a clean stop
+ * would do on SIGTERM; a platform that kills the container (Docker removal) would skip it.
+ */
+export function crdbRollingRestart(t: CrdbStepTarget, nodes: number, to: string, timeouts: Partial<CrdbStepTimeouts> = {}): Plan {
+    const s = { ...CRDB_STEP_TIMEOUTS, ...timeouts };
+    const plan: Plan = [];
+    for (let ordinal = nodes - 1; ordinal >= 0; ordinal--) {
+        const member = `crdb-${ordinal}`;
+        const replace: PlatformStep = {
+            kind: "platform",
+            action: "replace-member",
+            group: "crdb",
+            ordinal,
+            description: `restart ${member} on ${to} (StatefulSet rolling update, or its container replaced)`,
+        };
+        plan.push(
+            {
+                kind: "command",
+                name: `drain ${member}`,
+                capture: [nodeIdCapture(t, ordinal, member, s)],
+                run: cli(t, "node", "drain", { captured: "NODE_ID" }, `--drain-wait=${Math.ceil(s.drainSeconds)}s`),
+            },
+            replace,
+            {
+                kind: "command",
+                name: `${member} live on ${to}`,
+                capture: [nodeIdCapture(t, ordinal, member, s)],
+                wait: {
+                    argv: cli(t, "node", "status", { captured: "NODE_ID" }, "--format=csv"),
+                    until: { matches: [`,${literal(to)},.*,true,true$`] },
+                    timeoutSeconds: s.rejoinSeconds,
+                    intervalSeconds: s.intervalSeconds,
+                    waitingFor: `${member} to run ${to} and report is_available and is_live (cockroach node status)`,
+                },
+            },
+        );
+    }
+    return plan;
 }

@@ -5,6 +5,8 @@
  */
 import { scaleInWithUpgradeProblems } from "../transitions";
 import { crdbMajor, crdbScaleInProblems, crdbVersionProblems } from "./membership";
+import { countWithSpecProblems } from "../roll";
+import { CrdbMemberConfig, crdbMemberSpec } from "./member-spec";
 
 /** What the lab remembers of a deployed config for these checks. */
 export interface CrdbMemory {
@@ -52,5 +54,30 @@ export function finalizeWithBumpProblems(before: string, after: string, finalize
     return [
         `crdb.finalizeUpgrade: ${finalizeUpgrade} in the same change as crdb.version: ${before} → ${after}; ` +
             `finalize in a later pulumi up, once every node runs ${after} (remove crdb.finalizeUpgrade for this one)`,
+    ];
+}
+
+/**
+ * On Docker, where the lab rolls a changed node spec one node at a time: a node-count change
+ * together with a spec change (the group could not roll; every node would be replaced at once),
+ * and a version change on a stack remembered before the lab kept its node-spec digest. Empty elsewhere.
+ * @param previous the lab's memory (`{}` for a new stack).
+ */
+export function crdbRollProblems(
+    previous: Record<string, unknown>,
+    next: CrdbMemberConfig & { platform: string; crdb: { nodes: number } },
+): string[] {
+    if (next.platform !== "docker") return [];
+    const nodes = typeof previous["crdb.nodes"] === "number" ? previous["crdb.nodes"] : undefined;
+    const version = previous["crdb.version"];
+    const unremembered =
+        typeof version === "string" && version !== next.crdb.version && previous["crdb.memberSpec"] === undefined
+            ? [
+                  `crdb.version: ${version} → ${next.crdb.version} on a stack deployed before clusterlab remembered its node spec: run pulumi up once with crdb.version ${version}, then change it (the nodes then roll one at a time)`,
+              ]
+            : [];
+    return [
+        ...unremembered,
+        ...countWithSpecProblems("crdb.nodes", nodes, next.crdb.nodes, previous["crdb.memberSpec"], crdbMemberSpec(next)),
     ];
 }

@@ -24,9 +24,10 @@
  *    not affected" ("Parallel Pod Management"). Ready is the node's `/health?ready=1`
  *    (labs/crdb/crdb-cluster.ts), so each node is back before the next restarts — the waits
  *    `crdbUpgrade` lists between replacements are the readiness gate here, not a task. Docker
- *    replaces every container of a changed image at once, not one at a time: the guard refuses a
- *    `crdb.version` change there unless `allowReplace` is set, and that stays as it is (with
- *    consent, the hold still runs before the containers are replaced).
+ *    would replace every container of a changed image at once, so there the lab rolls the nodes
+ *    itself after the hold: tasks `crdb-roll-<spec>-<k>` drain a node, it is replaced, the next
+ *    task waits until it is live on the new build and drains the next (labs/crdb/lab.ts,
+ *    `crdbRollingRestart`, labs/roll.ts).
  *
  * 2. The finalization (`crdb.finalizeUpgrade: "<major>"`, a later config change): a task
  *    `crdb-finalize-<major>` runs `crdbFinalize` — `SET CLUSTER SETTING version = '<major>'`, a poll
@@ -40,7 +41,7 @@ import { Platform, SecretMount } from "../../components/platform";
 import { CommandStep, segments } from "../steps";
 import { stepTask } from "../step-task";
 import { CRDB_SQL_PORT, crdbSecurityFlag } from "./crdb-cluster";
-import { CrdbStepTarget, crdbFinalize, crdbMajor, crdbUpgrade } from "./membership";
+import { CrdbStepTarget, crdbFinalize, crdbMajor, crdbUpgradeHold } from "./membership";
 
 /** Where and as what the upgrade tasks run: the lab's platform, the steps' image, its security. */
 export interface CrdbUpgradeTaskBase {
@@ -58,8 +59,6 @@ export interface CrdbUpgradeHoldArgs extends CrdbUpgradeTaskBase {
     from: string;
     /** The new `crdb.version` (`vYY.R.PP`). */
     to: string;
-    /** Nodes the roll replaces (the new `crdb.nodes`). */
-    nodes: number;
 }
 
 /** Arguments of {@link crdbFinalizeTask}. */
@@ -85,8 +84,12 @@ export function crdbFinalizeName(version: string): string {
     return `crdb-finalize-${label(crdbMajor(version))}`;
 }
 
-/** Every command connects to node 0 (it stays through any allowed change). */
-function target(platform: Platform, secure: boolean): CrdbStepTarget {
+/**
+ * Where the lab's steps reach the cluster: every command connects to node 0 (it stays through any
+ * allowed change; while it restarts, the waits retry until it answers), with `--insecure` or the
+ * root client certificates.
+ */
+export function crdbStepTarget(platform: Platform, secure: boolean): CrdbStepTarget {
     const host = (i: number) => `${platform.memberHost("crdb", i)}:${CRDB_SQL_PORT}`;
     return { cockroach: "cockroach", security: crdbSecurityFlag(secure), host: host(0), advertiseAddress: host };
 }
@@ -96,13 +99,13 @@ function target(platform: Platform, secure: boolean): CrdbStepTarget {
  * change (same major), which needs no hold.
  * @throws Error when labs/crdb/membership.ts `crdbVersionProblems` refuses the change (a downgrade, a skipped Regular release).
  */
-export function crdbUpgradeHoldSteps(platform: Platform, secure: boolean, from: string, to: string, nodes: number): CommandStep[] {
-    return segments(crdbUpgrade(target(platform, secure), from, to, nodes))[0]?.commands ?? [];
+export function crdbUpgradeHoldSteps(platform: Platform, secure: boolean, from: string, to: string): CommandStep[] {
+    return crdbUpgradeHold(crdbStepTarget(platform, secure), from, to);
 }
 
 /** The finalization's steps (`crdbFinalize`). @throws Error when `version` is not `vYY.R.PP`. */
 export function crdbFinalizeSteps(platform: Platform, secure: boolean, version: string): CommandStep[] {
-    return segments(crdbFinalize(target(platform, secure), version)).flatMap((s) => s.commands);
+    return segments(crdbFinalize(crdbStepTarget(platform, secure), version)).flatMap((s) => s.commands);
 }
 
 /**
@@ -112,7 +115,7 @@ export function crdbFinalizeSteps(platform: Platform, secure: boolean, version: 
  */
 export function crdbUpgradeHoldTask(args: CrdbUpgradeHoldArgs, parent: pulumi.Resource): pulumi.Resource | undefined {
     if (crdbMajor(args.from) === crdbMajor(args.to)) return undefined;
-    const commands = crdbUpgradeHoldSteps(args.platform, args.secure, args.from, args.to, args.nodes);
+    const commands = crdbUpgradeHoldSteps(args.platform, args.secure, args.from, args.to);
     return args.platform.runTask(
         stepTask({
             name: crdbUpgradeHoldName(args.from, args.to),
