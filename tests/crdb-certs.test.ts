@@ -299,11 +299,15 @@ describe("CockroachDB secure mode: config and guard", () => {
         assert.deepEqual(checkTransition(before, stackConfig("phase1", { crdb: { secure: false } })), []);
     });
 
-    it("a new certificate validity rolls the nodes on Kubernetes (allowed) but re-creates every container on Docker (guarded)", () => {
+    it("a new certificate validity rolls the nodes on Kubernetes and, one at a time, on Docker; a single Docker node is re-created (guarded)", () => {
         const deployed = guardState(stackConfig("phase2"));
         assert.deepEqual(checkTransition(deployed, stackConfig("phase2", { crdb: { certValidityHours: 8_760 } })), []);
+        // Three nodes on Docker: the lab drains and replaces them one at a time (tests/crdb-roll.test.ts).
         const onDocker = guardState(stackConfig("phase2", { platform: "docker" }));
-        assert.deepEqual(checkTransition(onDocker, stackConfig("phase2", { platform: "docker", crdb: { certValidityHours: 8_760 } })), [
+        assert.deepEqual(checkTransition(onDocker, stackConfig("phase2", { platform: "docker", crdb: { certValidityHours: 8_760 } })), []);
+        // One node has no other to serve while it restarts.
+        const single = guardState(stackConfig("phase0", { platform: "docker" }));
+        assert.deepEqual(checkTransition(single, stackConfig("phase0", { platform: "docker", crdb: { certValidityHours: 8_760 } })), [
             "crdb.certValidityHours: 43800 → 8760 would replace stateful resources; set allowReplace: true to allow it",
         ]);
     });

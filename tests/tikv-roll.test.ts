@@ -28,7 +28,12 @@ async function change(first: Record<string, unknown>, second: Record<string, unk
     const b = stackConfig("dev", second);
     const deployed = guardState(a);
     assert.deepEqual(checkTransition(deployed, b), [], "the guard refuses the change");
-    return { before: await evaluate(a, "dev", deployed), after: await evaluate(b, "dev", deployed), state: guardState(b, deployed), config: b };
+    return {
+        before: await evaluate(a, "dev", deployed),
+        after: await evaluate(b, "dev", deployed),
+        state: guardState(b, deployed),
+        config: b,
+    };
 }
 
 describe("TiKV lab: a spec change rolls PD, then the stores, one member at a time (Docker)", () => {
@@ -38,7 +43,22 @@ describe("TiKV lab: a spec change rolls PD, then the stores, one member at a tim
         const tikv = tasks(after, "tikv");
         assert.equal(pd.length, 4, pd.join(", "));
         assert.equal(tikv.length, 4, tikv.join(", "));
-        const chain = [pd[0], "pd-2", pd[1], "pd-1", pd[2], "pd-0", pd[3], tikv[0], "tikv-2", tikv[1], "tikv-1", tikv[2], "tikv-0", tikv[3]];
+        const chain = [
+            pd[0],
+            "pd-2",
+            pd[1],
+            "pd-1",
+            pd[2],
+            "pd-0",
+            pd[3],
+            tikv[0],
+            "tikv-2",
+            tikv[1],
+            "tikv-1",
+            tikv[2],
+            "tikv-0",
+            tikv[3],
+        ];
         for (let i = 1; i < chain.length; i++) {
             assert.ok(waitsFor(after, key(chain[i]), key(chain[i - 1])), `${chain[i]} does not wait for ${chain[i - 1]}`);
         }
