@@ -145,6 +145,28 @@ export function tikvScaleIn(
     return plan;
 }
 
+/** Moves the PD leader off `member` to `successor` when `member` leads, and waits until another member leads. */
+function pdLeaderMovedOff(t: PdStepTarget, member: string, successor: string, s: PdStepTimeouts): CommandStep {
+    const named = `"name":"${literal(member)}"`;
+    return {
+        kind: "command",
+        name: `move the PD leader off ${member}`,
+        onlyIf: {
+            argv: ctl(t, "member", "leader", "show"),
+            condition: { flatten: true, matches: [named] },
+            question: `${member} leads`,
+        },
+        run: ctl(t, "member", "leader", "transfer", successor),
+        wait: {
+            argv: ctl(t, "member", "leader", "show"),
+            until: { flatten: true, matches: ['"name":"'], absent: [named] },
+            timeoutSeconds: s.rejoinSeconds,
+            intervalSeconds: s.intervalSeconds,
+            waitingFor: `the PD leader to move off ${member} (pd-ctl member leader show)`,
+        },
+    };
+}
+
 /**
  * PD scale-in from `from` to `to` members: for each member from the highest ordinal down, move
  * the PD leader to member 0 when the leaving member leads, `member delete name <name>`, wait
@@ -161,23 +183,7 @@ export function pdScaleIn(t: PdStepTarget, from: number, to: number, timeouts: P
     for (let ordinal = from - 1; ordinal >= to; ordinal--) {
         const member = name(ordinal);
         const named = `"name":"${literal(member)}"`;
-        const leaderMoved: CommandStep = {
-            kind: "command",
-            name: `move the PD leader off ${member}`,
-            onlyIf: {
-                argv: ctl(t, "member", "leader", "show"),
-                condition: { flatten: true, matches: [named] },
-                question: `${member} leads`,
-            },
-            run: ctl(t, "member", "leader", "transfer", name(0)),
-            wait: {
-                argv: ctl(t, "member", "leader", "show"),
-                until: { flatten: true, matches: ['"name":"'], absent: [named] },
-                timeoutSeconds: s.rejoinSeconds,
-                intervalSeconds: s.intervalSeconds,
-                waitingFor: `the PD leader to move off ${member} (pd-ctl member leader show)`,
-            },
-        };
+        const leaderMoved = pdLeaderMovedOff(t, member, name(0), s);
         const deleted: CommandStep = {
             kind: "command",
             name: `delete PD member ${member}`,
@@ -283,23 +289,7 @@ export function pdRollingRestart(t: PdStepTarget, members: number, timeouts: Par
         const member = name(ordinal);
         const named = `"name":"${literal(member)}"`;
         plan.push(
-            {
-                kind: "command",
-                name: `move the PD leader off ${member}`,
-                onlyIf: {
-                    argv: ctl(t, "member", "leader", "show"),
-                    condition: { flatten: true, matches: [named] },
-                    question: `${member} leads`,
-                },
-                run: ctl(t, "member", "leader", "transfer", name(ordinal === 0 ? 1 : 0)),
-                wait: {
-                    argv: ctl(t, "member", "leader", "show"),
-                    until: { flatten: true, matches: ['"name":"'], absent: [named] },
-                    timeoutSeconds: s.rejoinSeconds,
-                    intervalSeconds: s.intervalSeconds,
-                    waitingFor: `the PD leader to move off ${member} (pd-ctl member leader show)`,
-                },
-            },
+            pdLeaderMovedOff(t, member, name(ordinal === 0 ? 1 : 0), s),
             { kind: "platform", action: "replace-member", group: "pd", ordinal, description: `restart ${member} with its new spec` },
             {
                 kind: "command",
