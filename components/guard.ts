@@ -149,13 +149,19 @@ export function checkTransition(previous: GuardState | undefined, next: StackCon
             }
             if (!group.stateful || !traits || next.allowReplace === true || before === 0 || group.members === 0) continue;
             const values = fieldValues(group, next);
+            // A lab's own roll keeps a quorum only with more than one member, and needs the spec it rolls from.
+            const remembered = typeof previousMemory(previous)[`${group.name}.memberSpec`] === "string";
             for (const field of MEMBER_GROUP_FIELDS) {
-                // A lab's own roll keeps a quorum only with more than one member.
-                if (!isDestructive(traits.effects[field]) || (group.rolls?.includes(field) && group.members > 1)) continue;
+                const rolled = group.rolls?.includes(field) && group.members > 1;
+                if (!isDestructive(traits.effects[field]) || (rolled && remembered)) continue;
                 for (const [path, after] of Object.entries(values[field])) {
                     const was = previousValue(previous, group.name, path);
                     if (was !== ABSENT && JSON.stringify(was ?? null) !== JSON.stringify(after ?? null))
-                        problems.push(replaces(path, was, after));
+                        problems.push(
+                            rolled
+                                ? `${path}: ${JSON.stringify(was)} → ${JSON.stringify(after)} would replace stateful resources: this stack was deployed before clusterlab remembered the ${group.name} members' spec, so it cannot roll them; run pulumi up once unchanged, then change it (they then roll one at a time), or set allowReplace: true`
+                                : replaces(path, was, after),
+                        );
                 }
             }
         }

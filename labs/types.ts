@@ -59,8 +59,10 @@ export interface ModelGroup {
     fields: Partial<Record<MemberGroupField, Record<string, unknown>>>;
     /**
      * Fields whose change the lab itself applies one member at a time, each healthy before the
-     * next (its own ordered steps), whatever the platform would do with them at once: the guard
-     * treats them as a roll.
+     * next (its own ordered steps: labs/roll.ts), whatever the platform would do with them at once:
+     * the guard treats them as a roll when the group has more than one member and the last
+     * deployment remembered the group's spec digest as `<name>.memberSpec` (without it the lab
+     * cannot tell that the spec changed, so the platform would replace every member at once).
      */
     rolls?: MemberGroupField[];
 }

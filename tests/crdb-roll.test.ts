@@ -73,7 +73,7 @@ describe("CockroachDB lab: a node spec change drains and replaces one node at a 
         assert.deepEqual(container(settled, "crdb-1").inputs, container(after, "crdb-1").inputs);
     });
 
-    it("refuses a node-count change with a version change, and a version change on a stack without a remembered node spec", () => {
+    it("refuses a node-count change with a version change, and any rolled change on a stack without a remembered node spec", () => {
         const deployed = guardState(docker());
         assert.match(
             checkTransition(deployed, docker({ crdb: { nodes: 4, version: "v24.3.6" } })).join("\n"),
@@ -82,8 +82,15 @@ describe("CockroachDB lab: a node spec change drains and replaces one node at a 
         const old = { ...deployed, memory: { ...deployed.memory, "crdb.memberSpec": undefined } };
         assert.match(
             checkTransition(old, docker({ crdb: { version: "v24.3.6" } })).join("\n"),
-            /before clusterlab remembered its node spec: run pulumi up once with crdb\.version v24\.3\.5/,
+            /crdb\.version: "v24\.3\.5" → "v24\.3\.6" would replace stateful resources: this stack was deployed before clusterlab remembered the crdb members' spec/,
         );
+        // Any rolled field, not only the version: nothing remembered to roll from means every node at once.
+        assert.match(
+            checkTransition(old, docker({ crdb: { httpHostPort: 18080 } })).join("\n"),
+            /crdb\.httpHostPort: 8080 → 18080 would replace stateful resources: this stack was deployed before/,
+        );
+        // Once remembered (one pulumi up with the new code), the same change rolls.
+        assert.deepEqual(checkTransition(guardState(docker(), old), docker({ crdb: { httpHostPort: 18080 } })), []);
     });
 
     it("on Kubernetes the StatefulSet rolls: no roll task", async () => {

@@ -122,7 +122,7 @@ describe("TiKV lab: a spec change rolls PD, then the stores, one member at a tim
         const old = { ...deployed, memory: { pdMembers: 3, stores: 3, version: "v8.5.1" } };
         assert.match(
             checkTransition(old, stackConfig("dev", { version: "v8.5.2" })).join("\n"),
-            /deployed before clusterlab remembered its member specs: run pulumi up once with version v8\.5\.1/,
+            /version: "v8\.5\.1" → "v8\.5\.2" would replace stateful resources: this stack was deployed before clusterlab remembered the pd members' spec, so it cannot roll them; run pulumi up once unchanged/,
         );
     });
 });

@@ -59,8 +59,9 @@ export function finalizeWithBumpProblems(before: string, after: string, finalize
 
 /**
  * On Docker, where the lab rolls a changed node spec one node at a time: a node-count change
- * together with a spec change (the group could not roll; every node would be replaced at once),
- * and a version change on a stack remembered before the lab kept its node-spec digest. Empty elsewhere.
+ * together with a spec change (the group could not roll; every node would be replaced at once).
+ * Empty elsewhere. (A stack remembered before the digest existed cannot roll either: the guard
+ * refuses that, components/guard.ts.)
  * @param previous the lab's memory (`{}` for a new stack).
  */
 export function crdbRollProblems(
@@ -69,15 +70,5 @@ export function crdbRollProblems(
 ): string[] {
     if (next.platform !== "docker") return [];
     const nodes = typeof previous["crdb.nodes"] === "number" ? previous["crdb.nodes"] : undefined;
-    const version = previous["crdb.version"];
-    const unremembered =
-        typeof version === "string" && version !== next.crdb.version && previous["crdb.memberSpec"] === undefined
-            ? [
-                  `crdb.version: ${version} → ${next.crdb.version} on a stack deployed before clusterlab remembered its node spec: run pulumi up once with crdb.version ${version}, then change it (the nodes then roll one at a time)`,
-              ]
-            : [];
-    return [
-        ...unremembered,
-        ...countWithSpecProblems("crdb.nodes", nodes, next.crdb.nodes, previous["crdb.memberSpec"], crdbMemberSpec(next)),
-    ];
+    return countWithSpecProblems("crdb.nodes", nodes, next.crdb.nodes, previous["crdb.memberSpec"], crdbMemberSpec(next));
 }

@@ -38,8 +38,8 @@ export function tikvTransitionProblems(
 /**
  * On Docker, where the lab rolls a changed spec one member at a time (labs/tikv/roll.ts): a
  * member-count change together with a spec change of the same group, which could not roll (the
- * group would be replaced at once), and a version change on a stack remembered before the lab kept
- * its member-spec digests (it cannot tell what to roll). Empty elsewhere.
+ * group would be replaced at once). Empty elsewhere. (A stack remembered before the digests existed
+ * cannot roll either: the guard refuses that, components/guard.ts.)
  * @param previous the lab's memory (`{}` for a new stack).
  */
 export function tikvRollProblems(
@@ -47,15 +47,8 @@ export function tikvRollProblems(
     next: TikvMemberConfig & { platform: string; pd: { members: number }; tikv: { stores: number } },
 ): string[] {
     if (next.platform !== "docker") return [];
-    const { pdMembers, stores, version } = previous as Partial<TikvMemory>;
-    const unremembered =
-        version !== undefined && version !== next.version && previous["tikv.memberSpec"] === undefined
-            ? [
-                  `version: ${version} → ${next.version} on a stack deployed before clusterlab remembered its member specs: run pulumi up once with version ${version}, then change it (the stores then roll one at a time)`,
-              ]
-            : [];
+    const { pdMembers, stores } = previous as Partial<TikvMemory>;
     return [
-        ...unremembered,
         ...countWithSpecProblems("pd.members", pdMembers, next.pd.members, previous["pd.memberSpec"], pdMemberSpec(next)),
         ...countWithSpecProblems("tikv.stores", stores, next.tikv.stores, previous["tikv.memberSpec"], tikvMemberSpec(next)),
     ];
