@@ -328,10 +328,10 @@ export function crdbFinalize(t: CrdbStepTarget, to: string, timeouts: Partial<Cr
 
 /**
  * Nodes restarted one at a time onto `to` (a version, flag or certificate change), from the
- * highest ordinal down: drain the node (`cockroach node drain <id>`: it stops taking SQL clients,
- * moves its range leases and Raft leaderships away and reports done; cockroachlabs.com/docs
- * `/docs/stable/node-shutdown`, "Drain a node"; `--drain-wait`, default 10m, bounds it:
- * `/docs/stable/cockroach-node`), the platform replaces it, then it must run `to` and report
+ * highest ordinal down: drain the node (`cockroach node drain <id> --host=<any live node>
+ * --drain-wait=<d>`: it stops taking SQL clients and moves its range leases away, printing
+ * `node is draining... remaining: <n>` down to `0 (complete)`, then `ok`; cockroachlabs.com/docs
+ * `/docs/stable/node-shutdown`, "Drain the node"; `--drain-wait` bounds it), the platform replaces it, then it must run `to` and report
  * `is_available` and `is_live` before the next node drains. Draining first is what a clean stop
  * would do on SIGTERM; a platform that kills the container (Docker removal) would skip it.
  */

@@ -1,9 +1,11 @@
 /**
- * The engine behaviour the Docker roll rests on (labs/etcd/etcd-cluster.ts `roll`), under the real
- * engine on kube-local. The docker provider cannot be installed here, so the same resource
- * options are put on Kubernetes objects: members with fixed names that are replaced
- * delete-before-create (`deleteBeforeReplace`, as every Docker member container is), each
- * waiting (`dependsOn` only) for a step Job that waits for the member replaced before it.
+ * The engine behaviour the Docker rolls rest on (labs/roll.ts `chainMembers`, used by the etcd,
+ * TiKV/PD and CockroachDB labs), under the real engine on kube-local. The docker provider cannot
+ * be installed here, so the chain is built by the real `chainMembers` from the cuts of a real roll
+ * plan (the TiKV store roll, labs/tikv/membership.ts `tikvRollingRestart`), with Kubernetes objects
+ * in place of containers: members with fixed names that are replaced delete-before-create
+ * (`deleteBeforeReplace`, as every Docker member container is), each waiting (`dependsOn` only)
+ * for a step Job that waits for the member replaced before it.
  *
  * What must hold, from the engine's own event order (`resourcePreEvent` / `resOutputsEvent`):
  * the old member N−1 is deleted only after member N's replacement exists and the Job between
@@ -22,47 +24,56 @@ import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { EventLog } from "../../scripts/lab/events";
 import { engineTier } from "./engine.hooks";
 import { TEST_PASSPHRASE } from "./engine-stack";
+import type { Platform, TaskSpec } from "../../components/platform";
+import { chainMembers, chainSteps } from "../../labs/roll";
+import { tikvRollingRestart } from "../../labs/tikv/membership";
 
 const NAMESPACE = "roll-order";
 const MEMBERS = 3;
 
 /**
- * Three members holding `spec`; with `roll`, chained highest first as the Docker roll chains them:
- * job 1 → member-2 → job 2 → member-1 → job 3 → member-0 → job 4 (Jobs named by `spec`, new per roll).
+ * Three members holding `spec`; with `roll`, chained highest first by labs/roll.ts over the TiKV
+ * store roll's cuts: job 1 → member-2 → job 2 → member-1 → job 3 → member-0 → job 4 (Jobs
+ * `roll-<spec>-<k>`, new per roll).
  */
 function program(spec: string, roll: boolean): () => Promise<Record<string, unknown>> {
     return async () => {
         const ns = new k8s.core.v1.Namespace("ns", { metadata: { name: NAMESPACE } });
-        const member = (i: number, dependsOn: pulumi.Resource[]) =>
+        // Unparented, as in the first up: the same URNs, so a new spec replaces them.
+        const member = (i: number, dependsOn: pulumi.Input<pulumi.Resource>[]) =>
             new k8s.core.v1.ConfigMap(
                 `member-${i}`,
                 { metadata: { name: `member-${i}`, namespace: NAMESPACE }, data: { spec } },
-                { dependsOn: [ns, ...dependsOn], deleteBeforeReplace: true, replaceOnChanges: ["data"] },
-            );
-        const job = (k: number, dependsOn: pulumi.Resource[]) =>
-            new k8s.batch.v1.Job(
-                `roll-${spec}-${k}`,
-                {
-                    metadata: { name: `roll-${spec}-${k}`, namespace: NAMESPACE },
-                    spec: {
-                        backoffLimit: 0,
-                        template: {
-                            spec: { restartPolicy: "Never", containers: [{ name: "step", image: "busybox:1.36", command: ["true"] }] },
-                        },
-                    },
-                },
-                { dependsOn: [ns, ...dependsOn] },
+                { dependsOn, deleteBeforeReplace: true, replaceOnChanges: ["data"] },
             );
         if (!roll) {
-            for (let i = 0; i < MEMBERS; i++) member(i, []);
+            for (let i = 0; i < MEMBERS; i++) member(i, [ns]);
             return {};
         }
-        let previous: pulumi.Resource[] = [];
-        for (let i = MEMBERS - 1, k = 1; i >= 0; i--, k++) {
-            const gate = job(k, previous);
-            previous = [member(i, [gate])];
-        }
-        job(MEMBERS + 1, previous);
+        // Only what chainMembers calls: runTask, as a Job that stands for the task (kwok marks it done).
+        const tasks: Pick<Platform, "runTask"> = {
+            runTask: (task: TaskSpec, parent: pulumi.Resource) =>
+                new k8s.batch.v1.Job(
+                    task.name,
+                    {
+                        metadata: { name: task.name, namespace: NAMESPACE },
+                        spec: {
+                            backoffLimit: 0,
+                            template: {
+                                spec: { restartPolicy: "Never", containers: [{ name: "step", image: "busybox:1.36", command: ["true"] }] },
+                            },
+                        },
+                    },
+                    { parent, dependsOn: task.dependsOn },
+                ),
+        };
+        const target = { pdCtl: "/pd-ctl", pdUrl: "http://pd-0:2379", storeAddress: (i: number) => `member-${i}:20160` };
+        const steps = chainSteps(tikvRollingRestart(target, MEMBERS), `roll-${spec}`, { component: "pd-ctl", image: "busybox:1.36" });
+        const parent = new pulumi.ComponentResource("clusterlab:test:Roll", "roll");
+        chainMembers(tasks as Platform, parent, steps, [ns], (ordinal, dependsOn) => ({
+            members: [{ ordinal, name: `member-${ordinal}`, host: `member-${ordinal}` }],
+            ready: [member(ordinal, dependsOn)],
+        }));
         return {};
     };
 }
