@@ -6,8 +6,14 @@
  * can be had here).
  */
 import * as assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { checkTransition, guardState } from "../components/guard";
 import { Graph, RegisteredResource, evaluate, keyOf, ofType, stackConfig, waitsFor } from "./support/evaluate";
+import { runScript } from "./support/membership-run";
+import { requireTool, tempDir } from "./support/tools";
+
+const STANDIN = join(__dirname, "fixtures", "standins", "pd-ctl");
 
 const CONTAINER = "docker:index/container:Container";
 const container = (g: Graph, name: string): RegisteredResource => {
@@ -124,5 +130,86 @@ describe("TiKV lab: a spec change rolls PD, then the stores, one member at a tim
             checkTransition(old, stackConfig("dev", { version: "v8.5.2" })).join("\n"),
             /version: "v8\.5\.1" → "v8\.5\.2" would replace stateful resources: this stack was deployed before clusterlab remembered the pd members' spec, so it cannot roll them; run pulumi up once unchanged/,
         );
+    });
+});
+
+describe("TiKV lab: the registered roll scripts against the stand-in pd-ctl, in chain order (stand-in tier)", function () {
+    this.timeout(120_000);
+    before(() => requireTool("sh"));
+
+    it("v8.5.1 → v8.5.2: each member replaced only after the task before it; never the PD leader, never a store holding leaders", async () => {
+        const { after } = await change({}, { version: "v8.5.2" });
+        const dir = tempDir("tikv-roll");
+        try {
+            const statePath = join(dir.path, "state.json");
+            const logPath = join(dir.path, "calls.log");
+            writeFileSync(logPath, "");
+            const env = { ...process.env, STANDIN_STATE: statePath, STANDIN_LOG: logPath };
+            const state = () => JSON.parse(readFileSync(statePath, "utf8"));
+            const save = (s: unknown) => writeFileSync(statePath, JSON.stringify(s));
+            // Store IDs are not ordinals + 1: the scripts find them by address. pd-2 leads at the start.
+            save({
+                stores: [4, 7, 9].map((id, i) => ({ id, address: `tikv-${i}:20160`, state: "Up", regions: 30, leaders: 10 })),
+                members: [0, 1, 2].map((i) => ({ name: `pd-${i}`, member_id: 100 + i })),
+                leader: "pd-2",
+                movePerCall: 4,
+            });
+            // The chain as the graph orders it; between two tasks the platform replaces the member named.
+            const chain: (string | { replace: string })[] = [];
+            for (const prefix of ["pd", "tikv"]) {
+                const names = tasks(after, prefix);
+                names.forEach((name, k) => {
+                    chain.push(name);
+                    if (k < 3) chain.push({ replace: `${prefix}-${2 - k}` });
+                });
+            }
+            const seen: string[] = [];
+            for (const link of chain) {
+                if (typeof link === "string") {
+                    // The image's /pd-ctl is the stand-in; 5 s polls become 0.2 s (the only substitutions).
+                    const text = script(container(after, link))
+                        .split("'/pd-ctl' ")
+                        .join(`'${STANDIN}' `)
+                        .split("sleep 5")
+                        .join("sleep 0.2");
+                    const run = await runScript(text, env, join(dir.path, `${link}.sh`), 60_000);
+                    assert.equal(run.status, 0, `${link} failed:\n${run.stdout}\n${run.stderr}`);
+                    continue;
+                }
+                const s = state();
+                const [kind, ordinal] = [link.replace.split("-")[0], Number(link.replace.split("-")[1])];
+                if (kind === "pd") {
+                    seen.push(`${link.replace}: leader ${s.leader}`);
+                    s.members[ordinal].downCalls = 3;
+                } else {
+                    const store = s.stores[ordinal];
+                    seen.push(`${link.replace}: ${store.leaders} leaders, evicting [${s.evicting}]`);
+                    Object.assign(store, { state: "Disconnected", upAfterCalls: 3, leaders: 2 });
+                }
+                save(s);
+                writeFileSync(logPath, `${readFileSync(logPath, "utf8")}PLATFORM replace ${link.replace}\n`);
+            }
+            assert.deepEqual(seen, [
+                "pd-2: leader pd-0",
+                "pd-1: leader pd-0",
+                "pd-0: leader pd-1",
+                "tikv-2: 0 leaders, evicting [9]",
+                "tikv-1: 0 leaders, evicting [7]",
+                "tikv-0: 0 leaders, evicting [4]",
+            ]);
+            const end = state();
+            assert.deepEqual(end.evicting, [], "an evict-leader scheduler was left behind");
+            assert.deepEqual(
+                end.stores.map((x: { state: string }) => x.state),
+                ["Up", "Up", "Up"],
+            );
+            const log = readFileSync(logPath, "utf8").trim().split("\n");
+            // After each store's replacement, its scheduler goes only once it is Up again.
+            const at = (re: RegExp) => log.findIndex((l) => re.test(l));
+            assert.ok(at(/^PLATFORM replace tikv-2$/) < at(/scheduler remove evict-leader-scheduler-9$/));
+            console.log(`      ${log.filter((l) => l.startsWith("pd-ctl")).length} pd-ctl calls; replaced: ${seen.join("; ")}`);
+        } finally {
+            dir.remove();
+        }
     });
 });
