@@ -87,14 +87,17 @@ export function memberSpecDigest(
 }
 
 /**
- * Whether a group rolls on this `pulumi up`: on Docker, with a remembered digest that differs
- * from the new one, the same member count as deployed, and more than one member (one member has
- * no one to hand its work to: the guard asks for `allowReplace` then). Kubernetes StatefulSets
- * roll their pods themselves; a new stack has nothing to roll.
+ * Whether a group rolls on this `pulumi up`: on Docker, deployed on Docker before, with a
+ * remembered digest that differs from the new one, the same member count as deployed, and more
+ * than one member (one member has no one to hand its work to: the guard asks for `allowReplace`
+ * then). Kubernetes StatefulSets roll their pods themselves; a new stack, or one moved from another
+ * platform (`allowReplace`: every member is new), has nothing to roll.
  * @returns the new digest when it rolls, else undefined.
  */
 export function rollRevision(args: {
     platform: string;
+    /** The platform of the last deployment (its guard state); undefined when unrecorded (taken as the same). */
+    previousPlatform: string | undefined;
     /** The digest the last `pulumi up` remembered (unknown: undefined). */
     before: unknown;
     /** The digest of this config. */
@@ -103,8 +106,9 @@ export function rollRevision(args: {
     deployed: number | undefined;
     members: number;
 }): string | undefined {
-    const { platform, before, after, deployed, members } = args;
-    if (platform !== "docker" || typeof before !== "string" || before === after) return undefined;
+    const { platform, previousPlatform, before, after, deployed, members } = args;
+    if (platform !== "docker" || (previousPlatform ?? platform) !== platform) return undefined;
+    if (typeof before !== "string" || before === after) return undefined;
     if (deployed !== members || members < 2) return undefined;
     return after;
 }
@@ -112,7 +116,8 @@ export function rollRevision(args: {
 /**
  * A member-count change together with a change that reaches every member of the same group: one
  * group cannot both join or leave members and roll, so each goes in its own `pulumi up`
- * (tidb-operator #2631 hangs on exactly this). Empty when only one of them changes.
+ * (tidb-operator #2631 hangs on exactly this). Empty when only one of them changes, or with
+ * `consented` (`allowReplace`: the platform may replace every member at once).
  * @param specBefore the remembered digest (unknown: no refusal, nothing to compare).
  */
 export function countWithSpecProblems(
@@ -121,8 +126,9 @@ export function countWithSpecProblems(
     to: number,
     specBefore: unknown,
     specAfter: string,
+    consented = false,
 ): string[] {
-    if (from === undefined || from === to || typeof specBefore !== "string" || specBefore === specAfter) return [];
+    if (consented || from === undefined || from === to || typeof specBefore !== "string" || specBefore === specAfter) return [];
     return [
         `${countKey}: ${from} → ${to} together with a change that reaches every member (image, flags or host ports): change ${countKey} first (pulumi up), then the rest`,
     ];

@@ -93,6 +93,24 @@ describe("CockroachDB lab: a node spec change drains and replaces one node at a 
         assert.deepEqual(checkTransition(guardState(docker(), old), docker({ crdb: { httpHostPort: 18080 } })), []);
     });
 
+    it("no roll where the nodes cannot roll: a crdb.secure switch, or a move from Kubernetes (both with allowReplace)", async () => {
+        // The steps would speak TLS to insecure nodes (or the reverse), and the two cannot form one cluster.
+        const insecure = docker({ crdb: { secure: false } });
+        const secure = docker({ allowReplace: true, crdb: { secure: true, version: "v24.3.6" } });
+        assert.deepEqual(checkTransition(guardState(insecure), secure), []);
+        assert.deepEqual(rollTasks(await evaluate(secure, "phase2", guardState(insecure))), []);
+        // Every container is new on Docker: a roll would wait for a crdb-0 that waits for the roll.
+        const onKubernetes = guardState(stackConfig("phase2", { app: { enabled: false } }));
+        const moved = docker({ allowReplace: true, crdb: { version: "v24.3.6" } });
+        assert.deepEqual(checkTransition(onKubernetes, moved), []);
+        assert.deepEqual(rollTasks(await evaluate(moved, "phase2", onKubernetes)), []);
+    });
+
+    it("with allowReplace a node-count change may come with a version change (every node replaced at once, by consent)", () => {
+        const deployed = guardState(docker());
+        assert.deepEqual(checkTransition(deployed, docker({ allowReplace: true, crdb: { nodes: 4, version: "v24.3.6" } })), []);
+    });
+
     it("on Kubernetes the StatefulSet rolls: no roll task", async () => {
         const a = stackConfig("phase2");
         const graph = await evaluate(stackConfig("phase2", { crdb: { version: "v24.3.6" } }), "phase2", guardState(a));

@@ -34,7 +34,7 @@ import { LabBuild, LabContext, LabOutputs } from "../types";
  *   Prometheus/Grafana URLs, Grafana password (secret), and `appUrl` (the sample app's live page) when `app.enabled`;
  *   in secure mode also `certificates` (the client certificate Secret per SQL user and where the URLs expect each mounted).
  */
-export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { memory }: LabContext): LabBuild {
+export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { memory, previous }: LabContext): LabBuild {
     const imageRef = `cockroachdb/cockroach:${config.crdb.version}`;
     const hosts = crdbHosts(platform);
     const certs = config.crdb.secure ? crdbCertificates(config, platform) : undefined;
@@ -83,15 +83,19 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { memory
               )
             : undefined;
     // A spec change on Docker: the nodes are drained and replaced one at a time, after the hold (labs/roll.ts).
+    // Not across a crdb.secure switch (allowReplace): the steps would speak the new mode to nodes in the old one,
+    // and an insecure node and a secure one cannot form one cluster, so every node restarts at once.
+    const secureBefore = memory["crdb.secure"] ?? false;
     const rolling = rollRevision({
         platform: config.platform,
+        previousPlatform: previous?.platform,
         before: memory["crdb.memberSpec"],
         after: crdbMemberSpec(config),
         deployed: deployedNodes,
         members: config.crdb.nodes,
     });
     const roll =
-        rolling === undefined
+        rolling === undefined || secureBefore !== config.crdb.secure
             ? undefined
             : chainSteps(
                   crdbRollingRestart(crdbStepTarget(platform, !!certs), config.crdb.nodes, config.crdb.version),

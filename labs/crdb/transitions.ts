@@ -66,9 +66,16 @@ export function finalizeWithBumpProblems(before: string, after: string, finalize
  */
 export function crdbRollProblems(
     previous: Record<string, unknown>,
-    next: CrdbMemberConfig & { platform: string; crdb: { nodes: number } },
+    next: CrdbMemberConfig & { platform: string; allowReplace?: boolean; crdb: { nodes: number } },
 ): string[] {
     if (next.platform !== "docker") return [];
     const nodes = typeof previous["crdb.nodes"] === "number" ? previous["crdb.nodes"] : undefined;
-    return countWithSpecProblems("crdb.nodes", nodes, next.crdb.nodes, previous["crdb.memberSpec"], crdbMemberSpec(next));
+    return countWithSpecProblems(
+        "crdb.nodes",
+        nodes,
+        next.crdb.nodes,
+        previous["crdb.memberSpec"],
+        crdbMemberSpec(next),
+        next.allowReplace,
+    );
 }

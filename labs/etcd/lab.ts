@@ -35,9 +35,15 @@ export function memberRevision(args: Omit<EtcdClusterArgs, "platform">): string 
  * is more than one member. On
  * Kubernetes the StatefulSet rolls its pods itself; a new stack has nothing to roll.
  */
-export function etcdRoll(config: EtcdLabConfig, memory: LabMemory, membership: EtcdMembership): EtcdClusterArgs["roll"] {
+export function etcdRoll(
+    config: EtcdLabConfig,
+    memory: LabMemory,
+    membership: EtcdMembership,
+    previousPlatform?: string,
+): EtcdClusterArgs["roll"] {
     const revision = rollRevision({
         platform: config.platform,
+        previousPlatform,
         before: memory["etcd.memberSpec"],
         after: etcdMemberSpec(config),
         deployed: membership.deployed,
@@ -57,7 +63,7 @@ export function etcdRoll(config: EtcdLabConfig, memory: LabMemory, membership: E
  * Builds the etcd lab on `platform`.
  * @returns outputs: client endpoints, scenario, Prometheus/Grafana URLs, Grafana password (secret).
  */
-export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack, memory }: LabContext): LabBuild {
+export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack, memory, previous }: LabContext): LabBuild {
     const image = config.etcd.failpointImage ?? `${ETCD_IMAGE}:${config.etcd.version}`;
     const membership = etcdMembership(config.etcd.members, memory);
     // The peer hosts of every member a flag or a step names: the bootstrap members' --initial-cluster
@@ -79,7 +85,7 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack,
         ...memberArgs,
         membership,
         stepsImage: config.etcd.stepsImage,
-        roll: etcdRoll(config, memory, membership),
+        roll: etcdRoll(config, memory, membership, previous?.platform),
     });
     const proxies = (dependsOn: pulumi.Resource[]): pulumi.Resource[] =>
         config.etcd.peerProxies

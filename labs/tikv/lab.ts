@@ -43,6 +43,7 @@ export function buildTikvLab(config: TikvLabConfig, platform: Platform, { previo
     });
     const pdRoll = rollRevision({
         platform: config.platform,
+        previousPlatform: previous?.platform,
         before: memory["pd.memberSpec"],
         after: pdMemberSpec(config),
         deployed: deployed.pd,
@@ -50,6 +51,7 @@ export function buildTikvLab(config: TikvLabConfig, platform: Platform, { previo
     });
     const tikvRoll = rollRevision({
         platform: config.platform,
+        previousPlatform: previous?.platform,
         before: memory["tikv.memberSpec"],
         after: tikvMemberSpec(config),
         deployed: deployed.stores,

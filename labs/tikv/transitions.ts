@@ -44,12 +44,26 @@ export function tikvTransitionProblems(
  */
 export function tikvRollProblems(
     previous: Record<string, unknown>,
-    next: TikvMemberConfig & { platform: string; pd: { members: number }; tikv: { stores: number } },
+    next: TikvMemberConfig & { platform: string; allowReplace?: boolean; pd: { members: number }; tikv: { stores: number } },
 ): string[] {
     if (next.platform !== "docker") return [];
     const { pdMembers, stores } = previous as Partial<TikvMemory>;
     return [
-        ...countWithSpecProblems("pd.members", pdMembers, next.pd.members, previous["pd.memberSpec"], pdMemberSpec(next)),
-        ...countWithSpecProblems("tikv.stores", stores, next.tikv.stores, previous["tikv.memberSpec"], tikvMemberSpec(next)),
+        ...countWithSpecProblems(
+            "pd.members",
+            pdMembers,
+            next.pd.members,
+            previous["pd.memberSpec"],
+            pdMemberSpec(next),
+            next.allowReplace,
+        ),
+        ...countWithSpecProblems(
+            "tikv.stores",
+            stores,
+            next.tikv.stores,
+            previous["tikv.memberSpec"],
+            tikvMemberSpec(next),
+            next.allowReplace,
+        ),
     ];
 }
