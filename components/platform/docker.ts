@@ -75,6 +75,8 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
     private readonly images = new Map<string, docker.RemoteImage>();
     /** Waited-for tasks → their exit gate: the task's container, once it exited 0 ({@link runTask}). */
     private readonly exitGates = new Map<pulumi.Resource, pulumi.Output<pulumi.Resource>>();
+    /** What {@link settled} waits for: member containers' URNs (resolved once created) and tasks' exit gates. */
+    private readonly placed: pulumi.Input<unknown>[] = [];
 
     constructor(
         name: string,
@@ -237,8 +239,13 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
             );
             members.push({ ordinal, name, host: name });
             ready.push(container);
+            this.placed.push(container.urn);
         }
         return { members, ready };
+    }
+
+    settled(): pulumi.Output<void> {
+        return pulumi.all(this.placed).apply(() => undefined);
     }
 
     /**
@@ -286,19 +293,23 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
             // (kreuzwerker/terraform-provider-docker acceptance test `testAccDockerContainerExitCodeConfig`:
             // `exit 123` with `attach`, then `exit_code` = 123). What waits for the task waits for this
             // gate instead, which fails when the task exited non-zero, so nothing after a failed step is created.
+            // The failed container stays in the stack with its exit code and unchanged inputs, so a later
+            // `pulumi up` would not run it again by itself: the message says how.
             const containerName = this.containerName(spec.name);
             this.exitGates.set(
                 container,
-                container.exitCode.apply((code) => {
+                pulumi.all([container.exitCode, container.urn]).apply(([code, urn]) => {
                     if (code !== undefined && code !== 0) {
                         throw new Error(
-                            `task ${spec.name} exited ${code}: nothing that waits for it is created (docker logs ${containerName})`,
+                            `task ${spec.name} exited ${code}: nothing that waits for it is created (docker logs ${containerName}); ` +
+                                `once the cause is fixed, run it again with: pulumi up --replace '${urn}'`,
                         );
                     }
                     return container;
                 }),
             );
         }
+        this.placed.push(this.exitGates.get(container) ?? container.urn);
         return container;
     }
 }

@@ -48,6 +48,8 @@ export interface KubernetesPlatformArgs {
 export class KubernetesPlatform extends pulumi.ComponentResource implements Platform {
     public readonly provider: k8s.Provider;
     public readonly namespace: k8s.core.v1.Namespace;
+    /** What {@link settled} waits for: StatefulSets, Deployments and Jobs, by URN (resolved once the provider's await ends). */
+    private readonly placed: pulumi.Output<string>[] = [];
 
     constructor(
         name: string,
@@ -312,6 +314,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
             );
         }
 
+        this.placed.push(...ready.map((r) => r.urn));
         const members = Array.from({ length: spec.replicas }, (_, i) => {
             const ordinal = first + i;
             return { ordinal, name: `${spec.name}-${ordinal}`, host: this.memberHost(spec.name, ordinal) };
@@ -324,7 +327,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
         const files = spec.files ?? [];
         const configMap = files.length ? this.filesConfigMap(spec.name, spec.component, files, parent) : undefined;
         const secrets = secretPodParts(spec.secretMounts);
-        return new k8s.batch.v1.Job(
+        const job = new k8s.batch.v1.Job(
             spec.name,
             {
                 metadata: {
@@ -371,5 +374,11 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
                     : {}),
             },
         );
+        this.placed.push(job.urn);
+        return job;
+    }
+
+    settled(): pulumi.Output<void> {
+        return pulumi.all(this.placed).apply(() => undefined);
     }
 }

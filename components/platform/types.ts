@@ -229,6 +229,16 @@ export interface Platform {
     image(ref: string): pulumi.Input<string>;
     /** Keeps secret files under a name for groups and tasks to mount ({@link SecretMount}). */
     secretFiles(spec: SecretFilesSpec, parent: pulumi.Resource): SecretFiles;
+    /**
+     * Resolves once every member group and task registered so far is in place — created or updated
+     * as the engine reports it (Kubernetes: the provider's readiness or Job completion await; Docker:
+     * containers created, waited-for tasks exited 0) — and rejects when one failed. Call it after
+     * the last registration. The program's record of what is deployed waits for it, so a failed
+     * `pulumi up` leaves the last successful record in place (the engine keeps the stack outputs a
+     * failed update did not register again: pulumi/pulumi#15754, "Don't delete stack outputs on
+     * failed deployments").
+     */
+    settled(): pulumi.Output<void>;
 }
 
 /** Labels every resource carries (Kubernetes recommended labels; Docker labels too). */

@@ -215,7 +215,7 @@ async function evaluateOnce(config: StackConfig, stack: string, previous?: Guard
             if (args.opts.replaceOnChanges?.length) graph.replaceOnChanges.set(keyOf(args), args.opts.replaceOnChanges);
             return undefined;
         });
-        outputs = buildLab(config, stack, previous);
+        outputs = buildLab(config, stack, previous).outputs;
         return {};
     });
     await settle();

