@@ -8,6 +8,8 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
+import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { RunOptions, RunResult, runLab } from "../../scripts/lab/run";
 import { formatOps } from "../../scripts/lab/events";
 import { ROOT, deepMerge, stackFiles } from "../support/evaluate";
@@ -23,6 +25,32 @@ export const TEST_GRAFANA_PASSWORD = "engine-tier-password";
  * program never needs the random provider, which cannot be had here.
  */
 export const TEST_APP_CONTROL_TOKEN = "engine-tier-control-token-0123456789abcdef";
+
+/**
+ * A stack `name` running the inline `program` on kube-local: a local file backend, passphrase
+ * secrets and its own PULUMI_HOME under `<tier scratch>/<name>`. For the tier's checks of the
+ * engine itself (not of a lab).
+ */
+export function inlineStack(name: string, program: PulumiFn): Promise<Stack> {
+    const { scratch, kubeconfig } = engineTier();
+    const workDir = join(scratch, name);
+    mkdirSync(join(workDir, "state"), { recursive: true });
+    writeFileSync(join(workDir, "Pulumi.yaml"), `name: ${name}\nruntime: nodejs\n`);
+    return LocalWorkspace.createOrSelectStack(
+        { stackName: name, projectName: name, program },
+        {
+            workDir,
+            envVars: {
+                PULUMI_BACKEND_URL: `file://${join(workDir, "state")}`,
+                PULUMI_CONFIG_PASSPHRASE: TEST_PASSPHRASE,
+                PULUMI_HOME: join(workDir, "pulumi-home"),
+                PULUMI_SKIP_UPDATE_CHECK: "1",
+                PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
+                KUBECONFIG: kubeconfig,
+            },
+        },
+    );
+}
 
 /** What the API server holds in a namespace after a run. */
 export interface ApiView {

@@ -8,13 +8,10 @@
  * again, and stores those it did.
  */
 import * as assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { engineTier } from "./engine.hooks";
-import { TEST_PASSPHRASE } from "./engine-stack";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { inlineStack } from "./engine-stack";
 
 const NAMESPACE = "failed-update";
 
@@ -46,25 +43,8 @@ describe("a failed pulumi up: which stack outputs the engine keeps", function ()
     const failed: Record<string, boolean> = {};
 
     before(async function () {
-        const { scratch, kubeconfig } = engineTier();
-        const workDir = join(scratch, "failed-update");
-        mkdirSync(join(workDir, "state"), { recursive: true });
-        writeFileSync(join(workDir, "Pulumi.yaml"), "name: failed-update\nruntime: nodejs\n");
         const open = (marker: string, fail: boolean, gated: boolean): Promise<Stack> =>
-            LocalWorkspace.createOrSelectStack(
-                { stackName: "failed-update", projectName: "failed-update", program: program(marker, fail, gated) },
-                {
-                    workDir,
-                    envVars: {
-                        PULUMI_BACKEND_URL: `file://${join(workDir, "state")}`,
-                        PULUMI_CONFIG_PASSPHRASE: TEST_PASSPHRASE,
-                        PULUMI_HOME: join(workDir, "pulumi-home"),
-                        PULUMI_SKIP_UPDATE_CHECK: "1",
-                        PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
-                        KUBECONFIG: kubeconfig,
-                    },
-                },
-            );
+            inlineStack("failed-update", program(marker, fail, gated));
         for (const [marker, fail, gated] of [
             ["a", false, false],
             ["b", true, false],

@@ -16,14 +16,11 @@
  * kwok runs no containers: the Jobs' pods are marked Succeeded, which is all the engine waits for.
  */
 import * as assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { EventLog } from "../../scripts/lab/events";
-import { engineTier } from "./engine.hooks";
-import { TEST_PASSPHRASE } from "./engine-stack";
+import { inlineStack } from "./engine-stack";
 import type { Platform, TaskSpec } from "../../components/platform";
 import { chainMembers, chainSteps } from "../../labs/roll";
 import { tikvRollingRestart } from "../../labs/tikv/membership";
@@ -85,25 +82,7 @@ describe("the engine replaces members chained through step Jobs one at a time (d
     let unchained: EventLog["timeline"];
 
     before(async function () {
-        const { scratch, kubeconfig } = engineTier();
-        const workDir = join(scratch, "roll-order");
-        mkdirSync(join(workDir, "state"), { recursive: true });
-        writeFileSync(join(workDir, "Pulumi.yaml"), "name: roll-order\nruntime: nodejs\n");
-        const open = (spec: string, roll: boolean): Promise<Stack> =>
-            LocalWorkspace.createOrSelectStack(
-                { stackName: "roll-order", projectName: "roll-order", program: program(spec, roll) },
-                {
-                    workDir,
-                    envVars: {
-                        PULUMI_BACKEND_URL: `file://${join(workDir, "state")}`,
-                        PULUMI_CONFIG_PASSPHRASE: TEST_PASSPHRASE,
-                        PULUMI_HOME: join(workDir, "pulumi-home"),
-                        PULUMI_SKIP_UPDATE_CHECK: "1",
-                        PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
-                        KUBECONFIG: kubeconfig,
-                    },
-                },
-            );
+        const open = (spec: string, roll: boolean): Promise<Stack> => inlineStack("roll-order", program(spec, roll));
         await (await open("a", false)).up();
         const log = new EventLog();
         const result = await (await open("b", true)).up({ onEvent: log.onEvent });
