@@ -18,6 +18,7 @@ import { MEMBER_GROUP_FIELDS, MemberGroupField, isDestructive } from "./platform
 import { platformDefinition } from "./platform/registry";
 import { labDefinition } from "../labs";
 import type { LabDefinition, LabMemory, ModelGroup } from "../labs/types";
+import { memberSpecKey } from "../labs/roll";
 
 /** Stack output name that holds the guard state. */
 export const GUARD_OUTPUT = "clusterlabGuard";
@@ -96,7 +97,11 @@ const ABSENT = Symbol("absent");
 export function guardState(config: StackConfig, previous?: GuardState): GuardState {
     const lab = definitionOf(config.lab);
     const groups = lab.groups(config as never);
-    const memory = lab.remember?.(config as never, previousMemory(previous)) ?? {};
+    const memory = {
+        ...(lab.remember?.(config as never, previousMemory(previous)) ?? {}),
+        // What reached each rolled group's members: another digest later is a roll (labs/roll.ts).
+        ...Object.fromEntries(groups.filter((g) => g.rolls).map((g) => [memberSpecKey(g.name), g.rolls!.spec])),
+    };
     return {
         lab: config.lab,
         platform: config.platform,
@@ -150,9 +155,18 @@ export function checkTransition(previous: GuardState | undefined, next: StackCon
             if (!group.stateful || !traits || next.allowReplace === true || before === 0 || group.members === 0) continue;
             const values = fieldValues(group, next);
             // A lab's own roll keeps a quorum only with more than one member, and needs the spec it rolls from.
-            const remembered = typeof previousMemory(previous)[`${group.name}.memberSpec`] === "string";
+            const specBefore = previousMemory(previous)[memberSpecKey(group.name)];
+            const remembered = typeof specBefore === "string";
+            // A group cannot join or leave members and roll in one pulumi up (tidb-operator #2631 hangs on exactly this).
+            const ownRoll = group.rolls?.fields.some((f) => isDestructive(traits.effects[f]));
+            if (group.rolls && ownRoll && remembered && specBefore !== group.rolls.spec && before !== group.members) {
+                const count = group.scaleIn?.path ?? group.name;
+                problems.push(
+                    `${count}: ${before} → ${group.members} together with a change that reaches every member (image, flags or host ports): change ${count} first (pulumi up), then the rest`,
+                );
+            }
             for (const field of MEMBER_GROUP_FIELDS) {
-                const rolled = group.rolls?.includes(field) && group.members > 1;
+                const rolled = group.rolls?.fields.includes(field) && group.members > 1;
                 if (!isDestructive(traits.effects[field]) || (rolled && remembered)) continue;
                 for (const [path, after] of Object.entries(values[field])) {
                     const was = previousValue(previous, group.name, path);

@@ -15,6 +15,7 @@
  * leaves them alone.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { GuardState } from "../components/guard";
 import { DeployedGroup, Platform, TaskSpec, contentHash } from "../components/platform";
 import type { MemberGroupField } from "../components/platform/effects";
 import { Plan, segments } from "./steps";
@@ -86,50 +87,39 @@ export function memberSpecDigest(
     return contentHash(JSON.stringify([arch, image, ...rolled.map((f) => fields[f] ?? {})]), 16);
 }
 
-/**
- * Whether a group rolls on this `pulumi up`: on Docker, deployed on Docker before, with a
- * remembered digest that differs from the new one, the same member count as deployed, and more
- * than one member (one member has no one to hand its work to: the guard asks for `allowReplace`
- * then). Kubernetes StatefulSets roll their pods themselves; a new stack, or one moved from another
- * platform (`allowReplace`: every member is new), has nothing to roll.
- * @returns the new digest when it rolls, else undefined.
- */
-export function rollRevision(args: {
-    platform: string;
-    /** The platform of the last deployment (its guard state); undefined when unrecorded (taken as the same). */
-    previousPlatform: string | undefined;
-    /** The digest the last `pulumi up` remembered (unknown: undefined). */
-    before: unknown;
-    /** The digest of this config. */
-    after: string;
-    /** Members deployed before (undefined: unknown) and now. */
-    deployed: number | undefined;
-    members: number;
-}): string | undefined {
-    const { platform, previousPlatform, before, after, deployed, members } = args;
-    if (platform !== "docker" || (previousPlatform ?? platform) !== platform) return undefined;
-    if (typeof before !== "string" || before === after) return undefined;
-    if (deployed !== members || members < 2) return undefined;
-    return after;
+/** Where the guard remembers group `group`'s spec digest in the lab's memory (labs/types.ts `ModelGroup.rolls`). */
+export function memberSpecKey(group: string): string {
+    return `${group}.memberSpec`;
 }
 
 /**
- * A member-count change together with a change that reaches every member of the same group: one
- * group cannot both join or leave members and roll, so each goes in its own `pulumi up`
- * (tidb-operator #2631 hangs on exactly this). Empty when only one of them changes, or with
- * `consented` (`allowReplace`: the platform may replace every member at once).
- * @param specBefore the remembered digest (unknown: no refusal, nothing to compare).
+ * The member count of `group` that the last deployment recorded on `platform`: the guard state's
+ * group fingerprint, or `counts[countPath]` (`tikv.stores`, `pd.members`), which every guard
+ * state carries (components/guard.ts `guardState`). Undefined for a new stack, and when the last
+ * deployment was on another platform (`allowReplace`): every member is new then, none leaves or rolls.
  */
-export function countWithSpecProblems(
-    countKey: string,
-    from: number | undefined,
-    to: number,
-    specBefore: unknown,
-    specAfter: string,
-    consented = false,
-): string[] {
-    if (consented || from === undefined || from === to || typeof specBefore !== "string" || specBefore === specAfter) return [];
-    return [
-        `${countKey}: ${from} → ${to} together with a change that reaches every member (image, flags or host ports): change ${countKey} first (pulumi up), then the rest`,
-    ];
+export function deployedMembers(previous: GuardState | undefined, platform: string, group: string, countPath: string): number | undefined {
+    if (previous?.platform !== undefined && previous.platform !== platform) return undefined;
+    return previous?.groups?.[group]?.members ?? previous?.counts?.[countPath];
+}
+
+/**
+ * Whether group `group` rolls on this `pulumi up`: on Docker, deployed there before with the same
+ * member count ({@link deployedMembers}) and more than one member (one member has no one to hand
+ * its work to: the guard asks for `allowReplace` then), and a remembered spec digest
+ * ({@link memberSpecKey}) other than `spec`. Kubernetes StatefulSets roll their pods themselves; a
+ * new stack, or one moved from another platform, has nothing to roll.
+ * @param countPath the group's count in the config (`tikv.stores`), for states that only carry counts.
+ * @returns `spec` when it rolls, else undefined.
+ */
+export function rollRevision(
+    previous: GuardState | undefined,
+    platform: string,
+    group: { name: string; countPath: string; members: number; spec: string },
+): string | undefined {
+    if (platform !== "docker") return undefined;
+    const before = previous?.memory?.[memberSpecKey(group.name)];
+    if (typeof before !== "string" || before === group.spec) return undefined;
+    const deployed = deployedMembers(previous, platform, group.name, group.countPath);
+    return deployed === group.members && group.members > 1 ? group.spec : undefined;
 }

@@ -58,13 +58,15 @@ export interface ModelGroup {
     /** Config values reaching each field of the group, by config path. */
     fields: Partial<Record<MemberGroupField, Record<string, unknown>>>;
     /**
-     * Fields whose change the lab itself applies one member at a time, each healthy before the
-     * next (its own ordered steps: labs/roll.ts), whatever the platform would do with them at once:
-     * the guard treats them as a roll when the group has more than one member and the last
-     * deployment remembered the group's spec digest as `<name>.memberSpec` (without it the lab
-     * cannot tell that the spec changed, so the platform would replace every member at once).
+     * A change the lab itself applies one member at a time, each healthy before the next (its own
+     * ordered steps: labs/roll.ts), whatever the platform would do with it at once: `fields` are
+     * those it rolls, `spec` the digest of what reaches every member now (labs/roll.ts
+     * `memberSpecDigest`). The guard remembers `spec` as `<name>.memberSpec`, and treats a change of
+     * `fields` as a roll when the group has more than one member, that digest was remembered
+     * (without it the lab cannot tell the spec changed), and the member count stays (a group
+     * cannot join or leave members and roll in one `pulumi up`).
      */
-    rolls?: MemberGroupField[];
+    rolls?: { fields: MemberGroupField[]; spec: string };
 }
 
 /**

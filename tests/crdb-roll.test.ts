@@ -7,7 +7,7 @@
  */
 import * as assert from "node:assert/strict";
 import { checkTransition, guardState } from "../components/guard";
-import { Graph, RegisteredResource, evaluate, keyOf, ofType, stackConfig, waitsFor } from "./support/evaluate";
+import { Graph, RegisteredResource, evaluate, evaluateChange, keyOf, ofType, stackConfig, waitsFor } from "./support/evaluate";
 
 const CONTAINER = "docker:index/container:Container";
 const container = (g: Graph, name: string): RegisteredResource => {
@@ -24,18 +24,7 @@ const key = (name: string) => keyOf({ type: CONTAINER, name });
 /** Phase 2 (3 nodes) on Docker, with `extra` overrides. */
 const docker = (extra: Record<string, unknown> = {}) => stackConfig("phase2", { platform: "docker", app: { enabled: false }, ...extra });
 
-async function change(first: Record<string, unknown>, second: Record<string, unknown>) {
-    const a = docker(first);
-    const b = docker(second);
-    const deployed = guardState(a);
-    assert.deepEqual(checkTransition(deployed, b), [], "the guard refuses the change");
-    return {
-        before: await evaluate(a, "phase2", deployed),
-        after: await evaluate(b, "phase2", deployed),
-        state: guardState(b, deployed),
-        config: b,
-    };
-}
+const change = (first: Record<string, unknown>, second: Record<string, unknown>) => evaluateChange("phase2", docker(first), docker(second));
 
 describe("CockroachDB lab: a node spec change drains and replaces one node at a time (Docker)", () => {
     it("a major bump: the hold, then crdb-2, crdb-1, crdb-0, each drained before and live on the new build after", async () => {

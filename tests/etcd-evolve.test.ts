@@ -7,7 +7,7 @@
 import * as assert from "node:assert/strict";
 import { GuardState, checkTransition, guardState } from "../components/guard";
 import { StackConfig } from "../components/config";
-import { Graph, RegisteredResource, evaluate, keyOf, ofType, stackConfig, waitsFor } from "./support/evaluate";
+import { Graph, RegisteredResource, evaluate, evaluateChange, keyOf, ofType, stackConfig, waitsFor } from "./support/evaluate";
 
 const CONTAINER = "docker:index/container:Container";
 const etcd = (members: number, extra: Record<string, unknown> = {}) =>
@@ -190,15 +190,8 @@ describe("etcd lab: the guard on member-count changes", () => {
 
 describe("etcd lab: a change that reaches every member rolls them one at a time (Docker)", () => {
     /** Deploys `first`, then `second`, each config given as overrides of the etcd stack; returns both graphs and the second's state. */
-    async function change(first: Record<string, unknown>, second: Record<string, unknown>) {
-        const a = stackConfig("etcd", first);
-        const b = stackConfig("etcd", second);
-        const deployed = guardState(a);
-        assert.deepEqual(checkTransition(deployed, b), [], "the guard refuses the change");
-        const before = await evaluate(a, "etcd", guardState(a));
-        const after = await evaluate(b, "etcd", deployed);
-        return { before, after, state: guardState(b, deployed), config: b };
-    }
+    const change = (first: Record<string, unknown>, second: Record<string, unknown>) =>
+        evaluateChange("etcd", stackConfig("etcd", first), stackConfig("etcd", second));
 
     it("a flag change (etcd.quotaBackendBytes): etcd-2, then etcd-1, then etcd-0, each after a task that moved leadership off it", async () => {
         const { before, after } = await change({}, { etcd: { quotaBackendBytes: 4 * 1024 ** 3 } });

@@ -9,7 +9,7 @@ import * as assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkTransition, guardState } from "../components/guard";
-import { Graph, RegisteredResource, evaluate, keyOf, ofType, stackConfig, waitsFor } from "./support/evaluate";
+import { Graph, RegisteredResource, evaluate, evaluateChange, keyOf, ofType, stackConfig, waitsFor } from "./support/evaluate";
 import { runScript } from "./support/membership-run";
 import { requireTool, tempDir } from "./support/tools";
 
@@ -29,18 +29,8 @@ const tasks = (g: Graph, prefix: string) =>
 const key = (name: string) => keyOf({ type: CONTAINER, name });
 
 /** Deploys `dev` with `first`, then `second` (overrides); returns both graphs. */
-async function change(first: Record<string, unknown>, second: Record<string, unknown>) {
-    const a = stackConfig("dev", first);
-    const b = stackConfig("dev", second);
-    const deployed = guardState(a);
-    assert.deepEqual(checkTransition(deployed, b), [], "the guard refuses the change");
-    return {
-        before: await evaluate(a, "dev", deployed),
-        after: await evaluate(b, "dev", deployed),
-        state: guardState(b, deployed),
-        config: b,
-    };
-}
+const change = (first: Record<string, unknown>, second: Record<string, unknown>) =>
+    evaluateChange("dev", stackConfig("dev", first), stackConfig("dev", second));
 
 describe("TiKV lab: a spec change rolls PD, then the stores, one member at a time (Docker)", () => {
     it("a version bump: pd-2, pd-1, pd-0 (leader off first), then tikv-2, tikv-1, tikv-0 (leaders evicted first), in one chain", async () => {

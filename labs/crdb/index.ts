@@ -4,7 +4,7 @@ import { CRDB_HOST_PORTS, CrdbLabConfig, crdbCrossChecks } from "./config";
 import { buildCrdbLab } from "./lab";
 import { CRDB_PHASES } from "./phases";
 import { crdbStepsVersion } from "./steps-version";
-import { crdbRollProblems, crdbTransitionProblems } from "./transitions";
+import { crdbTransitionProblems } from "./transitions";
 import { CRDB_ROLLED_FIELDS, crdbMemberFields, crdbMemberSpec } from "./member-spec";
 
 /** The replication factor phase `phase` sets (phases are validated against CRDB_PHASES). */
@@ -27,7 +27,7 @@ export const crdbLab = defineLab({
             scaleIn: { path: "crdb.nodes", removes: "nodes holding data", allow: "crdb.allowScaleIn" },
             fields: crdbMemberFields(c),
             // On Docker the lab drains and replaces nodes one at a time (labs/crdb/lab.ts); Kubernetes rolls the StatefulSet.
-            rolls: CRDB_ROLLED_FIELDS,
+            rolls: { fields: CRDB_ROLLED_FIELDS, spec: crdbMemberSpec(c) },
         },
     ],
     // Backups start after the phase the stack was first deployed at; steps keep their first version.
@@ -38,8 +38,6 @@ export const crdbLab = defineLab({
         "crdb.version": c.crdb.version,
         firstPhase: typeof previous.firstPhase === "number" ? previous.firstPhase : c.phase,
         stepsVersion: crdbStepsVersion(c, previous),
-        // What reached the nodes: another digest later is a rolling restart on Docker.
-        "crdb.memberSpec": crdbMemberSpec(c),
     }),
     transitionProblems: (previous, next) => {
         // Membership preconditions hold whatever the flags: they protect quorum, not resources.
@@ -51,8 +49,6 @@ export const crdbLab = defineLab({
             next,
             replicationFactorOf(next.phase),
         );
-        // A node-count change cannot roll in the same pulumi up (labs/roll.ts).
-        membership.push(...crdbRollProblems(previous, next));
         if (next.allowReplace) return membership;
         const problems: string[] = [...membership];
         if (typeof previous.phase === "number" && next.phase < previous.phase) {

@@ -86,13 +86,11 @@ export function buildCrdbLab(config: CrdbLabConfig, platform: Platform, { memory
     // Not across a crdb.secure switch (allowReplace): the steps would speak the new mode to nodes in the old one,
     // and an insecure node and a secure one cannot form one cluster, so every node restarts at once.
     const secureBefore = memory["crdb.secure"] ?? false;
-    const rolling = rollRevision({
-        platform: config.platform,
-        previousPlatform: previous?.platform,
-        before: memory["crdb.memberSpec"],
-        after: crdbMemberSpec(config),
-        deployed: deployedNodes,
+    const rolling = rollRevision(previous, config.platform, {
+        name: "crdb",
+        countPath: "crdb.nodes",
         members: config.crdb.nodes,
+        spec: crdbMemberSpec(config),
     });
     const roll =
         rolling === undefined || secureBefore !== config.crdb.secure

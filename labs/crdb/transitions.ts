@@ -5,8 +5,6 @@
  */
 import { scaleInWithUpgradeProblems } from "../transitions";
 import { crdbMajor, crdbScaleInProblems, crdbVersionProblems } from "./membership";
-import { countWithSpecProblems } from "../roll";
-import { CrdbMemberConfig, crdbMemberSpec } from "./member-spec";
 
 /** What the lab remembers of a deployed config for these checks. */
 export interface CrdbMemory {
@@ -55,27 +53,4 @@ export function finalizeWithBumpProblems(before: string, after: string, finalize
         `crdb.finalizeUpgrade: ${finalizeUpgrade} in the same change as crdb.version: ${before} → ${after}; ` +
             `finalize in a later pulumi up, once every node runs ${after} (remove crdb.finalizeUpgrade for this one)`,
     ];
-}
-
-/**
- * On Docker, where the lab rolls a changed node spec one node at a time: a node-count change
- * together with a spec change (the group could not roll; every node would be replaced at once).
- * Empty elsewhere. (A stack remembered before the digest existed cannot roll either: the guard
- * refuses that, components/guard.ts.)
- * @param previous the lab's memory (`{}` for a new stack).
- */
-export function crdbRollProblems(
-    previous: Record<string, unknown>,
-    next: CrdbMemberConfig & { platform: string; allowReplace?: boolean; crdb: { nodes: number } },
-): string[] {
-    if (next.platform !== "docker") return [];
-    const nodes = typeof previous["crdb.nodes"] === "number" ? previous["crdb.nodes"] : undefined;
-    return countWithSpecProblems(
-        "crdb.nodes",
-        nodes,
-        next.crdb.nodes,
-        previous["crdb.memberSpec"],
-        crdbMemberSpec(next),
-        next.allowReplace,
-    );
 }

@@ -22,7 +22,7 @@ export const etcdLab = defineLab({
             scaleIn: { path: "etcd.members", removes: "members holding data", allow: "etcd.allowScaleIn" },
             fields: etcdMemberFields(c),
             // On Docker the lab replaces members one at a time through its roll steps; Kubernetes rolls the StatefulSet.
-            rolls: ETCD_ROLLED_FIELDS,
+            rolls: { fields: ETCD_ROLLED_FIELDS, spec: etcdMemberSpec(c) },
         },
     ],
     remember: (c, previous) => ({
@@ -31,8 +31,6 @@ export const etcdLab = defineLab({
         ...etcdRemember(c),
         // Who bootstrapped and each joiner's data directory (labs/etcd/joins.ts).
         ...rememberMembership(etcdMembership(c.etcd.members, previous)),
-        // What reached the members: another digest later is a rolling restart (labs/etcd/member-spec.ts).
-        "etcd.memberSpec": etcdMemberSpec(c),
     }),
     transitionProblems: (previous, next) => [
         // Joins and removals are tasks on Docker; where they cannot run, another count is refused (labs/etcd/transitions.ts).

@@ -14,9 +14,10 @@ import { EtcdLinearizability } from "./linearizability";
 import { NETWORK_SCENARIOS, memberKillScript } from "./network";
 import { EtcdPeerProxies, hostTemplate, proxyHost } from "./peer-proxy";
 import { LabBuild, LabContext, LabMemory, LabOutputs } from "../types";
-import { EtcdMembership, etcdMembership } from "./joins";
+import { etcdMembership } from "./joins";
 import { ETCD_IMAGE, etcdMemberSpec } from "./member-spec";
 import { rollRevision } from "../roll";
+import type { GuardState } from "../../components/guard";
 
 /**
  * A digest of what shapes every member: the cluster arguments and the flags they render. Any
@@ -35,19 +36,12 @@ export function memberRevision(args: Omit<EtcdClusterArgs, "platform">): string 
  * is more than one member. On
  * Kubernetes the StatefulSet rolls its pods itself; a new stack has nothing to roll.
  */
-export function etcdRoll(
-    config: EtcdLabConfig,
-    memory: LabMemory,
-    membership: EtcdMembership,
-    previousPlatform?: string,
-): EtcdClusterArgs["roll"] {
-    const revision = rollRevision({
-        platform: config.platform,
-        previousPlatform,
-        before: memory["etcd.memberSpec"],
-        after: etcdMemberSpec(config),
-        deployed: membership.deployed,
+export function etcdRoll(config: EtcdLabConfig, previous: GuardState | undefined, memory: LabMemory): EtcdClusterArgs["roll"] {
+    const revision = rollRevision(previous, config.platform, {
+        name: "etcd",
+        countPath: "etcd.members",
         members: config.etcd.members,
+        spec: etcdMemberSpec(config),
     });
     if (!revision) return undefined;
     // A failpoint build reports its own binary's version, not etcd.version.
@@ -85,7 +79,7 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack,
         ...memberArgs,
         membership,
         stepsImage: config.etcd.stepsImage,
-        roll: etcdRoll(config, memory, membership, previous?.platform),
+        roll: etcdRoll(config, previous, memory),
     });
     const proxies = (dependsOn: pulumi.Resource[]): pulumi.Resource[] =>
         config.etcd.peerProxies

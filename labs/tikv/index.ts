@@ -3,7 +3,7 @@ import { replacedBy } from "../../components/guard-words";
 import { defineLab } from "../types";
 import { TIKV_HOST_PORTS, TikvLabConfig, tikvCrossChecks } from "./config";
 import { buildTikvLab } from "./lab";
-import { tikvRemember, tikvRollProblems, tikvTransitionProblems } from "./transitions";
+import { tikvRemember, tikvTransitionProblems } from "./transitions";
 import { TIKV_ROLLED_FIELDS, pdMemberFields, pdMemberSpec, tikvMemberFields, tikvMemberSpec } from "./member-spec";
 
 /** The TiKV lab's definition (registered in labs/index.ts). */
@@ -21,7 +21,7 @@ export const tikvLab = defineLab({
             scaleIn: { path: "pd.members", removes: "PD members holding data", allow: "pd.allowScaleIn" },
             fields: pdMemberFields(c),
             // On Docker the lab replaces members one at a time (labs/tikv/roll.ts); Kubernetes rolls the StatefulSet.
-            rolls: TIKV_ROLLED_FIELDS,
+            rolls: { fields: TIKV_ROLLED_FIELDS, spec: pdMemberSpec(c) },
         },
         {
             name: "tikv",
@@ -29,22 +29,14 @@ export const tikvLab = defineLab({
             stateful: true,
             scaleIn: { path: "tikv.stores", removes: "stores holding data", allow: "tikv.allowScaleIn" },
             fields: tikvMemberFields(c),
-            rolls: TIKV_ROLLED_FIELDS,
+            rolls: { fields: TIKV_ROLLED_FIELDS, spec: tikvMemberSpec(c) },
         },
     ],
-    remember: (c) => ({
-        "pd.bootstrapMembers": c.pd.bootstrapMembers,
-        ...tikvRemember(c),
-        // What reached the members: another digest later is a rolling restart on Docker (labs/tikv/roll.ts).
-        "pd.memberSpec": pdMemberSpec(c),
-        "tikv.memberSpec": tikvMemberSpec(c),
-    }),
+    remember: (c) => ({ "pd.bootstrapMembers": c.pd.bootstrapMembers, ...tikvRemember(c) }),
     transitionProblems: (previous, next) => [
         // The bootstrap members are every PD member's --initial-cluster: another count re-bootstraps them all.
         ...replacedBy(previous, next, "pd.bootstrapMembers", "re-bootstraps every PD member (--initial-cluster)"),
         // Quorum and max-replicas protect data whatever allowScaleIn says (labs/tikv/transitions.ts).
         ...tikvTransitionProblems(previous, next),
-        // A group that joins or leaves members cannot roll in the same pulumi up (labs/roll.ts).
-        ...tikvRollProblems(previous, next),
     ],
 });

@@ -19,7 +19,7 @@ import { TikvRollArgs, pdRollSteps, tikvRollSteps } from "./roll";
  * @returns outputs: PD client URLs and endpoints, TiKV store addresses and status URLs,
  *   Prometheus/Grafana URLs and the Grafana admin password (secret).
  */
-export function buildTikvLab(config: TikvLabConfig, platform: Platform, { previous, memory }: LabContext): LabBuild {
+export function buildTikvLab(config: TikvLabConfig, platform: Platform, { previous }: LabContext): LabBuild {
     const pdImage = `${PD_IMAGE}:${config.version}`;
     const deployed = {
         stores: deployedMembers(previous, config.platform, "tikv", "tikv.stores"),
@@ -41,21 +41,17 @@ export function buildTikvLab(config: TikvLabConfig, platform: Platform, { previo
         pdBootstrapMembers: config.pd.bootstrapMembers,
         revision,
     });
-    const pdRoll = rollRevision({
-        platform: config.platform,
-        previousPlatform: previous?.platform,
-        before: memory["pd.memberSpec"],
-        after: pdMemberSpec(config),
-        deployed: deployed.pd,
+    const pdRoll = rollRevision(previous, config.platform, {
+        name: "pd",
+        countPath: "pd.members",
         members: config.pd.members,
+        spec: pdMemberSpec(config),
     });
-    const tikvRoll = rollRevision({
-        platform: config.platform,
-        previousPlatform: previous?.platform,
-        before: memory["tikv.memberSpec"],
-        after: tikvMemberSpec(config),
-        deployed: deployed.stores,
+    const tikvRoll = rollRevision(previous, config.platform, {
+        name: "tikv",
+        countPath: "tikv.stores",
         members: config.tikv.stores,
+        spec: tikvMemberSpec(config),
     });
     const pd = new PdCluster("pd", {
         platform,

@@ -27,10 +27,10 @@
  * `date` and `sleep` the rendered script needs (labs/steps.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { GuardState } from "../../components/guard";
 import { Platform } from "../../components/platform";
 import { CommandStep, Plan, segments } from "../steps";
 import { stepTask } from "../step-task";
+export { deployedMembers } from "../roll";
 import { PdStepTarget, pdScaleIn, tikvScaleIn, tikvScaleInProblems } from "./membership";
 import { PD_CLIENT_PORT, pdMemberName } from "./pd-cluster";
 import { TIKV_PORT } from "./tikv-cluster";
@@ -77,17 +77,6 @@ export function pdStepTarget(platform: Platform, pdBootstrapMembers: number): Pd
 /** Whether `change` removes members. */
 export function shrinks(change: CountChange): change is Required<CountChange> {
     return change.from !== undefined && change.from > change.to;
-}
-
-/**
- * The member count of `group` that the last deployment recorded on `platform`: the guard state's
- * group fingerprint, or `counts[countPath]` (`tikv.stores`, `pd.members`), which every guard
- * state carries (components/guard.ts `guardState`). Undefined for a new stack, and when the last
- * deployment was on another platform (`allowReplace`): every member is new then, none leaves.
- */
-export function deployedMembers(previous: GuardState | undefined, platform: string, group: string, countPath: string): number | undefined {
-    if (previous?.platform !== undefined && previous.platform !== platform) return undefined;
-    return previous?.groups?.[group]?.members ?? previous?.counts?.[countPath];
 }
 
 /**

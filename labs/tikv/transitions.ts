@@ -5,8 +5,6 @@
  */
 import { quorumRemovalProblems, scaleInWithUpgradeProblems } from "../transitions";
 import { tikvScaleInProblems } from "./membership";
-import { countWithSpecProblems } from "../roll";
-import { TikvMemberConfig, pdMemberSpec, tikvMemberSpec } from "./member-spec";
 
 /** What the lab remembers of a deployed config for these checks. */
 export interface TikvMemory {
@@ -32,38 +30,5 @@ export function tikvTransitionProblems(
         ...quorumRemovalProblems("pd.members", pdMembers, next.pd.members),
         ...scaleInWithUpgradeProblems("tikv.stores", stores, next.tikv.stores, "version", version, next.version),
         ...scaleInWithUpgradeProblems("pd.members", pdMembers, next.pd.members, "version", version, next.version),
-    ];
-}
-
-/**
- * On Docker, where the lab rolls a changed spec one member at a time (labs/tikv/roll.ts): a
- * member-count change together with a spec change of the same group, which could not roll (the
- * group would be replaced at once). Empty elsewhere. (A stack remembered before the digests existed
- * cannot roll either: the guard refuses that, components/guard.ts.)
- * @param previous the lab's memory (`{}` for a new stack).
- */
-export function tikvRollProblems(
-    previous: Record<string, unknown>,
-    next: TikvMemberConfig & { platform: string; allowReplace?: boolean; pd: { members: number }; tikv: { stores: number } },
-): string[] {
-    if (next.platform !== "docker") return [];
-    const { pdMembers, stores } = previous as Partial<TikvMemory>;
-    return [
-        ...countWithSpecProblems(
-            "pd.members",
-            pdMembers,
-            next.pd.members,
-            previous["pd.memberSpec"],
-            pdMemberSpec(next),
-            next.allowReplace,
-        ),
-        ...countWithSpecProblems(
-            "tikv.stores",
-            stores,
-            next.tikv.stores,
-            previous["tikv.memberSpec"],
-            tikvMemberSpec(next),
-            next.allowReplace,
-        ),
     ];
 }

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { createHash } from "node:crypto";
 import { StackConfig, parseStackConfig, stripNamespace } from "../../components/config";
-import { GUARD_OUTPUT, GuardState } from "../../components/guard";
+import { GUARD_OUTPUT, GuardState, checkTransition, guardState } from "../../components/guard";
 import { buildLab } from "../../components/lab";
 
 /**
@@ -222,6 +222,30 @@ async function evaluateOnce(config: StackConfig, stack: string, previous?: Guard
     graph.outputs = await resolveAll(outputs);
     await settle();
     return graph;
+}
+
+/** What {@link evaluateChange} gives: the graphs before and after a change, the guard state after it, and the new config. */
+export interface EvaluatedChange {
+    before: Graph;
+    after: Graph;
+    state: GuardState;
+    config: StackConfig;
+}
+
+/**
+ * A `pulumi up` from config `a` to config `b` of stack `stack` under mocks: asserts the guard lets
+ * it through, then evaluates both against `a`'s guard state (the program for `a` again, and for
+ * `b`, as the engine would compare them).
+ */
+export async function evaluateChange(stack: string, a: StackConfig, b: StackConfig): Promise<EvaluatedChange> {
+    const deployed = guardState(a);
+    assert.deepEqual(checkTransition(deployed, b), [], "the guard refuses the change");
+    return {
+        before: await evaluate(a, stack, deployed),
+        after: await evaluate(b, stack, deployed),
+        state: guardState(b, deployed),
+        config: b,
+    };
 }
 
 /** Resolves a record of Inputs to plain values. */
