@@ -1,7 +1,7 @@
 /** Pod parts the Kubernetes platform builds from neutral specs: probes, secret volumes, downward env, ConfigMap keys. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { HealthProbe, SecretMount } from "./types";
+import { HealthProbe, SecretMount, StartHelperSpec } from "./types";
 
 /** The pod's own name and namespace as env (Kubernetes downward API: `fieldRef` `metadata.name`, `metadata.namespace`). */
 export const DOWNWARD_ENV: k8s.types.input.core.v1.EnvVar[] = [
@@ -40,4 +40,30 @@ export function secretPodParts(mounts: SecretMount[] = []) {
 /** ConfigMap key for a file path (`/etc/prometheus/prometheus.yml` → `etc-prometheus-prometheus.yml`). */
 export function fileKey(path: string): string {
     return path.replace(/^\/+/, "").replace(/[^A-Za-z0-9._-]+/g, "-");
+}
+
+/**
+ * Adds a member's start helper to a built pod template: `before` as an init container, `beside`
+ * as a second container (after the member, which stays first), both with the downward env, the
+ * data volume at `dataPath` and an `emptyDir` named `start` at `helper.sharedPath`, which the
+ * member mounts too (Kubernetes docs, "Init Containers": each runs to completion before the app
+ * containers start, and a failing one is restarted with back-off under `restartPolicy: Always`).
+ */
+export function addStartHelper(template: k8s.types.input.core.v1.PodTemplateSpec, helper: StartHelperSpec, dataPath?: string): void {
+    const pod = template.spec as k8s.types.input.core.v1.PodSpec;
+    const shared = { name: "start", mountPath: helper.sharedPath };
+    const mounts = [...(dataPath ? [{ name: "data", mountPath: dataPath }] : []), shared];
+    const container = (step: { name: string; script: string }): k8s.types.input.core.v1.Container => ({
+        name: step.name,
+        image: helper.image,
+        command: ["/bin/sh", "-c", step.script],
+        env: DOWNWARD_ENV,
+        volumeMounts: mounts,
+    });
+    const containers = pod.containers as k8s.types.input.core.v1.Container[];
+    const member = containers[0];
+    member.volumeMounts = [...((member.volumeMounts as k8s.types.input.core.v1.VolumeMount[]) ?? []), shared];
+    pod.initContainers = [container(helper.before)];
+    if (helper.beside) containers.push(container(helper.beside));
+    pod.volumes = [...((pod.volumes as k8s.types.input.core.v1.Volume[]) ?? []), { name: "start", emptyDir: {} }];
 }

@@ -24,7 +24,7 @@ import {
     selectorLabels,
     standardLabels,
 } from "./types";
-import { DOWNWARD_ENV, fileKey, kubernetesProbe, secretPodParts } from "./kubernetes-pod";
+import { DOWNWARD_ENV, addStartHelper, fileKey, kubernetesProbe, secretPodParts } from "./kubernetes-pod";
 
 export { kubernetesProbe, secretPodParts } from "./kubernetes-pod";
 
@@ -232,6 +232,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
                 volumes: configMap ? [{ name: "files", configMap: { name: configMap.metadata.name } }] : undefined,
             },
         };
+        if (spec.startHelper) addStartHelper(template, spec.startHelper, spec.data?.mountPath);
         const secretDeps = this.mountSecrets(template, spec.secretMounts);
         return { labels, template, deps: [configMap, secret, ...secretDeps].filter((r): r is NonNullable<typeof r> => !!r) };
     }

@@ -104,6 +104,26 @@ export interface MemberGroupSpec {
     dependsOn?: pulumi.Resource[];
     /** Secret file sets mounted as directories (certificates); a change of their `version` rolls the members. */
     secretMounts?: SecretMount[];
+    /**
+     * Kubernetes only: scripts in another image that decide each member's start from the live
+     * cluster, for members one pod template cannot describe (an etcd member joining as a learner:
+     * labs/etcd/self-join.ts). `before` runs ahead of the member (an init container), `beside` for
+     * the pod's life (a second container); both see the data volume, and share `sharedPath` (an
+     * `emptyDir`) with the member. Docker members are concrete, so their steps are tasks instead.
+     */
+    startHelper?: StartHelperSpec;
+}
+
+/** Scripts beside a member ({@link MemberGroupSpec.startHelper}); each runs as `/bin/sh -c <script>` with `POD_NAME` set. */
+export interface StartHelperSpec {
+    /** Pinned image with a POSIX `/bin/sh` and what the scripts call. */
+    image: pulumi.Input<string>;
+    /** Directory the helpers and the member share (scratch, lost with the pod), e.g. `/etc/etcd-start`. */
+    sharedPath: string;
+    /** Run to completion before the member starts; a non-zero exit is retried by the kubelet (backing off), the member never starting meanwhile. */
+    before: { name: string; script: string };
+    /** Run beside the member for the pod's life. */
+    beside?: { name: string; script: string };
 }
 
 /**

@@ -31,14 +31,18 @@ const EtcdSettings = z
         /**
          * Voting members, 1, 3 or 5. A change after the first deployment is a runtime reconfiguration
          * (labs/etcd/joins.ts): more members join one at a time as learners and are promoted; fewer
-         * are removed one at a time (with `allowScaleIn`), highest ordinal first. Docker only.
+         * are removed one at a time (with `allowScaleIn`), highest ordinal first. On Kubernetes it
+         * needs `stepsImage` deployed first (members then join by themselves: labs/etcd/self-join.ts).
          */
         members: z.union([z.literal(1), z.literal(3), z.literal(5)], { error: "expected 1, 3 or 5" }).default(3),
         /** Allows `members` to go down (each leaving member is removed from the member list first; its volume is kept). */
         allowScaleIn: z.boolean().default(false),
         /**
-         * Image with a POSIX shell and `/usr/local/bin/etcdctl` for the membership tasks; built from
-         * docker/etcd-steps on Docker when unset (the official etcd image has no shell).
+         * Image with a POSIX shell (with `date`, `grep`, `sed`, `head`, `dirname`) and
+         * `/usr/local/bin/etcdctl` for the membership tasks; built from docker/etcd-steps on Docker
+         * when unset (the official etcd image has no shell). On Kubernetes it also runs beside each
+         * member (an init container that writes its start, a container that promotes a learner), so
+         * setting it rolls the members once and lets `members` change afterwards.
          */
         stepsImage: pinnedImage.optional(),
         version: pinnedTag.default("v3.5.17"),

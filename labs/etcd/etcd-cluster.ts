@@ -17,7 +17,8 @@ import { etcdPeers } from "./dashboards/etcd-peers";
 import { etcdPuts } from "./dashboards/etcd-puts";
 import { etcdRanges } from "./dashboards/etcd-ranges";
 import { EtcdMembership, bootstrapMembersPresent, etcdMembership, joiningOrdinals, memberDataDir } from "./joins";
-import { etcdJoinCluster, etcdJoinFlags } from "./membership";
+import { etcdJoinCluster, etcdJoinFlags, etcdMemberName } from "./membership";
+import { ETCD_MAX_MEMBERS, etcdPromoteScript, etcdStartScript } from "./self-join";
 import { etcdGrowSteps, etcdRollSteps, etcdShrinkTask, etcdStepTarget, etcdStepsBuild } from "./membership-tasks";
 import { imageSource, resolveImage } from "../../components/images";
 import { ChainStep, chainMembers } from "../roll";
@@ -68,7 +69,17 @@ export interface EtcdClusterArgs {
      * each task wait until the replaced member reports `to`.
      */
     roll?: { revision: string; versions?: { from: string; to: string } };
+    /**
+     * Kubernetes: members join and leave by themselves (labs/etcd/self-join.ts): one pod template
+     * for every count, a start helper in `stepsImage` that writes each member's config file and
+     * promotes a learner, and a scale-in task that runs before the StatefulSet shrinks. Needs
+     * `stepsImage`; a roll is then the StatefulSet's own.
+     */
+    selfJoin?: boolean;
 }
+
+/** Where a self-joining member's config file is written and read (labs/etcd/self-join.ts). */
+export const ETCD_START_CONFIG = "/etc/etcd-start/etcd.conf.yml";
 
 /**
  * The flags of one member; `host` is its advertise host, `hosts` every member's peer host
@@ -118,9 +129,11 @@ export function etcdReadiness(failpoints: boolean): HealthProbe {
 /**
  * An etcd cluster (`clusterlab:index:EtcdCluster`): the bootstrap members as one group, each
  * joiner as a group of one started between its learner-add and promote tasks, and on a scale-in
- * the removal task. `ready` resolves once every member is a voting member.
- * @throws Error when `membership` does not list `members` members, or members join or leave on
- * Kubernetes without `stepsImage` (no local build there).
+ * the removal task. With `selfJoin` (Kubernetes), one group whose members join by themselves and
+ * the removal task ahead of it. `ready` resolves once every member is a voting member.
+ * @throws Error when `membership` does not list `members` members, members join or leave on
+ * Kubernetes without `stepsImage` (no local build there), or `selfJoin` comes without
+ * `stepsImage` or with `roll`.
  */
 export class EtcdCluster extends pulumi.ComponentResource {
     /** In-lab client endpoints, e.g. `http://etcd-0:2379`. */
@@ -150,7 +163,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
             return host;
         };
         const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-        const group = (replicas: number, extra: Pick<MemberGroupSpec, "args" | "firstOrdinal" | "waitHealthy" | "dependsOn">) =>
+        const group = (replicas: number, extra: Pick<MemberGroupSpec, "args" | "firstOrdinal" | "waitHealthy" | "dependsOn" | "startHelper">) =>
             platform.deployGroup(
                 {
                     name: "etcd",
@@ -202,7 +215,38 @@ export class EtcdCluster extends pulumi.ComponentResource {
             members.push(...linked.members);
             return linked.ready;
         };
-        if (args.roll) {
+        if (args.selfJoin) {
+            if (!args.stepsImage) throw new Error("EtcdCluster: selfJoin needs stepsImage (a shell and etcdctl beside each member)");
+            if (args.roll) throw new Error("EtcdCluster: selfJoin members roll with their StatefulSet, not by roll steps");
+            const image = stepsImage();
+            const selfJoin = {
+                members: range(ETCD_MAX_MEMBERS).map((i) => ({
+                    ordinal: i,
+                    flags: etcdMemberFlags({ name: etcdMemberName(i), host: platform.memberHost("etcd", i) }, range(ETCD_MAX_MEMBERS).map(peerHost), args),
+                    clientUrl: target.clientUrl(i),
+                })),
+                bootstrap: m.bootstrap,
+                etcdctl: target.etcdctl,
+                configPath: ETCD_START_CONFIG,
+            };
+            // Removals first: the StatefulSet deletes the highest pods only once they left the member list.
+            const shrink =
+                m.deployed > args.members
+                    ? [platform.runTask({ ...etcdShrinkTask(target, m.deployed, args.members, image), dependsOn: [] }, this)]
+                    : [];
+            const deployed = group(args.members, {
+                args: () => [`--config-file=${ETCD_START_CONFIG}`],
+                dependsOn: shrink,
+                startHelper: {
+                    image,
+                    sharedPath: ETCD_START_CONFIG.slice(0, ETCD_START_CONFIG.lastIndexOf("/")),
+                    before: { name: "etcd-start", script: etcdStartScript(selfJoin) },
+                    beside: { name: "etcd-promote", script: etcdPromoteScript(selfJoin) },
+                },
+            });
+            members.push(...deployed.members);
+            ready.push(...shrink, ...deployed.ready);
+        } else if (args.roll) {
             if (joining.length || m.deployed > args.members) throw new Error("EtcdCluster: a roll and a membership change in one update");
             // Each member waits for the task after the one replaced before it (labs/etcd/membership-tasks.ts).
             // The edges are dependsOn only, so replacing one member deletes no other first (Pulumi replaces a
@@ -219,8 +263,8 @@ export class EtcdCluster extends pulumi.ComponentResource {
                 ready.push(...deployed.ready);
             }
         }
-        if (joining.length) ready.push(...chain(etcdGrowSteps(target, joining[0], args.members, stepsImage()), [...ready]));
-        if (m.deployed > args.members) {
+        if (joining.length && !args.selfJoin) ready.push(...chain(etcdGrowSteps(target, joining[0], args.members, stepsImage()), [...ready]));
+        if (m.deployed > args.members && !args.selfJoin) {
             ready.push(
                 platform.runTask({ ...etcdShrinkTask(target, m.deployed, args.members, stepsImage()), dependsOn: [...ready] }, this),
             );

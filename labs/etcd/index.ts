@@ -3,7 +3,7 @@ import { replacedBy } from "../../components/guard-words";
 import { defineLab } from "../types";
 import { ETCD_HOST_PORTS, EtcdLabConfig, etcdCrossChecks } from "./config";
 import { buildEtcdLab } from "./lab";
-import { etcdMemberCountProblems, etcdRemember, etcdTransitionProblems } from "./transitions";
+import { STEPS_IMAGE_KEY, etcdMemberCountProblems, etcdRemember, etcdTransitionProblems } from "./transitions";
 import { etcdMembership, rememberMembership } from "./joins";
 import { ETCD_ROLLED_FIELDS, etcdMemberFields, etcdMemberSpec } from "./member-spec";
 
@@ -28,6 +28,7 @@ export const etcdLab = defineLab({
     remember: (c, previous) => ({
         "etcd.members": c.etcd.members,
         "etcd.peerProxies": c.etcd.peerProxies,
+        [STEPS_IMAGE_KEY]: c.etcd.stepsImage ?? null,
         ...etcdRemember(c),
         // Who bootstrapped and each joiner's data directory (labs/etcd/joins.ts).
         ...rememberMembership(etcdMembership(c.etcd.members, previous)),

@@ -15,6 +15,7 @@ import { NETWORK_SCENARIOS, memberKillScript } from "./network";
 import { EtcdPeerProxies, hostTemplate, proxyHost } from "./peer-proxy";
 import { LabBuild, LabContext, LabMemory, LabOutputs } from "../types";
 import { etcdMembership } from "./joins";
+import { ETCD_MAX_MEMBERS } from "./self-join";
 import { ETCD_IMAGE, etcdMemberSpec } from "./member-spec";
 import { rollRevision } from "../roll";
 import type { GuardState } from "../../components/guard";
@@ -62,7 +63,9 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack,
     const membership = etcdMembership(config.etcd.members, memory);
     // The peer hosts of every member a flag or a step names: the bootstrap members' --initial-cluster
     // can name more than run now, and a scale-in's steps name the members that leave.
-    const named = Math.max(config.etcd.members, membership.bootstrap, membership.deployed);
+    // Self-joining members (Kubernetes with a steps image) carry a table of every ordinal the lab can have.
+    const selfJoin = config.platform === "kubernetes" && config.etcd.stepsImage !== undefined;
+    const named = selfJoin ? ETCD_MAX_MEMBERS : Math.max(config.etcd.members, membership.bootstrap, membership.deployed);
     const memberArgs = {
         members: config.etcd.members,
         image,
@@ -79,7 +82,8 @@ export function buildEtcdLab(config: EtcdLabConfig, platform: Platform, { stack,
         ...memberArgs,
         membership,
         stepsImage: config.etcd.stepsImage,
-        roll: etcdRoll(config, previous, memory),
+        selfJoin,
+        roll: selfJoin ? undefined : etcdRoll(config, previous, memory),
     });
     const proxies = (dependsOn: pulumi.Resource[]): pulumi.Resource[] =>
         config.etcd.peerProxies

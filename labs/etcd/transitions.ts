@@ -7,6 +7,9 @@ import { quorumRemovalProblems, scaleInWithUpgradeProblems } from "../transition
 import { etcdMembersProblems, etcdVersionProblems } from "./membership";
 import { NETWORK_SCENARIOS } from "./network";
 
+/** The memory key of the deployed `etcd.stepsImage` (Kubernetes: whether members join by themselves). */
+export const STEPS_IMAGE_KEY = "etcd.stepsImage";
+
 /** What the lab remembers of a deployed config for these checks. */
 export interface EtcdMemory {
     members: number;
@@ -40,10 +43,13 @@ export function etcdTransitionProblems(previous: Partial<EtcdMemory>, next: { et
 /**
  * Where a member-count change cannot run as joins and removals (labs/etcd/joins.ts), one line
  * each; empty when it can or nothing changes.
- * - Kubernetes: every member comes from one StatefulSet pod template, and the official image has no
- *   shell to derive flags from the pod's ordinal, so a joining member cannot get its own
- *   `--initial-cluster` and `--initial-cluster-state=existing`
- *   (etcd.io/docs/v3.5/op-guide/runtime-configuration/ "Add a new member").
+ * - Kubernetes without a steps image deployed: every member comes from one StatefulSet pod
+ *   template, and the official image has no shell to derive flags from the pod's ordinal, so a
+ *   joining member cannot get its own `--initial-cluster` and `--initial-cluster-state=existing`
+ *   (etcd.io/docs/v3.5/op-guide/runtime-configuration/ "Add a new member"). With
+ *   `etcd.stepsImage` deployed (remembered) and unchanged, members join and leave by themselves
+ *   (labs/etcd/self-join.ts); setting it changes the pod template (one StatefulSet roll), so it
+ *   comes in a change of its own.
  * - A network scenario (network-delay, partition, member-kill): a learner cannot catch up through a
  *   fault the proxies inject, so the change waits for a scenario without one. With the proxies on
  *   and no fault, members join and leave through them (each joiner advertises its own proxy).
@@ -51,14 +57,16 @@ export function etcdTransitionProblems(previous: Partial<EtcdMemory>, next: { et
  */
 export function etcdMemberCountProblems(
     previous: Record<string, unknown>,
-    next: { platform: string; scenario: string; etcd: { members: number } },
+    next: { platform: string; scenario: string; etcd: { members: number; stepsImage?: string } },
 ): string[] {
     const before = previous["etcd.members"];
     if (typeof before !== "number" || before === next.etcd.members) return [];
     const change = `etcd.members: ${before} → ${next.etcd.members}`;
-    if (next.platform === "kubernetes") {
+    if (next.platform === "kubernetes" && (next.etcd.stepsImage === undefined || previous[STEPS_IMAGE_KEY] !== next.etcd.stepsImage)) {
         return [
-            `${change} on kubernetes: the members share one StatefulSet pod template, which cannot give a joining member its own --initial-cluster and --initial-cluster-state=existing; membership changes run on docker, or deploy a new stack with the count you want`,
+            next.etcd.stepsImage === undefined
+                ? `${change} on kubernetes: the members share one StatefulSet pod template, which cannot give a joining member its own --initial-cluster and --initial-cluster-state=existing; set etcd.stepsImage (a POSIX shell and etcdctl) and pulumi up once at ${before} members, so each member starts through a helper that joins it as a learner, then change etcd.members`
+                : `${change} together with a new etcd.stepsImage: the new image changes every member's pod (a StatefulSet roll); pulumi up at ${before} members with the steps image first, then change etcd.members`,
         ];
     }
     if ((NETWORK_SCENARIOS as readonly string[]).includes(next.scenario)) {

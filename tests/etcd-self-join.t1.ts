@@ -1,0 +1,231 @@
+/**
+ * T1: the Kubernetes etcd members' start helper for real, on loopback — the start and promote
+ * scripts of labs/etcd/self-join.ts, rendered as the lab renders them into the StatefulSet's pod
+ * template, run with `sh` and the real `etcdctl` against real members (etcd 3.5.17 gofail build,
+ * `../shared/tools/etcd-gofail/build.sh v3.5.17`). `npm run test:etcd-scenarios`.
+ *
+ * A "pod" here is what the kubelet does with that template: run the start script (the init
+ * container) with `POD_NAME=etcd-N`, then start etcd with `--config-file` and the promote script
+ * (the second container) side by side. Deleting a pod stops both by PID; its data dir stays, as a
+ * StatefulSet's PVC does. The only rewrite is the one every loopback test applies to rendered
+ * flags (tests/support/etcd-loopback.ts `substitute`): member hosts and ports → 127.0.0.1 and a
+ * port of each member's own, the data dir → a temp dir.
+ *
+ * Why not on kube-local: its nodes are simulated and run no container, so the scripts could not
+ * run there; tests/etcd-lab.test.ts checks the rendered pod template (the scripts are these).
+ */
+import * as assert from "node:assert/strict";
+import { ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { EtcdLabConfig } from "../components/config";
+import { ETCD_CLIENT_PORT, ETCD_PEER_PORT, etcdMemberFlags } from "../labs/etcd/etcd-cluster";
+import { etcdShrinkTask } from "../labs/etcd/membership-tasks";
+import { ETCD_MAX_MEMBERS, EtcdSelfJoinArgs, etcdPromoteScript, etcdStartScript } from "../labs/etcd/self-join";
+import { stackConfig } from "./support/evaluate";
+import { MemberPorts, loopbackPorts, substitute } from "./support/etcd-loopback";
+import { ScriptRun, runScript } from "./support/membership-run";
+import { ProcessGroup, waitFor } from "./support/processes";
+import { run, tempDir } from "./support/tools";
+
+const BIN = process.env.ETCD_GOFAIL_BIN ?? join(homedir(), ".cache", "etcd-gofail", "bin");
+const config = stackConfig("etcd", {}) as EtcdLabConfig;
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+describe("etcd members joining by themselves (the Kubernetes start helper) for real (3.5.17 gofail build, loopback)", function () {
+    this.timeout(600_000);
+    let processes: ProcessGroup;
+    let dir: { path: string; remove: () => void };
+    let ports: MemberPorts[];
+    /** Running pods: the etcd process and its promote script, by ordinal. */
+    let pods: Map<number, { etcd: ChildProcess; promote: ChildProcess }>;
+    const etcdctl = join(BIN, "etcdctl");
+    const env = (ordinal: number): NodeJS.ProcessEnv => {
+        const e: NodeJS.ProcessEnv = { ...process.env, POD_NAME: `etcd-${ordinal}` };
+        delete e.GOFAIL_HTTP;
+        return e;
+    };
+    const clientUrl = (i: number) => `http://127.0.0.1:${ports[i][ETCD_CLIENT_PORT]}`;
+    const memberArgs = { clusterToken: "clusterlab-self-join-t1", quotaBackendBytes: config.etcd.quotaBackendBytes };
+
+    /** The scripts' table as the lab renders it for a pod of member `self` (its config file in its own scratch dir). */
+    function selfJoinArgs(self: number, bootstrap: number, timeouts?: EtcdSelfJoinArgs["timeouts"]): EtcdSelfJoinArgs {
+        const hosts = range(ETCD_MAX_MEMBERS).map((i) => `etcd-${i}`);
+        return {
+            members: range(ETCD_MAX_MEMBERS).map((i) => ({
+                ordinal: i,
+                flags: etcdMemberFlags({ name: `etcd-${i}`, host: `etcd-${i}` }, hosts, memberArgs).map((f) =>
+                    substitute(f, i, ports, join(dir.path, `etcd-${i}`)),
+                ),
+                clientUrl: clientUrl(i),
+            })),
+            bootstrap,
+            etcdctl,
+            configPath: join(dir.path, `pod-${self}`, "etcd.conf.yml"),
+            timeouts: { intervalSeconds: 1, ...timeouts },
+        };
+    }
+
+    /** A pod of member `i` starting: the start script, then etcd and the promote script. */
+    async function startPod(i: number, bootstrap: number): Promise<ScriptRun> {
+        const args = selfJoinArgs(i, bootstrap);
+        mkdirSync(join(dir.path, `pod-${i}`), { recursive: true });
+        const start = await runScript(etcdStartScript(args), env(i), join(dir.path, `start-${i}.${Date.now()}.sh`), 400_000);
+        assert.equal(start.status, 0, `etcd-${i} start script:\n${start.stdout}\n${start.stderr}`);
+        const t = Date.now();
+        const etcd = processes.start(`etcd-${i}`, join(BIN, "etcd"), [`--config-file=${args.configPath}`], join(dir.path, `etcd-${i}.${t}.log`), env(i));
+        const promoteFile = join(dir.path, `promote-${i}.${t}.sh`);
+        writeFileSync(promoteFile, etcdPromoteScript(args));
+        const promote = processes.start(`promote-${i}`, "sh", [promoteFile], join(dir.path, `promote-${i}.${t}.log`), env(i));
+        pods.set(i, { etcd, promote });
+        return start;
+    }
+
+    /** Deletes pod `i`: SIGTERM to both processes (by PID), SIGKILL after 10 s; its data dir stays. */
+    async function deletePod(i: number): Promise<void> {
+        const pod = pods.get(i);
+        assert.ok(pod, `pod etcd-${i} is not running`);
+        pods.delete(i);
+        await Promise.all(
+            [pod.etcd, pod.promote].map(
+                (child) =>
+                    new Promise<void>((resolve) => {
+                        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+                        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+                        child.once("exit", () => {
+                            clearTimeout(timer);
+                            resolve();
+                        });
+                        child.kill("SIGTERM");
+                    }),
+            ),
+        );
+    }
+
+    /** `etcdctl member list` from member 0: started names, learners and unstarted members flagged. */
+    function memberList(): string[] {
+        const r = run(etcdctl, [`--endpoints=${clientUrl(0)}`, "member", "list", "-w", "json"], 10_000);
+        assert.equal(r.status, 0, r.stderr);
+        const list = JSON.parse(r.stdout).members as { name?: string; isLearner?: boolean }[];
+        return list.map((m) => `${m.name || "(unstarted)"}${m.isLearner ? " (learner)" : ""}`).sort();
+    }
+
+    const voting = (n: number) => range(n).map((i) => `etcd-${i}`);
+
+    /** Waits until the member list is `n` started voting members (the pods' promote scripts at work). */
+    async function untilVoting(n: number): Promise<void> {
+        await waitFor(
+            `${n} started voting members`,
+            async () => (JSON.stringify(memberList()) === JSON.stringify(voting(n)) ? true : undefined),
+            240_000,
+            1_000,
+        );
+    }
+
+    /** Puts `count` keys `clusterlab/s/<tag>/<n>` through member `via`'s JSON gateway. */
+    async function put(tag: string, count: number, via = 0): Promise<string[]> {
+        const keys: string[] = [];
+        for (let n = 0; n < count; n++) {
+            const key = `clusterlab/s/${tag}/${n}`;
+            const res = await fetch(`${clientUrl(via)}/v3/kv/put`, {
+                method: "POST",
+                body: JSON.stringify({ key: b64(key), value: b64(tag) }),
+                signal: AbortSignal.timeout(5_000),
+            });
+            assert.ok(res.ok, `put ${key}: ${res.status} ${await res.text()}`);
+            keys.push(key);
+        }
+        return keys;
+    }
+
+    /** Keys of `keys` a linearizable read through member `via` does not return. */
+    async function missing(keys: string[], via: number): Promise<string[]> {
+        const res = await fetch(`${clientUrl(via)}/v3/kv/range`, {
+            method: "POST",
+            body: JSON.stringify({ key: b64("clusterlab/s/"), range_end: b64("clusterlab/s0"), keys_only: true }),
+            signal: AbortSignal.timeout(10_000),
+        });
+        const found = new Set((((await res.json()) as { kvs?: { key: string }[] }).kvs ?? []).map((kv) => Buffer.from(kv.key, "base64").toString()));
+        return keys.filter((k) => !found.has(k));
+    }
+
+    before(function () {
+        for (const tool of ["etcd", "etcdctl"]) {
+            assert.ok(existsSync(join(BIN, tool)), `${join(BIN, tool)} missing: run bash ../shared/tools/etcd-gofail/build.sh v3.5.17 (.ci/run does)`);
+        }
+    });
+    beforeEach(async () => {
+        processes = new ProcessGroup();
+        pods = new Map();
+        dir = tempDir("etcd-self-join");
+        ports = await loopbackPorts(ETCD_MAX_MEMBERS);
+    });
+    afterEach(async () => {
+        await processes.stopAll();
+        dir.remove();
+    });
+
+    it("3 → 5 → 3 → 5 with one pod template: joiners add and promote themselves one learner at a time, the removal task runs before the pods go, a removed member's old data is cleared on its return, every key readable", async () => {
+        const decisions: string[] = [];
+        const decided = (r: ScriptRun) => decisions.push(...r.stdout.split("\n").filter((l) => /: (starts with|added|.*clearing)/.test(l)));
+
+        // Bootstrap: three pods at once (podManagementPolicy Parallel); nobody answers, each starts new.
+        (await Promise.all([0, 1, 2].map((i) => startPod(i, 3)))).forEach(decided);
+        await untilVoting(3);
+        const keys = await put("at-3", 50);
+
+        // 3 → 5: both new pods at once; etcd admits one learner at a time, so etcd-4 waits for etcd-3's promotion.
+        const growing = Promise.all([3, 4].map((i) => startPod(i, 3)));
+        keys.push(...(await put("during-grow", 50)));
+        (await growing).forEach(decided);
+        await untilVoting(5);
+        keys.push(...(await put("at-5", 50, 4)));
+        assert.deepEqual(await missing(keys, 4), [], "keys missing on the newest member");
+
+        // 5 → 3: the lab's removal task first (the StatefulSet shrinks after it), then the pods go.
+        // The script of the Job the lab registers (labs/etcd/membership-tasks.ts `etcdShrinkTask`).
+        const task = etcdShrinkTask({ etcdctl, clientUrl, peerUrl: (i) => `http://127.0.0.1:${ports[i][ETCD_PEER_PORT]}` }, 5, 3, "steps");
+        assert.deepEqual(task.command, ["/bin/sh", "-c"]);
+        const shrink = await runScript(task.args[0], env(0), join(dir.path, "shrink.sh"), (task.timeoutSeconds ?? 600) * 1000);
+        assert.equal(shrink.status, 0, `${shrink.stdout}\n${shrink.stderr}`);
+        assert.deepEqual(memberList(), voting(3), "member list right after the removal task");
+        await deletePod(4);
+        await deletePod(3);
+        keys.push(...(await put("at-3-again", 50)));
+
+        // 3 → 5 again: etcd-3 and etcd-4 come back on their old volumes, which hold a removed member's data.
+        const regrowing = Promise.all([3, 4].map((i) => startPod(i, 3)));
+        (await regrowing).forEach(decided);
+        await untilVoting(5);
+        keys.push(...(await put("at-5-again", 50, 3)));
+        for (const via of [0, 3, 4]) assert.deepEqual(await missing(keys, via), [], `keys missing through etcd-${via}`);
+
+        console.log(`      start decisions:\n        ${decisions.join("\n        ")}`);
+        console.log(`      ${keys.length} keys written across 3 → 5 → 3 → 5, all readable through etcd-0, etcd-3 and etcd-4`);
+        // What each start decided is the behaviour under test: bootstrap members new, joiners learners, returning ones cleared first.
+        for (const i of [0, 1, 2]) assert.ok(decisions.some((d) => d.startsWith(`etcd-${i}: starts with initial-cluster-state new`)), decisions.join("\n"));
+        for (const i of [3, 4]) {
+            assert.equal(decisions.filter((d) => d === `etcd-${i}: added as a learner`).length, 2, decisions.join("\n"));
+            assert.equal(decisions.filter((d) => d.startsWith(`etcd-${i}: `) && d.includes("clearing")).length, 1, decisions.join("\n"));
+        }
+    });
+
+    it("a joiner with no member answering gives up after its bound, naming what it waited for", async () => {
+        const args = selfJoinArgs(3, 3, { listSeconds: 3 });
+        const started = Date.now();
+        const r = await runScript(etcdStartScript(args), env(3), join(dir.path, "start-alone.sh"), 60_000);
+        const seconds = (Date.now() - started) / 1000;
+        assert.equal(r.status, 1, r.stdout + r.stderr);
+        assert.match(r.stderr, /etcd-3: timed out after 3s waiting for a member to answer member list at http:\/\/127\.0\.0\.1:\d+/);
+        assert.ok(seconds < 30, `gave up after ${seconds} s`);
+        assert.ok(!existsSync(args.configPath), "no config file written");
+    });
+
+    it("a pod name outside the table is refused before anything runs", async () => {
+        const r = await runScript(etcdStartScript(selfJoinArgs(0, 3)), { ...env(0), POD_NAME: "etcd-7" }, join(dir.path, "start-7.sh"), 10_000);
+        assert.equal(r.status, 2);
+        assert.match(r.stderr, /POD_NAME='etcd-7' is not one of etcd-0, etcd-1, etcd-2, etcd-3, etcd-4/);
+    });
+});
