@@ -75,7 +75,13 @@ describe("etcd members joining by themselves (the Kubernetes start helper) for r
         const start = await runScript(etcdStartScript(args), env(i), join(dir.path, `start-${i}.${Date.now()}.sh`), 400_000);
         assert.equal(start.status, 0, `etcd-${i} start script:\n${start.stdout}\n${start.stderr}`);
         const t = Date.now();
-        const etcd = processes.start(`etcd-${i}`, join(BIN, "etcd"), [`--config-file=${args.configPath}`], join(dir.path, `etcd-${i}.${t}.log`), env(i));
+        const etcd = processes.start(
+            `etcd-${i}`,
+            join(BIN, "etcd"),
+            [`--config-file=${args.configPath}`],
+            join(dir.path, `etcd-${i}.${t}.log`),
+            env(i),
+        );
         const promoteFile = join(dir.path, `promote-${i}.${t}.sh`);
         writeFileSync(promoteFile, etcdPromoteScript(args));
         const promote = processes.start(`promote-${i}`, "sh", [promoteFile], join(dir.path, `promote-${i}.${t}.log`), env(i));
@@ -147,13 +153,18 @@ describe("etcd members joining by themselves (the Kubernetes start helper) for r
             body: JSON.stringify({ key: b64("clusterlab/s/"), range_end: b64("clusterlab/s0"), keys_only: true }),
             signal: AbortSignal.timeout(10_000),
         });
-        const found = new Set((((await res.json()) as { kvs?: { key: string }[] }).kvs ?? []).map((kv) => Buffer.from(kv.key, "base64").toString()));
+        const found = new Set(
+            (((await res.json()) as { kvs?: { key: string }[] }).kvs ?? []).map((kv) => Buffer.from(kv.key, "base64").toString()),
+        );
         return keys.filter((k) => !found.has(k));
     }
 
     before(function () {
         for (const tool of ["etcd", "etcdctl"]) {
-            assert.ok(existsSync(join(BIN, tool)), `${join(BIN, tool)} missing: run bash ../shared/tools/etcd-gofail/build.sh v3.5.17 (.ci/run does)`);
+            assert.ok(
+                existsSync(join(BIN, tool)),
+                `${join(BIN, tool)} missing: run bash ../shared/tools/etcd-gofail/build.sh v3.5.17 (.ci/run does)`,
+            );
         }
     });
     beforeEach(async () => {
@@ -205,7 +216,11 @@ describe("etcd members joining by themselves (the Kubernetes start helper) for r
         console.log(`      start decisions:\n        ${decisions.join("\n        ")}`);
         console.log(`      ${keys.length} keys written across 3 → 5 → 3 → 5, all readable through etcd-0, etcd-3 and etcd-4`);
         // What each start decided is the behaviour under test: bootstrap members new, joiners learners, returning ones cleared first.
-        for (const i of [0, 1, 2]) assert.ok(decisions.some((d) => d.startsWith(`etcd-${i}: starts with initial-cluster-state new`)), decisions.join("\n"));
+        for (const i of [0, 1, 2])
+            assert.ok(
+                decisions.some((d) => d.startsWith(`etcd-${i}: starts with initial-cluster-state new`)),
+                decisions.join("\n"),
+            );
         for (const i of [3, 4]) {
             assert.equal(decisions.filter((d) => d === `etcd-${i}: added as a learner`).length, 2, decisions.join("\n"));
             assert.equal(decisions.filter((d) => d.startsWith(`etcd-${i}: `) && d.includes("clearing")).length, 1, decisions.join("\n"));
@@ -224,7 +239,12 @@ describe("etcd members joining by themselves (the Kubernetes start helper) for r
     });
 
     it("a pod name outside the table is refused before anything runs", async () => {
-        const r = await runScript(etcdStartScript(selfJoinArgs(0, 3)), { ...env(0), POD_NAME: "etcd-7" }, join(dir.path, "start-7.sh"), 10_000);
+        const r = await runScript(
+            etcdStartScript(selfJoinArgs(0, 3)),
+            { ...env(0), POD_NAME: "etcd-7" },
+            join(dir.path, "start-7.sh"),
+            10_000,
+        );
         assert.equal(r.status, 2);
         assert.match(r.stderr, /POD_NAME='etcd-7' is not one of etcd-0, etcd-1, etcd-2, etcd-3, etcd-4/);
     });

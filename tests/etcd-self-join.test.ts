@@ -59,11 +59,18 @@ describe("etcd lab on Kubernetes with a steps image: members join and leave by t
         assert.match(pod.initContainers[0].command[2], /member add "\$name" --peer-urls="\$peer" --learner/);
         assert.match(promote.command[2], /member promote "\$id"/);
         // The table names every ordinal the lab can have, by the pods' own DNS names.
-        assert.match(pod.initContainers[0].command[2], /4\) name='etcd-4'; peer='http:\/\/etcd-4\.etcd-peer\.etcd-lab\.svc\.cluster\.local:2380'/);
-        const shared = (c: { volumeMounts: { name: string; mountPath: string }[] }) => c.volumeMounts.find((m) => m.name === "start")?.mountPath;
+        assert.match(
+            pod.initContainers[0].command[2],
+            /4\) name='etcd-4'; peer='http:\/\/etcd-4\.etcd-peer\.etcd-lab\.svc\.cluster\.local:2380'/,
+        );
+        const shared = (c: { volumeMounts: { name: string; mountPath: string }[] }) =>
+            c.volumeMounts.find((m) => m.name === "start")?.mountPath;
         for (const c of [etcd, promote, pod.initContainers[0]]) assert.equal(shared(c), "/etc/etcd-start");
         assert.ok(pod.volumes.some((v: { name: string; emptyDir?: object }) => v.name === "start" && v.emptyDir));
-        assert.ok(pod.initContainers[0].volumeMounts.some((m: { name: string }) => m.name === "data"), "the start script sees the data volume");
+        assert.ok(
+            pod.initContainers[0].volumeMounts.some((m: { name: string }) => m.name === "data"),
+            "the start script sees the data volume",
+        );
     });
 
     it("3 → 5 → 3: the pod template never changes, only replicas; growth registers no task; the removal Job runs before the StatefulSet shrinks", async () => {
@@ -80,7 +87,10 @@ describe("etcd lab on Kubernetes with a steps image: members join and leave by t
                 .filter((n) => /^etcd-(grow|shrink|roll)-/.test(n));
         assert.deepEqual(membershipJobs(five), []);
         assert.deepEqual(membershipJobs(back), ["etcd-shrink-5-to-3"]);
-        assert.ok(waitsFor(back, keyOf({ type: STS, name: "etcd" }), keyOf({ type: JOB, name: "etcd-shrink-5-to-3" })), "the StatefulSet does not wait for the removals");
+        assert.ok(
+            waitsFor(back, keyOf({ type: STS, name: "etcd" }), keyOf({ type: JOB, name: "etcd-shrink-5-to-3" })),
+            "the StatefulSet does not wait for the removals",
+        );
         const job = ofType(back, JOB).find((j) => j.name === "etcd-shrink-5-to-3")!;
         assert.equal(job.inputs.spec.template.spec.containers[0].image, STEPS);
         assert.match(job.inputs.spec.template.spec.containers[0].args[0], /'member' 'remove' "\$MEMBER_ID"/);

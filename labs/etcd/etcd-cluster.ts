@@ -163,7 +163,10 @@ export class EtcdCluster extends pulumi.ComponentResource {
             return host;
         };
         const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-        const group = (replicas: number, extra: Pick<MemberGroupSpec, "args" | "firstOrdinal" | "waitHealthy" | "dependsOn" | "startHelper">) =>
+        const group = (
+            replicas: number,
+            extra: Pick<MemberGroupSpec, "args" | "firstOrdinal" | "waitHealthy" | "dependsOn" | "startHelper">,
+        ) =>
             platform.deployGroup(
                 {
                     name: "etcd",
@@ -222,7 +225,11 @@ export class EtcdCluster extends pulumi.ComponentResource {
             const selfJoin = {
                 members: range(ETCD_MAX_MEMBERS).map((i) => ({
                     ordinal: i,
-                    flags: etcdMemberFlags({ name: etcdMemberName(i), host: platform.memberHost("etcd", i) }, range(ETCD_MAX_MEMBERS).map(peerHost), args),
+                    flags: etcdMemberFlags(
+                        { name: etcdMemberName(i), host: platform.memberHost("etcd", i) },
+                        range(ETCD_MAX_MEMBERS).map(peerHost),
+                        args,
+                    ),
                     clientUrl: target.clientUrl(i),
                 })),
                 bootstrap: m.bootstrap,
@@ -263,7 +270,8 @@ export class EtcdCluster extends pulumi.ComponentResource {
                 ready.push(...deployed.ready);
             }
         }
-        if (joining.length && !args.selfJoin) ready.push(...chain(etcdGrowSteps(target, joining[0], args.members, stepsImage()), [...ready]));
+        if (joining.length && !args.selfJoin)
+            ready.push(...chain(etcdGrowSteps(target, joining[0], args.members, stepsImage()), [...ready]));
         if (m.deployed > args.members && !args.selfJoin) {
             ready.push(
                 platform.runTask({ ...etcdShrinkTask(target, m.deployed, args.members, stepsImage()), dependsOn: [...ready] }, this),

@@ -106,7 +106,9 @@ interface Row {
 
 function rows(args: EtcdSelfJoinArgs): Row[] {
     if (args.members.length !== ETCD_MAX_MEMBERS || args.members.some((m, i) => m.ordinal !== i)) {
-        throw new Error(`etcd self-join: expected members 0..${ETCD_MAX_MEMBERS - 1} in order, got ${args.members.map((m) => m.ordinal).join(",")}`);
+        throw new Error(
+            `etcd self-join: expected members 0..${ETCD_MAX_MEMBERS - 1} in order, got ${args.members.map((m) => m.ordinal).join(",")}`,
+        );
     }
     return args.members.map((m) => {
         const row = {
@@ -121,9 +123,11 @@ function rows(args: EtcdSelfJoinArgs): Row[] {
             config: staticConfig(m),
         };
         for (const [what, value] of Object.entries({ name: row.name, peer: row.peer, others: row.others })) {
-            if (!SAFE.test(value)) throw new Error(`etcd member ${m.ordinal}: ${what} ${JSON.stringify(value)} has characters a URL list cannot`);
+            if (!SAFE.test(value))
+                throw new Error(`etcd member ${m.ordinal}: ${what} ${JSON.stringify(value)} has characters a URL list cannot`);
         }
-        if (row.name !== etcdMemberName(m.ordinal)) throw new Error(`etcd member ${m.ordinal}: --name=${row.name}, expected ${etcdMemberName(m.ordinal)}`);
+        if (row.name !== etcdMemberName(m.ordinal))
+            throw new Error(`etcd member ${m.ordinal}: --name=${row.name}, expected ${etcdMemberName(m.ordinal)}`);
         return row;
     });
 }
@@ -152,7 +156,7 @@ function header(args: EtcdSelfJoinArgs, t: EtcdSelfJoinTimeouts): string[] {
         `INTERVAL=${t.intervalSeconds}`,
         // Ask every other ordinal: the ones that do not exist (yet) fail to connect and are skipped.
         'ctl() { "$ETCDCTL" --endpoints="$others" --dial-timeout=2s --command-timeout=5s "$@"; }',
-        'now() { date +%s; }',
+        "now() { date +%s; }",
     ];
 }
 
@@ -173,86 +177,88 @@ export function etcdStartScript(args: EtcdSelfJoinArgs): string {
         .slice(0, args.bootstrap)
         .map((r) => `${r.name}=${r.peer}`)
         .join(",");
-    return [
-        ...header(args, t),
-        `CONF=${shellQuote(args.configPath)}`,
-        `BOOTSTRAP=${args.bootstrap}`,
-        `BOOT_CLUSTER=${shellQuote(bootCluster)}`,
-        ...selectRow(all, (r) => ({ name: r.name, peer: r.peer, data: r.dataDir, others: r.others, static_conf: r.config })),
-        // `member list -w simple` lines: `<id>, <started|unstarted>, <name>, <peer urls>, <client urls>, <is learner>`
-        // (etcdctl printer_simple.go). An unstarted member has an empty name; this member is named by its peer URL.
-        "cluster_of() {",
-        "  out=''",
-        "  while IFS= read -r l; do",
-        '    [ -n "$l" ] || continue',
-        '    rest="${l#*, }"; rest="${rest#*, }"',
-        '    n="${rest%%, *}"; rest="${rest#*, }"; p="${rest%%, *}"',
-        '    [ "$p" = "$peer" ] && n="$name"',
-        '    [ -n "$n" ] || continue',
-        '    out="${out:+$out,}$n=$p"',
-        "  done",
-        "  printf '%s' \"$out\"",
-        "}",
-        "write_conf() {",
-        '  case "$2" in',
-        `    ''|*[!A-Za-z0-9=,:/._-]*) echo "$name: refusing initial-cluster '$2' (empty, or characters a URL list cannot have)" >&2; exit 1 ;;`,
-        "  esac",
-        '  mkdir -p "$(dirname "$CONF")"',
-        "  { printf '%s' \"$static_conf\"; printf 'initial-cluster: %s\\ninitial-cluster-state: %s\\n' \"$2\" \"$1\"; } > \"$CONF.tmp\" && mv \"$CONF.tmp\" \"$CONF\" || exit 1",
-        '  echo "$name: starts with initial-cluster-state $1, initial-cluster $2 ($CONF)"',
-        "  exit 0",
-        "}",
-        // The member list from the others, retried for a joiner (it cannot start without one).
-        "listed=no; list=''",
-        `deadline=$(( $(now) + ${t.listSeconds} ))`,
-        "while :; do",
-        '  if list="$(ctl member list -w simple 2>&1)"; then listed=yes; break; fi',
-        // A bootstrap ordinal or a member with data can start without it; a joiner cannot.
-        '  if [ -d "$data/member" ] || [ "$ord" -lt "$BOOTSTRAP" ]; then break; fi',
-        '  if [ "$(now)" -ge "$deadline" ]; then echo "$name: timed out after ' +
-            t.listSeconds +
-            's waiting for a member to answer member list at $others: $list" >&2; exit 1; fi',
-        '  echo "$name: no member answered yet ($list); retrying"',
-        '  sleep "$INTERVAL"',
-        "done",
-        'line=""',
-        '[ "$listed" = yes ] && line="$(printf \'%s\\n\' "$list" | grep -F ", $peer, " | head -n 1)"',
-        'if [ -d "$data/member" ]; then',
-        '  if [ "$listed" = yes ] && [ -z "$line" ]; then',
-        '    echo "$name: $peer is not in the member list, so this member was removed; its old data cannot rejoin, clearing $data/member"',
-        '    rm -rf "$data/member"',
-        '  elif [ "$listed" = yes ]; then',
-        '    write_conf existing "$(printf \'%s\\n\' "$list" | cluster_of)"',
-        "  else",
-        // etcd reads --initial-cluster* only without a data dir: any well-formed value restarts it.
-        '    case ",$BOOT_CLUSTER," in *",$name=$peer,"*) write_conf existing "$BOOT_CLUSTER" ;; *) write_conf existing "$name=$peer" ;; esac',
-        "  fi",
-        "fi",
-        'if [ "$listed" = no ]; then',
-        '  echo "$name: no member answered at $others; bootstrapping with the others of $BOOT_CLUSTER"',
-        '  write_conf new "$BOOT_CLUSTER"',
-        "fi",
-        'if [ -n "$line" ]; then',
-        '  case "$line" in',
-        // Listed, not a learner: a bootstrap member starting after the others (state new joins them).
-        '    *", false") if [ "$ord" -lt "$BOOTSTRAP" ]; then write_conf new "$BOOT_CLUSTER"; fi ;;',
-        "  esac",
-        // Added as a learner before this start (a restart between the add and the first start).
-        '  write_conf existing "$(printf \'%s\\n\' "$list" | cluster_of)"',
-        "fi",
-        `deadline=$(( $(now) + ${t.addSeconds} ))`,
-        "while :; do",
-        '  if out="$(ctl member add "$name" --peer-urls="$peer" --learner 2>&1)"; then',
-        '    echo "$name: added as a learner"',
-        "    write_conf existing \"$(printf '%s\\n' \"$out\" | sed -n 's/^ETCD_INITIAL_CLUSTER=\"\\(.*\\)\"$/\\1/p')\"",
-        "  fi",
-        '  if [ "$(now)" -ge "$deadline" ]; then echo "$name: timed out after ' +
-            t.addSeconds +
-            's adding itself as a learner: $out" >&2; exit 1; fi',
-        '  echo "$name: member add --learner refused ($out); retrying (etcd admits one learner at a time)"',
-        '  sleep "$INTERVAL"',
-        "done",
-    ].join("\n") + "\n";
+    return (
+        [
+            ...header(args, t),
+            `CONF=${shellQuote(args.configPath)}`,
+            `BOOTSTRAP=${args.bootstrap}`,
+            `BOOT_CLUSTER=${shellQuote(bootCluster)}`,
+            ...selectRow(all, (r) => ({ name: r.name, peer: r.peer, data: r.dataDir, others: r.others, static_conf: r.config })),
+            // `member list -w simple` lines: `<id>, <started|unstarted>, <name>, <peer urls>, <client urls>, <is learner>`
+            // (etcdctl printer_simple.go). An unstarted member has an empty name; this member is named by its peer URL.
+            "cluster_of() {",
+            "  out=''",
+            "  while IFS= read -r l; do",
+            '    [ -n "$l" ] || continue',
+            '    rest="${l#*, }"; rest="${rest#*, }"',
+            '    n="${rest%%, *}"; rest="${rest#*, }"; p="${rest%%, *}"',
+            '    [ "$p" = "$peer" ] && n="$name"',
+            '    [ -n "$n" ] || continue',
+            '    out="${out:+$out,}$n=$p"',
+            "  done",
+            "  printf '%s' \"$out\"",
+            "}",
+            "write_conf() {",
+            '  case "$2" in',
+            `    ''|*[!A-Za-z0-9=,:/._-]*) echo "$name: refusing initial-cluster '$2' (empty, or characters a URL list cannot have)" >&2; exit 1 ;;`,
+            "  esac",
+            '  mkdir -p "$(dirname "$CONF")"',
+            '  { printf \'%s\' "$static_conf"; printf \'initial-cluster: %s\\ninitial-cluster-state: %s\\n\' "$2" "$1"; } > "$CONF.tmp" && mv "$CONF.tmp" "$CONF" || exit 1',
+            '  echo "$name: starts with initial-cluster-state $1, initial-cluster $2 ($CONF)"',
+            "  exit 0",
+            "}",
+            // The member list from the others, retried for a joiner (it cannot start without one).
+            "listed=no; list=''",
+            `deadline=$(( $(now) + ${t.listSeconds} ))`,
+            "while :; do",
+            '  if list="$(ctl member list -w simple 2>&1)"; then listed=yes; break; fi',
+            // A bootstrap ordinal or a member with data can start without it; a joiner cannot.
+            '  if [ -d "$data/member" ] || [ "$ord" -lt "$BOOTSTRAP" ]; then break; fi',
+            '  if [ "$(now)" -ge "$deadline" ]; then echo "$name: timed out after ' +
+                t.listSeconds +
+                's waiting for a member to answer member list at $others: $list" >&2; exit 1; fi',
+            '  echo "$name: no member answered yet ($list); retrying"',
+            '  sleep "$INTERVAL"',
+            "done",
+            'line=""',
+            '[ "$listed" = yes ] && line="$(printf \'%s\\n\' "$list" | grep -F ", $peer, " | head -n 1)"',
+            'if [ -d "$data/member" ]; then',
+            '  if [ "$listed" = yes ] && [ -z "$line" ]; then',
+            '    echo "$name: $peer is not in the member list, so this member was removed; its old data cannot rejoin, clearing $data/member"',
+            '    rm -rf "$data/member"',
+            '  elif [ "$listed" = yes ]; then',
+            '    write_conf existing "$(printf \'%s\\n\' "$list" | cluster_of)"',
+            "  else",
+            // etcd reads --initial-cluster* only without a data dir: any well-formed value restarts it.
+            '    case ",$BOOT_CLUSTER," in *",$name=$peer,"*) write_conf existing "$BOOT_CLUSTER" ;; *) write_conf existing "$name=$peer" ;; esac',
+            "  fi",
+            "fi",
+            'if [ "$listed" = no ]; then',
+            '  echo "$name: no member answered at $others; bootstrapping with the others of $BOOT_CLUSTER"',
+            '  write_conf new "$BOOT_CLUSTER"',
+            "fi",
+            'if [ -n "$line" ]; then',
+            '  case "$line" in',
+            // Listed, not a learner: a bootstrap member starting after the others (state new joins them).
+            '    *", false") if [ "$ord" -lt "$BOOTSTRAP" ]; then write_conf new "$BOOT_CLUSTER"; fi ;;',
+            "  esac",
+            // Added as a learner before this start (a restart between the add and the first start).
+            '  write_conf existing "$(printf \'%s\\n\' "$list" | cluster_of)"',
+            "fi",
+            `deadline=$(( $(now) + ${t.addSeconds} ))`,
+            "while :; do",
+            '  if out="$(ctl member add "$name" --peer-urls="$peer" --learner 2>&1)"; then',
+            '    echo "$name: added as a learner"',
+            '    write_conf existing "$(printf \'%s\\n\' "$out" | sed -n \'s/^ETCD_INITIAL_CLUSTER="\\(.*\\)"$/\\1/p\')"',
+            "  fi",
+            '  if [ "$(now)" -ge "$deadline" ]; then echo "$name: timed out after ' +
+                t.addSeconds +
+                's adding itself as a learner: $out" >&2; exit 1; fi',
+            '  echo "$name: member add --learner refused ($out); retrying (etcd admits one learner at a time)"',
+            '  sleep "$INTERVAL"',
+            "done",
+        ].join("\n") + "\n"
+    );
 }
 
 /**
@@ -264,26 +270,28 @@ export function etcdStartScript(args: EtcdSelfJoinArgs): string {
 export function etcdPromoteScript(args: EtcdSelfJoinArgs): string {
     const t = { ...ETCD_SELF_JOIN_TIMEOUTS, ...args.timeouts };
     const all = rows(args);
-    return [
-        ...header(args, t),
-        ...selectRow(all, (r) => ({ name: r.name, peer: r.peer, others: r.others })),
-        `deadline=$(( $(now) + ${t.promoteSeconds} ))`,
-        "while :; do",
-        '  line="$(ctl member list -w simple 2>/dev/null | grep -F ", $peer, " | head -n 1)"',
-        '  case "$line" in',
-        '    *", false") echo "$name: a voting member"; break ;;',
-        '    *", true") id="${line%%,*}"',
-        '      if out="$(ctl member promote "$id" 2>&1)"; then echo "$name: promoted: $out"; continue; fi',
-        '      echo "$name: still a learner ($out)" ;;',
-        '    *) echo "$name: not in the member list yet" ;;',
-        "  esac",
-        '  if [ "$(now)" -ge "$deadline" ]; then echo "$name: timed out after ' +
-            t.promoteSeconds +
-            's waiting to promote it (still a learner, or not listed)" >&2; exit 1; fi',
-        '  sleep "$INTERVAL"',
-        "done",
-        // Idle with the sleep in the background, so TERM reaches the shell at once; the trap stops the sleep too.
-        "trap 'kill \"$!\" 2>/dev/null; exit 0' TERM INT",
-        'while :; do sleep 3600 & wait "$!"; done',
-    ].join("\n") + "\n";
+    return (
+        [
+            ...header(args, t),
+            ...selectRow(all, (r) => ({ name: r.name, peer: r.peer, others: r.others })),
+            `deadline=$(( $(now) + ${t.promoteSeconds} ))`,
+            "while :; do",
+            '  line="$(ctl member list -w simple 2>/dev/null | grep -F ", $peer, " | head -n 1)"',
+            '  case "$line" in',
+            '    *", false") echo "$name: a voting member"; break ;;',
+            '    *", true") id="${line%%,*}"',
+            '      if out="$(ctl member promote "$id" 2>&1)"; then echo "$name: promoted: $out"; continue; fi',
+            '      echo "$name: still a learner ($out)" ;;',
+            '    *) echo "$name: not in the member list yet" ;;',
+            "  esac",
+            '  if [ "$(now)" -ge "$deadline" ]; then echo "$name: timed out after ' +
+                t.promoteSeconds +
+                's waiting to promote it (still a learner, or not listed)" >&2; exit 1; fi',
+            '  sleep "$INTERVAL"',
+            "done",
+            // Idle with the sleep in the background, so TERM reaches the shell at once; the trap stops the sleep too.
+            "trap 'kill \"$!\" 2>/dev/null; exit 0' TERM INT",
+            'while :; do sleep 3600 & wait "$!"; done',
+        ].join("\n") + "\n"
+    );
 }

@@ -52,6 +52,17 @@ const CASES: ScaleInCase[] = [
         ],
         keptClaims: [/tikv-4/, /pd-join-4/],
     },
+    {
+        // Members that join by themselves (labs/etcd/self-join.ts): one StatefulSet whose pods carry the start helper.
+        title: "etcd 5 → 3 on Kubernetes with a steps image",
+        stack: "etcd-scale-in",
+        stackFile: "etcd",
+        base: { platform: "kubernetes", load: { enabled: false }, etcd: { stepsImage: "registry.local/etcd-steps:v3.5.17" } },
+        grow: { etcd: { members: 5 } },
+        shrink: { etcd: { members: 3, allowScaleIn: true } },
+        jobs: [{ job: "etcd-shrink-5-to-3", after: [{ op: "update", urn: /StatefulSet::etcd$/ }] }],
+        keptClaims: [/etcd-4/],
+    },
 ];
 
 for (const c of CASES) {
