@@ -178,7 +178,7 @@ describe("etcd members joining by themselves (the Kubernetes start helper) for r
         dir.remove();
     });
 
-    it("3 → 5 → 3 → 5 with one pod template: joiners add and promote themselves one learner at a time, the removal task runs before the pods go, a removed member's old data is cleared on its return, every key readable", async () => {
+    it("3 → 5 → 3 → 5 with one pod template: joiners add and promote themselves one learner at a time, a restarted pod keeps its data, the removal task runs before the pods go, a removed member's old data is cleared on its return, every key readable", async () => {
         const decisions: string[] = [];
         const decided = (r: ScriptRun) => decisions.push(...r.stdout.split("\n").filter((l) => /: (starts with|added|.*clearing)/.test(l)));
 
@@ -194,6 +194,12 @@ describe("etcd members joining by themselves (the Kubernetes start helper) for r
         await untilVoting(5);
         keys.push(...(await put("at-5", 50, 4)));
         assert.deepEqual(await missing(keys, 4), [], "keys missing on the newest member");
+
+        // A pod restarted on its data (the StatefulSet's rolling update, e.g. when the steps image is first set).
+        await deletePod(0);
+        decided(await startPod(0, 3));
+        await untilVoting(5);
+        keys.push(...(await put("after-restart", 20, 0)));
 
         // 5 → 3: the lab's removal task first (the StatefulSet shrinks after it), then the pods go.
         // The script of the Job the lab registers (labs/etcd/membership-tasks.ts `etcdShrinkTask`).
@@ -216,15 +222,24 @@ describe("etcd members joining by themselves (the Kubernetes start helper) for r
         console.log(`      start decisions:\n        ${decisions.join("\n        ")}`);
         console.log(`      ${keys.length} keys written across 3 → 5 → 3 → 5, all readable through etcd-0, etcd-3 and etcd-4`);
         // What each start decided is the behaviour under test: bootstrap members new, joiners learners, returning ones cleared first.
-        for (const i of [0, 1, 2])
-            assert.ok(
-                decisions.some((d) => d.startsWith(`etcd-${i}: starts with initial-cluster-state new`)),
-                decisions.join("\n"),
-            );
-        for (const i of [3, 4]) {
-            assert.equal(decisions.filter((d) => d === `etcd-${i}: added as a learner`).length, 2, decisions.join("\n"));
-            assert.equal(decisions.filter((d) => d.startsWith(`etcd-${i}: `) && d.includes("clearing")).length, 1, decisions.join("\n"));
-        }
+        const count = (test: (d: string) => boolean) => decisions.filter(test).length;
+        const expected: [string, number, number][] = [
+            ...[0, 1, 2].map((i): [string, number, number] => [
+                `etcd-${i} started new`,
+                count((d) => d.startsWith(`etcd-${i}: starts with initial-cluster-state new`)),
+                1,
+            ]),
+            ["etcd-0 restarted existing", count((d) => d.startsWith("etcd-0: starts with initial-cluster-state existing")), 1],
+            ...[3, 4].flatMap((i): [string, number, number][] => [
+                [`etcd-${i} added as a learner`, count((d) => d === `etcd-${i}: added as a learner`), 2],
+                [`etcd-${i} cleared its old data`, count((d) => d.startsWith(`etcd-${i}: `) && d.includes("clearing")), 1],
+            ]),
+        ];
+        assert.deepEqual(
+            expected.map(([what, n]) => `${what} ×${n}`),
+            expected.map(([what, , want]) => `${what} ×${want}`),
+            `start decisions:\n${decisions.join("\n")}`,
+        );
     });
 
     it("a joiner with no member answering gives up after its bound, naming what it waited for", async () => {

@@ -271,6 +271,14 @@ export function etcdScaleIn(t: EtcdStepTarget, from: number, to: number, timeout
                     },
                 ],
                 run: ctl(t, staying, "member", "remove", { captured: "MEMBER_ID" }),
+                // etcd refuses a removal that would leave fewer members active (connected for 5 s) than a
+                // quorum — "etcdserver: unhealthy cluster" — right after a member restarted
+                // (`--strict-reconfig-check`, on by default: etcd-io/etcd server/etcdserver/server.go `mayRemoveMember`).
+                retry: {
+                    timeoutSeconds: s.answerSeconds,
+                    intervalSeconds: s.intervalSeconds,
+                    waitingFor: `etcd to accept removing ${name} (it refuses while too few members have been active for 5 s)`,
+                },
                 wait: {
                     argv: ctl(t, staying, "member", "list", "-w", "simple"),
                     until: gone(t, ordinal),

@@ -50,6 +50,12 @@ export interface EtcdStartMember {
 export interface EtcdSelfJoinTimeouts {
     /** The member list answers (a joiner retries this long before giving up); default 60. */
     listSeconds: number;
+    /**
+     * How long a member that could start without the list (a bootstrap ordinal, or one with data)
+     * still asks for it, so a transient failure does not make a removed member bootstrap or restart
+     * on its old data; at the first bootstrap nobody answers and each member waits this long; default 10.
+     */
+    startableListSeconds: number;
     /** `member add --learner` succeeds (another learner may be catching up first); default 300. */
     addSeconds: number;
     /** The learner is promoted; default 300. */
@@ -59,7 +65,13 @@ export interface EtcdSelfJoinTimeouts {
 }
 
 /** Defaults of {@link EtcdSelfJoinTimeouts}. */
-export const ETCD_SELF_JOIN_TIMEOUTS: EtcdSelfJoinTimeouts = { listSeconds: 60, addSeconds: 300, promoteSeconds: 300, intervalSeconds: 2 };
+export const ETCD_SELF_JOIN_TIMEOUTS: EtcdSelfJoinTimeouts = {
+    listSeconds: 60,
+    startableListSeconds: 10,
+    addSeconds: 300,
+    promoteSeconds: 300,
+    intervalSeconds: 2,
+};
 
 /** What both scripts need. */
 export interface EtcdSelfJoinArgs {
@@ -210,10 +222,11 @@ export function etcdStartScript(args: EtcdSelfJoinArgs): string {
             // The member list from the others, retried for a joiner (it cannot start without one).
             "listed=no; list=''",
             `deadline=$(( $(now) + ${t.listSeconds} ))`,
+            // A bootstrap ordinal or a member with data can start without the list; a joiner cannot.
+            `startable=no; if [ -d "$data/member" ] || [ "$ord" -lt "$BOOTSTRAP" ]; then startable=yes; deadline=$(( $(now) + ${t.startableListSeconds} )); fi`,
             "while :; do",
             '  if list="$(ctl member list -w simple 2>&1)"; then listed=yes; break; fi',
-            // A bootstrap ordinal or a member with data can start without it; a joiner cannot.
-            '  if [ -d "$data/member" ] || [ "$ord" -lt "$BOOTSTRAP" ]; then break; fi',
+            '  if [ "$startable" = yes ] && [ "$(now)" -ge "$deadline" ]; then break; fi',
             '  if [ "$(now)" -ge "$deadline" ]; then echo "$name: timed out after ' +
                 t.listSeconds +
                 's waiting for a member to answer member list at $others: $list" >&2; exit 1; fi',
