@@ -12,17 +12,17 @@
  * port of each member's own, the data dir → a temp dir.
  *
  * Why not on kube-local: its nodes are simulated and run no container, so the scripts could not
- * run there; tests/etcd-lab.test.ts checks the rendered pod template (the scripts are these).
+ * run there; tests/etcd-self-join.test.ts checks the rendered pod template (the scripts are these).
  */
 import * as assert from "node:assert/strict";
 import { ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { EtcdLabConfig } from "../components/config";
 import { ETCD_CLIENT_PORT, ETCD_PEER_PORT, etcdMemberFlags } from "../labs/etcd/etcd-cluster";
 import { etcdShrinkTask } from "../labs/etcd/membership-tasks";
-import { ETCD_MAX_MEMBERS, EtcdSelfJoinArgs, etcdPromoteScript, etcdStartScript } from "../labs/etcd/self-join";
+import { ETCD_MAX_MEMBERS, EtcdSelfJoinArgs, etcdPromoteScript, etcdSelfJoinState, etcdStartScript } from "../labs/etcd/self-join";
 import { stackConfig } from "./support/evaluate";
 import { MemberPorts, loopbackPorts, substitute } from "./support/etcd-loopback";
 import { ScriptRun, runScript } from "./support/membership-run";
@@ -64,13 +64,24 @@ describe("etcd members joining by themselves (the Kubernetes start helper) for r
             bootstrap,
             etcdctl,
             configPath: join(dir.path, `pod-${self}`, "etcd.conf.yml"),
+            statePath: join(dir.path, "state"),
+            votingFile: join(dir.path, `pod-${self}`, "voting"),
             timeouts: { intervalSeconds: 1, ...timeouts },
         };
+    }
+
+    /** The lab's membership state as its ConfigMap would hold it (etcdSelfJoinState), shared by every pod. */
+    function setState(members: number, bootstrapped: boolean): void {
+        mkdirSync(join(dir.path, "state"), { recursive: true });
+        for (const [file, content] of Object.entries(etcdSelfJoinState(members, bootstrapped)))
+            writeFileSync(join(dir.path, "state", file), content);
     }
 
     /** A pod of member `i` starting: the start script, then etcd and the promote script. */
     async function startPod(i: number, bootstrap: number): Promise<ScriptRun> {
         const args = selfJoinArgs(i, bootstrap);
+        // A new pod has a fresh emptyDir.
+        rmSync(join(dir.path, `pod-${i}`), { recursive: true, force: true });
         mkdirSync(join(dir.path, `pod-${i}`), { recursive: true });
         const start = await runScript(etcdStartScript(args), env(i), join(dir.path, `start-${i}.${Date.now()}.sh`), 400_000);
         assert.equal(start.status, 0, `etcd-${i} start script:\n${start.stdout}\n${start.stderr}`);
@@ -178,12 +189,21 @@ describe("etcd members joining by themselves (the Kubernetes start helper) for r
         dir.remove();
     });
 
-    it("3 → 5 → 3 → 5 with one pod template: joiners add and promote themselves one learner at a time, a restarted pod keeps its data, the removal task runs before the pods go, a removed member's old data is cleared on its return, every key readable", async () => {
+    it("3 → 5 → 3 → 5 with one pod template: joiners add and promote themselves one learner at a time, a restarted pod keeps its data, the removal task runs before the pods go, a leaving pod restarted early stays out, a removed member's old data is moved aside on its return, every key readable", async () => {
         const decisions: string[] = [];
-        const decided = (r: ScriptRun) => decisions.push(...r.stdout.split("\n").filter((l) => /: (starts with|added|.*clearing)/.test(l)));
+        const outputs: string[] = [];
+        const decided = (r: ScriptRun) =>
+            outputs.push(`--- ${r.stdout.split("\n")[0]}\n${r.stdout}${r.stderr}`) &&
+            decisions.push(
+                ...`${r.stdout}\n${r.stderr}`
+                    .split("\n")
+                    .filter((l) => /: (starts with|added|.*kept at|ordinal \d+ is at or above)/.test(l)),
+            );
 
         // Bootstrap: three pods at once (podManagementPolicy Parallel); nobody answers, each starts new.
+        setState(3, false);
         (await Promise.all([0, 1, 2].map((i) => startPod(i, 3)))).forEach(decided);
+        setState(5, true);
         await untilVoting(3);
         const keys = await put("at-3", 50);
 
@@ -203,16 +223,23 @@ describe("etcd members joining by themselves (the Kubernetes start helper) for r
 
         // 5 → 3: the lab's removal task first (the StatefulSet shrinks after it), then the pods go.
         // The script of the Job the lab registers (labs/etcd/membership-tasks.ts `etcdShrinkTask`).
+        setState(3, true);
         const task = etcdShrinkTask({ etcdctl, clientUrl, peerUrl: (i) => `http://127.0.0.1:${ports[i][ETCD_PEER_PORT]}` }, 5, 3, "steps");
         assert.deepEqual(task.command, ["/bin/sh", "-c"]);
         const shrink = await runScript(task.args[0], env(0), join(dir.path, "shrink.sh"), (task.timeoutSeconds ?? 600) * 1000);
         assert.equal(shrink.status, 0, `${shrink.stdout}\n${shrink.stderr}`);
         assert.deepEqual(memberList(), voting(3), "member list right after the removal task");
+        // etcd-4's pod restarts before the StatefulSet shrinks: it must not add itself back.
         await deletePod(4);
+        const early = await runScript(etcdStartScript(selfJoinArgs(4, 3)), env(4), join(dir.path, "start-4-early.sh"), 120_000);
+        decided(early);
+        assert.equal(early.status, 1, `${early.stdout}\n${early.stderr}`);
+        assert.deepEqual(memberList(), voting(3), "member list after the removed member's pod restarted");
         await deletePod(3);
         keys.push(...(await put("at-3-again", 50)));
 
         // 3 → 5 again: etcd-3 and etcd-4 come back on their old volumes, which hold a removed member's data.
+        setState(5, true);
         const regrowing = Promise.all([3, 4].map((i) => startPod(i, 3)));
         (await regrowing).forEach(decided);
         await untilVoting(5);
@@ -232,17 +259,60 @@ describe("etcd members joining by themselves (the Kubernetes start helper) for r
             ["etcd-0 restarted existing", count((d) => d.startsWith("etcd-0: starts with initial-cluster-state existing")), 1],
             ...[3, 4].flatMap((i): [string, number, number][] => [
                 [`etcd-${i} added as a learner`, count((d) => d === `etcd-${i}: added as a learner`), 2],
-                [`etcd-${i} cleared its old data`, count((d) => d.startsWith(`etcd-${i}: `) && d.includes("clearing")), 1],
+                [`etcd-${i} moved its old data aside`, count((d) => d.startsWith(`etcd-${i}: `) && d.includes("kept at")), 1],
             ]),
+            ["etcd-4 refused to rejoin while leaving", count((d) => d.startsWith("etcd-4: ordinal 4 is at or above etcd.members (3)")), 1],
         ];
         assert.deepEqual(
             expected.map(([what, n]) => `${what} ×${n}`),
             expected.map(([what, , want]) => `${what} ×${want}`),
-            `start decisions:\n${decisions.join("\n")}`,
+            `start decisions:\n${decisions.join("\n")}\n\nstart scripts' output:\n${outputs.join("\n")}`,
         );
     });
 
+    it("a member whose volume was lost neither restarts nor bootstraps alone; it names the fix, and after it rejoins as a learner", async () => {
+        setState(3, false);
+        await Promise.all([0, 1, 2].map((i) => startPod(i, 3)));
+        await untilVoting(3);
+        setState(3, true);
+        const keys = await put("before-loss", 30);
+        await deletePod(2);
+        rmSync(join(dir.path, "etcd-2", "member"), { recursive: true, force: true });
+        const lost = await runScript(etcdStartScript(selfJoinArgs(2, 3)), env(2), join(dir.path, "start-2-lost.sh"), 120_000);
+        assert.equal(lost.status, 1, lost.stdout + lost.stderr);
+        const fix =
+            /etcd-2: listed as a started member \(([0-9a-f]+)\) but its data dir is empty .* remove it \(etcdctl member remove \1\)/.exec(
+                lost.stderr,
+            );
+        assert.ok(fix, lost.stderr);
+        // The fix it names: remove the member, start the pod again.
+        const removed = run(etcdctl, [`--endpoints=${clientUrl(0)}`, "member", "remove", fix[1]], 20_000);
+        assert.equal(removed.status, 0, removed.stderr);
+        const again = await startPod(2, 3);
+        assert.match(again.stdout, /etcd-2: added as a learner/);
+        await untilVoting(3);
+        assert.deepEqual(await missing(keys, 2), [], "keys missing through the rejoined etcd-2");
+
+        // The whole cluster down and etcd-0's volume empty: it waits for the others instead of starting a cluster of its own.
+        for (const i of [0, 1, 2]) await deletePod(i);
+        rmSync(join(dir.path, "pod-0"), { recursive: true, force: true });
+        rmSync(join(dir.path, "etcd-0", "member"), { recursive: true, force: true });
+        const alone = await runScript(
+            etcdStartScript(selfJoinArgs(0, 3, { startableListSeconds: 2 })),
+            env(0),
+            join(dir.path, "start-0-alone.sh"),
+            60_000,
+        );
+        assert.equal(alone.status, 1, alone.stdout + alone.stderr);
+        assert.match(
+            alone.stderr,
+            /etcd-0: no member answered, and this cluster was bootstrapped before: .* would start a cluster of its own/,
+        );
+        assert.ok(!existsSync(selfJoinArgs(0, 3).configPath), "etcd-0 wrote a config file");
+    });
+
     it("a joiner with no member answering gives up after its bound, naming what it waited for", async () => {
+        setState(5, true);
         const args = selfJoinArgs(3, 3, { listSeconds: 3 });
         const started = Date.now();
         const r = await runScript(etcdStartScript(args), env(3), join(dir.path, "start-alone.sh"), 60_000);
@@ -254,6 +324,7 @@ describe("etcd members joining by themselves (the Kubernetes start helper) for r
     });
 
     it("a pod name outside the table is refused before anything runs", async () => {
+        setState(5, true);
         const r = await runScript(
             etcdStartScript(selfJoinArgs(0, 3)),
             { ...env(0), POD_NAME: "etcd-7" },

@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import { GuardState, checkTransition, guardState } from "../components/guard";
 import { StackConfig } from "../components/config";
 import { DockerPlatform } from "../components/platform";
-import { ETCD_START_CONFIG } from "../labs/etcd/etcd-cluster";
+import { ETCD_START_CONFIG, ETCD_VOTING_FILE } from "../labs/etcd/etcd-cluster";
 import { Graph, RegisteredResource, evaluate, keyOf, ofType, recordingMocks, stackConfig, waitsFor } from "./support/evaluate";
 
 const STS = "kubernetes:apps/v1:StatefulSet";
@@ -56,6 +56,11 @@ describe("etcd lab on Kubernetes with a steps image: members join and leave by t
         );
         const [etcd, promote] = pod.containers;
         assert.deepEqual(etcd.args, [`--config-file=${ETCD_START_CONFIG}`]);
+        // Ready only once its member votes (a learner's /health answers true on the failpoint probe).
+        assert.deepEqual(promote.readinessProbe.exec.command, ["/bin/sh", "-c", `test -f ${ETCD_VOTING_FILE}`]);
+        assert.match(promote.command[2], /touch "\$VOTING"/);
+        const stateVolume = pod.volumes.find((v: { name: string }) => v.name === "start-state");
+        assert.equal(stateVolume?.configMap?.name, "etcd-start-state");
         assert.match(pod.initContainers[0].command[2], /member add "\$name" --peer-urls="\$peer" --learner/);
         assert.match(promote.command[2], /member promote "\$id"/);
         // The table names every ordinal the lab can have, by the pods' own DNS names.
@@ -81,6 +86,13 @@ describe("etcd lab on Kubernetes with a steps image: members join and leave by t
             [three, five, back].map((g) => statefulSet(g).inputs.spec.replicas),
             [3, 5, 3],
         );
+        // The state the scripts read lives in a ConfigMap outside the template: the count, and whether the cluster was bootstrapped.
+        const state = (g: Graph) => ofType(g, "kubernetes:core/v1:ConfigMap").find((c) => c.name === "etcd-start-state")?.inputs.data;
+        assert.deepEqual([three, five, back].map(state), [
+            { members: "3\n", bootstrapped: "no\n" },
+            { members: "5\n", bootstrapped: "yes\n" },
+            { members: "3\n", bootstrapped: "yes\n" },
+        ]);
         const membershipJobs = (g: Graph) =>
             ofType(g, JOB)
                 .map((j) => j.name)
@@ -107,6 +119,13 @@ describe("etcd lab on Kubernetes with a steps image: members join and leave by t
         assert.deepEqual(checkTransition(without, k8s(3)), []);
         assert.deepEqual(checkTransition(guardState(k8s(3), without), k8s(5)), []);
         assert.deepEqual(checkTransition(guardState(k8s(5)), k8s(3)), []);
+        // Dropping the steps image after a join is refused; before any join it goes.
+        const grown = guardState(k8s(5), guardState(k8s(3), without));
+        assert.match(
+            checkTransition(grown, k8s(5, {})).join("\n"),
+            /etcd\.stepsImage: unset on kubernetes after members joined or left through it \(3 bootstrapped, 5 deployed\)/,
+        );
+        assert.deepEqual(checkTransition(guardState(k8s(3), without), k8s(3, {})), []);
         // Quorum still bounds a removal.
         assert.match(checkTransition(guardState(k8s(5)), k8s(1)).join("\n"), /etcd\.members: 5 → 1 removes 4 members at once/);
     });

@@ -45,25 +45,36 @@ export function fileKey(path: string): string {
 /**
  * Adds a member's start helper to a built pod template: `before` as an init container, `beside`
  * as a second container (after the member, which stays first), both with the downward env, the
- * data volume at `dataPath` and an `emptyDir` named `start` at `helper.sharedPath`, which the
- * member mounts too (Kubernetes docs, "Init Containers": each runs to completion before the app
+ * data volume at `dataPath`, an `emptyDir` named `start` at `helper.sharedPath`, which the
+ * member mounts too, and the ConfigMap `stateConfigMap` (read-only) at `helper.state.path` (Kubernetes docs, "Init Containers": each runs to completion before the app
  * containers start, and a failing one is restarted with back-off under `restartPolicy: Always`).
  */
-export function addStartHelper(template: k8s.types.input.core.v1.PodTemplateSpec, helper: StartHelperSpec, dataPath?: string): void {
+export function addStartHelper(
+    template: k8s.types.input.core.v1.PodTemplateSpec,
+    helper: StartHelperSpec,
+    dataPath?: string,
+    stateConfigMap?: pulumi.Input<string>,
+): void {
     const pod = template.spec as k8s.types.input.core.v1.PodSpec;
     const shared = { name: "start", mountPath: helper.sharedPath };
-    const mounts = [...(dataPath ? [{ name: "data", mountPath: dataPath }] : []), shared];
-    const container = (step: { name: string; script: string }): k8s.types.input.core.v1.Container => ({
+    const state = helper.state && stateConfigMap ? [{ name: "start-state", mountPath: helper.state.path, readOnly: true }] : [];
+    const mounts = [...(dataPath ? [{ name: "data", mountPath: dataPath }] : []), shared, ...state];
+    const container = (step: { name: string; script: string; readiness?: HealthProbe }): k8s.types.input.core.v1.Container => ({
         name: step.name,
         image: helper.image,
         command: ["/bin/sh", "-c", step.script],
         env: DOWNWARD_ENV,
         volumeMounts: mounts,
+        readinessProbe: step.readiness ? kubernetesProbe(step.readiness) : undefined,
     });
     const containers = pod.containers as k8s.types.input.core.v1.Container[];
     const member = containers[0];
     member.volumeMounts = [...((member.volumeMounts as k8s.types.input.core.v1.VolumeMount[]) ?? []), shared];
     pod.initContainers = [container(helper.before)];
     if (helper.beside) containers.push(container(helper.beside));
-    pod.volumes = [...((pod.volumes as k8s.types.input.core.v1.Volume[]) ?? []), { name: "start", emptyDir: {} }];
+    pod.volumes = [
+        ...((pod.volumes as k8s.types.input.core.v1.Volume[]) ?? []),
+        { name: "start", emptyDir: {} },
+        ...(state.length ? [{ name: "start-state", configMap: { name: stateConfigMap } }] : []),
+    ];
 }

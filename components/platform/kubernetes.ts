@@ -232,9 +232,20 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
                 volumes: configMap ? [{ name: "files", configMap: { name: configMap.metadata.name } }] : undefined,
             },
         };
-        if (spec.startHelper) addStartHelper(template, spec.startHelper, spec.data?.mountPath);
+        // The helper's state: a fixed name outside the template, so a change rolls no pod.
+        const state = spec.startHelper?.state
+            ? new k8s.core.v1.ConfigMap(
+                  `${spec.name}-start-state`,
+                  {
+                      metadata: { name: `${spec.name}-start-state`, namespace: this.ns, labels },
+                      data: spec.startHelper.state.files,
+                  },
+                  this.opts(parent),
+              )
+            : undefined;
+        if (spec.startHelper) addStartHelper(template, spec.startHelper, spec.data?.mountPath, state?.metadata.name);
         const secretDeps = this.mountSecrets(template, spec.secretMounts);
-        return { labels, template, deps: [configMap, secret, ...secretDeps].filter((r): r is NonNullable<typeof r> => !!r) };
+        return { labels, template, deps: [configMap, secret, state, ...secretDeps].filter((r): r is NonNullable<typeof r> => !!r) };
     }
 
     deployGroup(spec: MemberGroupSpec, parent: pulumi.Resource): DeployedGroup {

@@ -122,8 +122,14 @@ export interface StartHelperSpec {
     sharedPath: string;
     /** Run to completion before the member starts; a non-zero exit is retried by the kubelet (backing off), the member never starting meanwhile. */
     before: { name: string; script: string };
-    /** Run beside the member for the pod's life. */
-    beside?: { name: string; script: string };
+    /** Run beside the member for the pod's life; with `readiness`, the pod is Ready only once it passes too. */
+    beside?: { name: string; script: string; readiness?: HealthProbe };
+    /**
+     * Files the scripts read at `path`, kept outside the pod template: a change reaches new pods
+     * (and, after the kubelet's sync, running ones) without rolling any. Kubernetes: the ConfigMap
+     * `<group>-start-state`, a fixed name, so a change replaces it (delete first).
+     */
+    state?: { path: string; files: Record<string, pulumi.Input<string>> };
 }
 
 /**

@@ -18,7 +18,7 @@ import { etcdPuts } from "./dashboards/etcd-puts";
 import { etcdRanges } from "./dashboards/etcd-ranges";
 import { EtcdMembership, bootstrapMembersPresent, etcdMembership, joiningOrdinals, memberDataDir } from "./joins";
 import { etcdJoinCluster, etcdJoinFlags, etcdMemberName } from "./membership";
-import { ETCD_MAX_MEMBERS, etcdPromoteScript, etcdStartScript } from "./self-join";
+import { ETCD_MAX_MEMBERS, etcdPromoteScript, etcdSelfJoinState, etcdStartScript } from "./self-join";
 import { etcdGrowSteps, etcdRollSteps, etcdShrinkTask, etcdStepTarget, etcdStepsBuild } from "./membership-tasks";
 import { imageSource, resolveImage } from "../../components/images";
 import { ChainStep, chainMembers } from "../roll";
@@ -80,6 +80,10 @@ export interface EtcdClusterArgs {
 
 /** Where a self-joining member's config file is written and read (labs/etcd/self-join.ts). */
 export const ETCD_START_CONFIG = "/etc/etcd-start/etcd.conf.yml";
+/** The file the promote container creates once its member votes (its readiness). */
+export const ETCD_VOTING_FILE = "/etc/etcd-start/voting";
+/** Where the self-join scripts read the membership state (the `etcd-start-state` ConfigMap). */
+export const ETCD_START_STATE = "/etc/etcd-membership";
 
 /**
  * The flags of one member; `host` is its advertise host, `hosts` every member's peer host
@@ -235,6 +239,8 @@ export class EtcdCluster extends pulumi.ComponentResource {
                 bootstrap: m.bootstrap,
                 etcdctl: target.etcdctl,
                 configPath: ETCD_START_CONFIG,
+                statePath: ETCD_START_STATE,
+                votingFile: ETCD_VOTING_FILE,
             };
             // Removals first: the StatefulSet deletes the highest pods only once they left the member list.
             const shrink =
@@ -248,7 +254,13 @@ export class EtcdCluster extends pulumi.ComponentResource {
                     image,
                     sharedPath: ETCD_START_CONFIG.slice(0, ETCD_START_CONFIG.lastIndexOf("/")),
                     before: { name: "etcd-start", script: etcdStartScript(selfJoin) },
-                    beside: { name: "etcd-promote", script: etcdPromoteScript(selfJoin) },
+                    // Ready once its member votes: a learner's /health (the failpoint probe) answers true.
+                    beside: {
+                        name: "etcd-promote",
+                        script: etcdPromoteScript(selfJoin),
+                        readiness: { exec: ["/bin/sh", "-c", `test -f ${ETCD_VOTING_FILE}`], initialDelaySeconds: 1, periodSeconds: 2 },
+                    },
+                    state: { path: ETCD_START_STATE, files: etcdSelfJoinState(args.members, m.deployed > 0) },
                 },
             });
             members.push(...deployed.members);

@@ -3,7 +3,7 @@ import { replacedBy } from "../../components/guard-words";
 import { defineLab } from "../types";
 import { ETCD_HOST_PORTS, EtcdLabConfig, etcdCrossChecks } from "./config";
 import { buildEtcdLab } from "./lab";
-import { STEPS_IMAGE_KEY, etcdMemberCountProblems, etcdRemember, etcdTransitionProblems } from "./transitions";
+import { STEPS_IMAGE_KEY, etcdMemberCountProblems, etcdRemember, etcdStepsImageProblems, etcdTransitionProblems } from "./transitions";
 import { etcdMembership, rememberMembership } from "./joins";
 import { ETCD_ROLLED_FIELDS, etcdMemberFields, etcdMemberSpec } from "./member-spec";
 
@@ -36,6 +36,7 @@ export const etcdLab = defineLab({
     transitionProblems: (previous, next) => [
         // Joins and removals are tasks on Docker; where they cannot run, another count is refused (labs/etcd/transitions.ts).
         ...etcdMemberCountProblems(previous, next),
+        ...etcdStepsImageProblems(previous, next),
         // Every member advertises its proxy's peer URL with proxies on, its own without. A deployment
         // remembered before the key existed ran without proxies.
         ...replacedBy(

@@ -11,16 +11,25 @@
  *   (`etcdctl member add <name> --peer-urls=<url> --learner`), retried while etcd refuses a second
  *   learner ("too many learner members in cluster": one learner at a time,
  *   etcd.io/docs/v3.5/learning/design-learner/), and starts with state `existing` and the
- *   `ETCD_INITIAL_CLUSTER` that `member add` prints. A removed member's old data cannot rejoin
+ *   `ETCD_INITIAL_CLUSTER` that `member add` prints (or, when the add was applied though etcdctl
+ *   reported a failure, the list it then appears in). A removed member's old data cannot rejoin
  *   ("the member has been permanently removed from the cluster":
  *   etcd.io/docs/v3.5/op-guide/runtime-configuration/), so a member whose data dir exists but whose
- *   peer URL the list lacks clears `member/` and joins anew. With nobody answering, a bootstrap
- *   ordinal starts with state `new` and the bootstrap members' `--initial-cluster`.
+ *   peer URL the list lacks moves `member/` aside (never deletes it) and joins anew. What it may
+ *   not do, it refuses with a message and a non-zero exit (the kubelet retries, backing off):
+ *   - start a cluster of its own: state `new` only before the cluster was first deployed (the
+ *     state's `bootstrapped`), for a bootstrap ordinal nobody answers; after that, a member with
+ *     an empty volume waits for the others;
+ *   - rejoin while leaving: an ordinal at or above the configured count (the state's `members`)
+ *     never adds itself, so a removed member's pod restarted before the StatefulSet shrinks
+ *     stays out;
+ *   - restart a started member without its data (a lost volume): raft cannot, so it names the fix
+ *     (`member remove`, then a new pod joins as a learner).
  * - the **promote script** (a second container) promotes its member once it is in sync
  *   (`etcdctl member promote <id>` fails "can only promote a learner member which is in sync with
- *   leader" until then), and then idles. A learner fails the readiness probe (it serves no
- *   linearizable read), so the pod is Ready only once promoted, and the StatefulSet's rollout
- *   and `pulumi up` wait for exactly that.
+ *   leader" until then), then marks it voting (a file: the container's readiness) and idles. The
+ *   pod is Ready only then — a learner's `/health` answers true, so the member's own probe cannot
+ *   tell — and the StatefulSet's rollout and `pulumi up` wait for exactly that.
  *
  * Both scripts hold a table of every ordinal the lab can have (etcd.members ≤ 5), never the
  * current count, so a count change leaves the pod template as it was: the StatefulSet only
@@ -83,7 +92,22 @@ export interface EtcdSelfJoinArgs {
     etcdctl: string;
     /** Where the start script writes the config file the member starts with, e.g. `/etc/etcd-start/etcd.conf.yml`. */
     configPath: string;
+    /**
+     * A directory the scripts read the lab's membership state from, kept outside the pod template
+     * so a change does not roll the pods (Kubernetes: a ConfigMap volume): `members`, the configured
+     * count (an ordinal at or above it never adds itself), and `bootstrapped`, `yes` once the cluster
+     * has been deployed (a member with an empty volume then never starts a cluster of its own).
+     * Write it with {@link etcdSelfJoinState}.
+     */
+    statePath: string;
+    /** The file the promote script creates once its member votes (the promote container's readiness). */
+    votingFile: string;
     timeouts?: Partial<EtcdSelfJoinTimeouts>;
+}
+
+/** The files of {@link EtcdSelfJoinArgs.statePath}: file name → content. */
+export function etcdSelfJoinState(members: number, bootstrapped: boolean): Record<string, string> {
+    return { members: `${members}\n`, bootstrapped: bootstrapped ? "yes\n" : "no\n" };
 }
 
 /** Characters an etcd name or URL may carry into the scripts and config file. */
@@ -193,6 +217,7 @@ export function etcdStartScript(args: EtcdSelfJoinArgs): string {
         [
             ...header(args, t),
             `CONF=${shellQuote(args.configPath)}`,
+            `STATE=${shellQuote(args.statePath)}`,
             `BOOTSTRAP=${args.bootstrap}`,
             `BOOT_CLUSTER=${shellQuote(bootCluster)}`,
             ...selectRow(all, (r) => ({ name: r.name, peer: r.peer, data: r.dataDir, others: r.others, static_conf: r.config })),
@@ -219,26 +244,35 @@ export function etcdStartScript(args: EtcdSelfJoinArgs): string {
             '  echo "$name: starts with initial-cluster-state $1, initial-cluster $2 ($CONF)"',
             "  exit 0",
             "}",
+            // The lab's membership state (a ConfigMap): read once, refused when absent or malformed.
+            'target="$(cat "$STATE/members" 2>/dev/null)"; bootstrapped="$(cat "$STATE/bootstrapped" 2>/dev/null)"',
+            'case "$target" in [1-9]) ;; *) echo "$name: no membership state in $STATE/members (got \'$target\')" >&2; exit 1 ;; esac',
+            'case "$bootstrapped" in yes|no) ;; *) echo "$name: no membership state in $STATE/bootstrapped (got \'$bootstrapped\')" >&2; exit 1 ;; esac',
+            // `member list -w simple` lines only: etcdctl's retry warnings go to stderr, kept apart.
+            'err="$(dirname "$CONF")/member-list.err"; mkdir -p "$(dirname "$CONF")"',
+            "members() { ctl member list -w simple 2>\"$err\" | grep -E '^[0-9a-f]+, (un)?started, '; }",
             // The member list from the others, retried for a joiner (it cannot start without one).
             "listed=no; list=''",
             `deadline=$(( $(now) + ${t.listSeconds} ))`,
             // A bootstrap ordinal or a member with data can start without the list; a joiner cannot.
             `startable=no; if [ -d "$data/member" ] || [ "$ord" -lt "$BOOTSTRAP" ]; then startable=yes; deadline=$(( $(now) + ${t.startableListSeconds} )); fi`,
             "while :; do",
-            '  if list="$(ctl member list -w simple 2>&1)"; then listed=yes; break; fi',
+            '  if list="$(members)"; then listed=yes; break; fi',
             '  if [ "$startable" = yes ] && [ "$(now)" -ge "$deadline" ]; then break; fi',
             '  if [ "$(now)" -ge "$deadline" ]; then echo "$name: timed out after ' +
                 t.listSeconds +
-                's waiting for a member to answer member list at $others: $list" >&2; exit 1; fi',
-            '  echo "$name: no member answered yet ($list); retrying"',
+                's waiting for a member to answer member list at $others: $(tail -n 1 "$err")" >&2; exit 1; fi',
+            '  echo "$name: no member answered yet ($(tail -n 1 "$err")); retrying"',
             '  sleep "$INTERVAL"',
             "done",
             'line=""',
             '[ "$listed" = yes ] && line="$(printf \'%s\\n\' "$list" | grep -F ", $peer, " | head -n 1)"',
             'if [ -d "$data/member" ]; then',
             '  if [ "$listed" = yes ] && [ -z "$line" ]; then',
-            '    echo "$name: $peer is not in the member list, so this member was removed; its old data cannot rejoin, clearing $data/member"',
-            '    rm -rf "$data/member"',
+            // Never deleted: moved aside, so a wrong answer costs a join, not the data.
+            '    aside="$data/member.removed-$(now)"',
+            '    mv "$data/member" "$aside" || { echo "$name: could not move $data/member aside" >&2; exit 1; }',
+            '    echo "$name: $peer is not in the member list, so this member was removed; its old data cannot rejoin (kept at $aside)"',
             '  elif [ "$listed" = yes ]; then',
             '    write_conf existing "$(printf \'%s\\n\' "$list" | cluster_of)"',
             "  else",
@@ -246,23 +280,38 @@ export function etcdStartScript(args: EtcdSelfJoinArgs): string {
             '    case ",$BOOT_CLUSTER," in *",$name=$peer,"*) write_conf existing "$BOOT_CLUSTER" ;; *) write_conf existing "$name=$peer" ;; esac',
             "  fi",
             "fi",
+            // From here the member has no data.
+            'if [ "$ord" -ge "$target" ]; then',
+            '  echo "$name: ordinal $ord is at or above etcd.members ($target): not joining (its pod is leaving)" >&2; exit 1',
+            "fi",
             'if [ "$listed" = no ]; then',
-            '  echo "$name: no member answered at $others; bootstrapping with the others of $BOOT_CLUSTER"',
-            '  write_conf new "$BOOT_CLUSTER"',
+            '  if [ "$bootstrapped" = no ] && [ "$ord" -lt "$BOOTSTRAP" ]; then',
+            '    echo "$name: no member answered at $others; bootstrapping with the others of $BOOT_CLUSTER"',
+            '    write_conf new "$BOOT_CLUSTER"',
+            "  fi",
+            '  echo "$name: no member answered, and this cluster was bootstrapped before: with an empty volume this member would start a cluster of its own; waiting for the others (restore its volume if it was lost)" >&2',
+            "  exit 1",
             "fi",
             'if [ -n "$line" ]; then',
             '  case "$line" in',
-            // Listed, not a learner: a bootstrap member starting after the others (state new joins them).
-            '    *", false") if [ "$ord" -lt "$BOOTSTRAP" ]; then write_conf new "$BOOT_CLUSTER"; fi ;;',
+            // Listed and never started: a bootstrap member starting late (state new joins the others), or a learner added before a restart.
+            '    *", unstarted, "*", false") if [ "$ord" -lt "$BOOTSTRAP" ]; then write_conf new "$BOOT_CLUSTER"; fi; write_conf existing "$(printf \'%s\\n\' "$list" | cluster_of)" ;;',
+            '    *", unstarted, "*) write_conf existing "$(printf \'%s\\n\' "$list" | cluster_of)" ;;',
             "  esac",
-            // Added as a learner before this start (a restart between the add and the first start).
-            '  write_conf existing "$(printf \'%s\\n\' "$list" | cluster_of)"',
+            // Started before, no data now: a lost volume. etcd cannot restart such a member (raft panics on its empty log).
+            '  echo "$name: listed as a started member (${line%%,*}) but its data dir is empty (a lost volume); etcd cannot restart it without its data: remove it (etcdctl member remove ${line%%,*}) and delete this pod, and it rejoins as a learner" >&2',
+            "  exit 1",
             "fi",
             `deadline=$(( $(now) + ${t.addSeconds} ))`,
             "while :; do",
             '  if out="$(ctl member add "$name" --peer-urls="$peer" --learner 2>&1)"; then',
             '    echo "$name: added as a learner"',
             '    write_conf existing "$(printf \'%s\\n\' "$out" | sed -n \'s/^ETCD_INITIAL_CLUSTER="\\(.*\\)"$/\\1/p\')"',
+            "  fi",
+            // The add may have been applied though etcdctl reported a failure (a timeout): then this member is listed.
+            '  if list="$(members)" && printf \'%s\\n\' "$list" | grep -qF ", $peer, "; then',
+            '    echo "$name: listed after a failed member add ($out): starting as that member"',
+            '    write_conf existing "$(printf \'%s\\n\' "$list" | cluster_of)"',
             "  fi",
             '  if [ "$(now)" -ge "$deadline" ]; then echo "$name: timed out after ' +
                 t.addSeconds +
@@ -286,12 +335,15 @@ export function etcdPromoteScript(args: EtcdSelfJoinArgs): string {
     return (
         [
             ...header(args, t),
+            // sh as PID 1 ignores TERM without a trap: a pod deleted mid-join would wait out its grace period.
+            "trap 'exit 0' TERM INT",
+            `VOTING=${shellQuote(args.votingFile)}`,
             ...selectRow(all, (r) => ({ name: r.name, peer: r.peer, others: r.others })),
             `deadline=$(( $(now) + ${t.promoteSeconds} ))`,
             "while :; do",
             '  line="$(ctl member list -w simple 2>/dev/null | grep -F ", $peer, " | head -n 1)"',
             '  case "$line" in',
-            '    *", false") echo "$name: a voting member"; break ;;',
+            '    *", false") echo "$name: a voting member"; touch "$VOTING" || exit 1; break ;;',
             '    *", true") id="${line%%,*}"',
             '      if out="$(ctl member promote "$id" 2>&1)"; then echo "$name: promoted: $out"; continue; fi',
             '      echo "$name: still a learner ($out)" ;;',

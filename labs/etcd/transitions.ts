@@ -6,6 +6,7 @@
 import { quorumRemovalProblems, scaleInWithUpgradeProblems } from "../transitions";
 import { etcdMembersProblems, etcdVersionProblems } from "./membership";
 import { NETWORK_SCENARIOS } from "./network";
+import { MEMBERSHIP_KEYS } from "./joins";
 
 /** The memory key of the deployed `etcd.stepsImage` (Kubernetes: whether members join by themselves). */
 export const STEPS_IMAGE_KEY = "etcd.stepsImage";
@@ -76,4 +77,25 @@ export function etcdMemberCountProblems(
     }
     // A count change together with a spec change is the guard's to refuse (labs/types.ts `ModelGroup.rolls`).
     return [];
+}
+
+/**
+ * Refuses dropping `etcd.stepsImage` on Kubernetes after members joined or left by themselves
+ * (labs/etcd/self-join.ts): without it each member gets flags again, and the flags of a joiner
+ * name the bootstrap members and a data directory of its own (labs/etcd/joins.ts), which a
+ * member that joined through the start helper never had. Empty when allowed.
+ * @param previous the lab's memory (`etcd.stepsImage`, `etcd.members`, `etcd.bootstrapMembers`).
+ */
+export function etcdStepsImageProblems(
+    previous: Record<string, unknown>,
+    next: { platform: string; etcd: { members: number; stepsImage?: string } },
+): string[] {
+    const before = previous[STEPS_IMAGE_KEY];
+    const members = previous["etcd.members"];
+    const bootstrap = previous[MEMBERSHIP_KEYS.bootstrap];
+    if (next.platform !== "kubernetes" || typeof before !== "string" || next.etcd.stepsImage !== undefined) return [];
+    if (members === bootstrap && next.etcd.members === members) return [];
+    return [
+        `etcd.stepsImage: unset on kubernetes after members joined or left through it (${bootstrap} bootstrapped, ${members} deployed): the members would get flags that do not match how they joined; keep the steps image`,
+    ];
 }

@@ -33,7 +33,8 @@ export function runScript(script: string, env: NodeJS.ProcessEnv, file: string, 
         child.stdout.on("data", (d) => (stdout += d));
         child.stderr.on("data", (d) => (stderr += d));
         const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-        child.on("exit", (status) => {
+        // `close`, not `exit`: the exit can come before the last of stdout is read (a script's final line lost under load).
+        child.on("close", (status) => {
             clearTimeout(timer);
             const end = Date.now() / 1000;
             resolve({ script, status, stdout, stderr, seconds: end - start, start, end });
