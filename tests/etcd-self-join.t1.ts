@@ -189,7 +189,7 @@ describe("etcd members joining by themselves (the Kubernetes start helper) for r
         dir.remove();
     });
 
-    it("3 → 5 → 3 → 5 with one pod template: joiners add and promote themselves one learner at a time, a restarted pod keeps its data, the removal task runs before the pods go, a leaving pod restarted early stays out, a removed member's old data is moved aside on its return, every key readable", async () => {
+    it("3 → 5 → 3 → 5 with one pod template: joiners add and promote themselves (etcd admits one learner at a time), a restarted pod keeps its data, the removal task runs before the pods go, a leaving pod restarted early stays out, a removed member's old data is moved aside on its return, every key readable", async () => {
         const decisions: string[] = [];
         const outputs: string[] = [];
         const decided = (r: ScriptRun) =>
@@ -246,6 +246,8 @@ describe("etcd members joining by themselves (the Kubernetes start helper) for r
         keys.push(...(await put("at-5-again", 50, 3)));
         for (const via of [0, 3, 4]) assert.deepEqual(await missing(keys, via), [], `keys missing through etcd-${via}`);
 
+        const refusals = outputs.join("\n").match(/member add --learner refused/g)?.length ?? 0;
+        console.log(`      member add --learner refused ${refusals} time(s) while another learner caught up`);
         console.log(`      start decisions:\n        ${decisions.join("\n        ")}`);
         console.log(`      ${keys.length} keys written across 3 → 5 → 3 → 5, all readable through etcd-0, etcd-3 and etcd-4`);
         // What each start decided is the behaviour under test: bootstrap members new, joiners learners, returning ones cleared first.
