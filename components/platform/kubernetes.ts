@@ -243,7 +243,10 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
                   this.opts(parent),
               )
             : undefined;
-        if (spec.startHelper) addStartHelper(template, spec.startHelper, spec.data?.mountPath, state?.metadata.name);
+        // By its plain name, never the resource's output: a replaced ConfigMap's name is unknown at
+        // preview, which the engine would show as a change of the pod template (a StatefulSet replace).
+        if (spec.startHelper)
+            addStartHelper(template, spec.startHelper, spec.data?.mountPath, state ? `${spec.name}-start-state` : undefined);
         const secretDeps = this.mountSecrets(template, spec.secretMounts);
         return { labels, template, deps: [configMap, secret, state, ...secretDeps].filter((r): r is NonNullable<typeof r> => !!r) };
     }
