@@ -14,16 +14,16 @@
  * panic; afterwards every member reports the same revision (etcdctl endpoint status).
  */
 import * as assert from "node:assert/strict";
+import { GOFAIL_BIN } from "./support/etcd-loopback";
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { KILL_FAILPOINT, memberKillScript } from "../labs/etcd/network";
 import { PeerProxiedCluster, buildGoTool, endpointStatus } from "./support/etcd-peer-network";
 import { ProcessGroup, waitFor } from "./support/processes";
 import { tempDir } from "./support/tools";
 
-const BIN = process.env.ETCD_GOFAIL_BIN ?? join(homedir(), ".cache", "etcd-gofail", "bin");
+const BIN = GOFAIL_BIN;
 /** Docker's first restart delay, milliseconds. */
 const RESTART_DELAY_MS = 100;
 

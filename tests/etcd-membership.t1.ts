@@ -25,7 +25,6 @@
 import * as assert from "node:assert/strict";
 import { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { EtcdLabConfig } from "../components/config";
 import { ETCD_CLIENT_PORT, ETCD_PEER_PORT, etcdMemberFlags } from "../labs/etcd/etcd-cluster";
@@ -41,12 +40,12 @@ import {
 } from "../labs/etcd/membership";
 import { PlatformStep } from "../labs/steps";
 import { stackConfig } from "./support/evaluate";
-import { MemberPorts, loopbackPorts, substitute } from "./support/etcd-loopback";
+import { GOFAIL_BIN, MemberPorts, assertGofailTools, loopbackPorts, memberNames, substitute } from "./support/etcd-loopback";
 import { ScriptRun, runPlan } from "./support/membership-run";
-import { ProcessGroup, waitFor } from "./support/processes";
+import { ProcessGroup, stopProcess, waitFor } from "./support/processes";
 import { run, tempDir } from "./support/tools";
 
-const BIN = process.env.ETCD_GOFAIL_BIN ?? join(homedir(), ".cache", "etcd-gofail", "bin");
+const BIN = GOFAIL_BIN;
 const DEBIAN_ETCD = "/usr/bin/etcd";
 const MAX_MEMBERS = 5;
 /** Our writer's pause between puts (ms): ≈ 20 puts/s beside the benchmark. */
@@ -113,15 +112,7 @@ describe("etcd membership changes for real (3.5.17 gofail build, loopback), unde
         const child = members.get(i);
         assert.ok(child, `etcd-${i} is not running`);
         members.delete(i);
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        await new Promise<void>((resolve) => {
-            const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-            child.once("exit", () => {
-                clearTimeout(timer);
-                resolve();
-            });
-            child.kill("SIGTERM");
-        });
+        await stopProcess(child, 10_000);
     }
 
     /** The bootstrap cluster: members 0..2 with the lab's flags (`--initial-cluster-state=new`). */
@@ -143,12 +134,7 @@ describe("etcd membership changes for real (3.5.17 gofail build, loopback), unde
     }
 
     /** `etcdctl member list`: names of started members, learners flagged. */
-    function memberList(): string[] {
-        const r = run(etcdctl, [`--endpoints=${clientUrl(0)}`, "member", "list", "-w", "json"], 10_000);
-        assert.equal(r.status, 0, r.stderr);
-        const list = JSON.parse(r.stdout).members as { name?: string; isLearner?: boolean }[];
-        return list.map((m) => `${m.name || "(unstarted)"}${m.isLearner ? " (learner)" : ""}`).sort();
-    }
+    const memberList = () => memberNames(etcdctl, clientUrl(0));
 
     /** Background measurement: our writer, the leader poller, the benchmark. */
     class Load {
@@ -273,12 +259,7 @@ describe("etcd membership changes for real (3.5.17 gofail build, loopback), unde
     }
 
     before(function () {
-        for (const tool of ["etcd", "etcdctl", "benchmark"]) {
-            assert.ok(
-                existsSync(join(BIN, tool)),
-                `${join(BIN, tool)} missing: run bash ../shared/tools/etcd-gofail/build.sh v3.5.17 (.ci/run does)`,
-            );
-        }
+        assertGofailTools(["etcd", "etcdctl", "benchmark"]);
         etcdctl = join(BIN, "etcdctl");
     });
     beforeEach(async () => {

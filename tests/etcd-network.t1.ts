@@ -29,17 +29,16 @@
  */
 import * as assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
 import { proxyFlags } from "../labs/etcd/network";
-import { promQuery } from "./support/etcd-loopback";
+import { GOFAIL_BIN, assertGofailTools, promQuery } from "./support/etcd-loopback";
 import { EndpointStatus, PeerProxiedCluster, ProxyFlags, buildGoTool, endpointStatus } from "./support/etcd-peer-network";
 import { ProcessGroup, freePort, waitFor } from "./support/processes";
 import { requireTool, run, tempDir } from "./support/tools";
 
-const BIN = process.env.ETCD_GOFAIL_BIN ?? join(homedir(), ".cache", "etcd-gofail", "bin");
+const BIN = GOFAIL_BIN;
 const DELAY_MS = Number(process.env.ETCD_NETWORK_DELAY_MS ?? "1000");
 const OUT = resolve(process.env.ETCD_NETWORK_OUT ?? join(__dirname, "..", ".artifacts", "etcd-network"));
 /** Seconds each scenario records a history under load. The first baseline lasts past one 30 s RTT sample per link; network-delay waits for etcd's smoothed peer RTT (α = 1/8 per 4 s probe, sampled every 30 s) to pass 80 % of the delay: ≥ 13 probes. */
@@ -77,12 +76,7 @@ describe(`etcd network faults through per-member peer proxies (loopback, delay $
 
     before(async function () {
         this.timeout(600_000);
-        for (const tool of ["etcd", "etcdctl", "benchmark"]) {
-            assert.ok(
-                existsSync(join(BIN, tool)),
-                `${join(BIN, tool)} missing: run bash ../shared/tools/etcd-gofail/build.sh v3.5.17 (.ci/run does)`,
-            );
-        }
+        assertGofailTools(["etcd", "etcdctl", "benchmark"]);
         const prometheus = requireTool("prometheus");
         etcdctl = join(BIN, "etcdctl");
         benchmark = join(BIN, "benchmark");

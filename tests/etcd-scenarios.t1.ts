@@ -21,7 +21,6 @@
 import * as assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { EtcdLabConfig, EtcdScenario } from "../components/config";
 import { ETCD_CLIENT_PORT } from "../labs/etcd/etcd-cluster";
@@ -30,12 +29,12 @@ import { RANGE_KEYS } from "../labs/etcd/etcd-benchmark";
 // The network scenarios run in tests/etcd-network.t1.ts (peer proxies, the checker, a member kill).
 import { NetworkScenario } from "../labs/etcd/network";
 import { Graph, evaluate, ofType, renderedFiles, stackConfig, waitsFor } from "./support/evaluate";
-import { MemberPorts, loopbackPorts, promQuery, startMembers, startPrometheus, substitute } from "./support/etcd-loopback";
+import { GOFAIL_BIN, MemberPorts, loopbackPorts, promQuery, startMembers, startPrometheus, substitute } from "./support/etcd-loopback";
 import { ProcessGroup, freePort, waitFor } from "./support/processes";
 import { requireTool, run, tempDir } from "./support/tools";
 
 const VERSION = "3.5.17";
-const BIN = process.env.ETCD_GOFAIL_BIN ?? join(homedir(), ".cache", "etcd-gofail", "bin");
+const BIN = GOFAIL_BIN;
 const MEMBERS = 3;
 /** Any pinned reference: it only makes the lab render GOFAIL_HTTP and the failpoint steps. */
 const FAILPOINT_IMAGE = "clusterlab/etcd-gofail:v3.5.17";

@@ -17,19 +17,18 @@
 import * as assert from "node:assert/strict";
 import { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { EtcdLabConfig } from "../components/config";
 import { ETCD_CLIENT_PORT, ETCD_PEER_PORT, etcdMemberFlags } from "../labs/etcd/etcd-cluster";
 import { etcdShrinkTask } from "../labs/etcd/membership-tasks";
 import { ETCD_MAX_MEMBERS, EtcdSelfJoinArgs, etcdPromoteScript, etcdSelfJoinState, etcdStartScript } from "../labs/etcd/self-join";
 import { stackConfig } from "./support/evaluate";
-import { MemberPorts, loopbackPorts, substitute } from "./support/etcd-loopback";
+import { GOFAIL_BIN, MemberPorts, assertGofailTools, loopbackPorts, memberNames, substitute } from "./support/etcd-loopback";
 import { ScriptRun, runScript } from "./support/membership-run";
-import { ProcessGroup, waitFor } from "./support/processes";
+import { ProcessGroup, stopProcess, waitFor } from "./support/processes";
 import { run, tempDir } from "./support/tools";
 
-const BIN = process.env.ETCD_GOFAIL_BIN ?? join(homedir(), ".cache", "etcd-gofail", "bin");
+const BIN = GOFAIL_BIN;
 const config = stackConfig("etcd", {}) as EtcdLabConfig;
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -105,29 +104,11 @@ describe("etcd members joining by themselves (the Kubernetes start helper) for r
         const pod = pods.get(i);
         assert.ok(pod, `pod etcd-${i} is not running`);
         pods.delete(i);
-        await Promise.all(
-            [pod.etcd, pod.promote].map(
-                (child) =>
-                    new Promise<void>((resolve) => {
-                        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-                        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-                        child.once("exit", () => {
-                            clearTimeout(timer);
-                            resolve();
-                        });
-                        child.kill("SIGTERM");
-                    }),
-            ),
-        );
+        await Promise.all([pod.etcd, pod.promote].map((child) => stopProcess(child, 10_000)));
     }
 
     /** `etcdctl member list` from member 0: started names, learners and unstarted members flagged. */
-    function memberList(): string[] {
-        const r = run(etcdctl, [`--endpoints=${clientUrl(0)}`, "member", "list", "-w", "json"], 10_000);
-        assert.equal(r.status, 0, r.stderr);
-        const list = JSON.parse(r.stdout).members as { name?: string; isLearner?: boolean }[];
-        return list.map((m) => `${m.name || "(unstarted)"}${m.isLearner ? " (learner)" : ""}`).sort();
-    }
+    const memberList = () => memberNames(etcdctl, clientUrl(0));
 
     const voting = (n: number) => range(n).map((i) => `etcd-${i}`);
 
@@ -171,12 +152,7 @@ describe("etcd members joining by themselves (the Kubernetes start helper) for r
     }
 
     before(function () {
-        for (const tool of ["etcd", "etcdctl"]) {
-            assert.ok(
-                existsSync(join(BIN, tool)),
-                `${join(BIN, tool)} missing: run bash ../shared/tools/etcd-gofail/build.sh v3.5.17 (.ci/run does)`,
-            );
-        }
+        assertGofailTools(["etcd", "etcdctl"]);
     });
     beforeEach(async () => {
         processes = new ProcessGroup();

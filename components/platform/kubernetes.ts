@@ -233,11 +233,12 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
             },
         };
         // The helper's state: a fixed name outside the template, so a change rolls no pod.
+        const stateName = `${spec.name}-start-state`;
         const state = spec.startHelper?.state
             ? new k8s.core.v1.ConfigMap(
-                  `${spec.name}-start-state`,
+                  stateName,
                   {
-                      metadata: { name: `${spec.name}-start-state`, namespace: this.ns, labels },
+                      metadata: { name: stateName, namespace: this.ns, labels },
                       data: spec.startHelper.state.files,
                   },
                   this.opts(parent),
@@ -245,8 +246,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
             : undefined;
         // By its plain name, never the resource's output: a replaced ConfigMap's name is unknown at
         // preview, which the engine would show as a change of the pod template (a StatefulSet replace).
-        if (spec.startHelper)
-            addStartHelper(template, spec.startHelper, spec.data?.mountPath, state ? `${spec.name}-start-state` : undefined);
+        if (spec.startHelper) addStartHelper(template, spec.startHelper, spec.data?.mountPath, state ? stateName : undefined);
         const secretDeps = this.mountSecrets(template, spec.secretMounts);
         return { labels, template, deps: [configMap, secret, state, ...secretDeps].filter((r): r is NonNullable<typeof r> => !!r) };
     }

@@ -78,10 +78,12 @@ export interface EtcdClusterArgs {
     selfJoin?: boolean;
 }
 
-/** Where a self-joining member's config file is written and read (labs/etcd/self-join.ts). */
-export const ETCD_START_CONFIG = "/etc/etcd-start/etcd.conf.yml";
+/** The scratch directory a self-joining member shares with its start helper (labs/etcd/self-join.ts). */
+const ETCD_START_DIR = "/etc/etcd-start";
+/** Where a self-joining member's config file is written and read. */
+export const ETCD_START_CONFIG = `${ETCD_START_DIR}/etcd.conf.yml`;
 /** The file the promote container creates once its member votes (its readiness). */
-export const ETCD_VOTING_FILE = "/etc/etcd-start/voting";
+export const ETCD_VOTING_FILE = `${ETCD_START_DIR}/voting`;
 /** Where the self-join scripts read the membership state (the `etcd-start-state` ConfigMap). */
 export const ETCD_START_STATE = "/etc/etcd-membership";
 
@@ -252,7 +254,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
                 dependsOn: shrink,
                 startHelper: {
                     image,
-                    sharedPath: ETCD_START_CONFIG.slice(0, ETCD_START_CONFIG.lastIndexOf("/")),
+                    sharedPath: ETCD_START_DIR,
                     before: { name: "etcd-start", script: etcdStartScript(selfJoin) },
                     // Ready once its member votes: a learner's /health (the failpoint probe) answers true.
                     beside: {
@@ -282,9 +284,10 @@ export class EtcdCluster extends pulumi.ComponentResource {
                 ready.push(...deployed.ready);
             }
         }
-        if (joining.length && !args.selfJoin)
+        // Joins and removals as tasks, each member its own flags (Docker); self-joining members did theirs above.
+        if (!args.selfJoin && joining.length)
             ready.push(...chain(etcdGrowSteps(target, joining[0], args.members, stepsImage()), [...ready]));
-        if (m.deployed > args.members && !args.selfJoin) {
+        if (!args.selfJoin && m.deployed > args.members) {
             ready.push(
                 platform.runTask({ ...etcdShrinkTask(target, m.deployed, args.members, stepsImage()), dependsOn: [...ready] }, this),
             );

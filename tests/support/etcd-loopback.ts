@@ -11,12 +11,14 @@
  *   --data-dir=/var/lib/etcd → --data-dir=<tmp>/etcd-<self>
  */
 import * as assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { ETCD_CLIENT_PORT, ETCD_METRICS_PORT, ETCD_PEER_PORT } from "../../labs/etcd/etcd-cluster";
 import { Graph, ofType, renderedFiles } from "./evaluate";
 import { ProcessGroup, freePorts, waitFor } from "./processes";
+import { run } from "./tools";
 
 /** Per member: container port → loopback port. */
 export type MemberPorts = Record<number, number>;
@@ -128,4 +130,29 @@ export async function promQuery(port: number, query: string, time?: number): Pro
     const body = (await res.json()) as { status: string; error?: string; data: { result: Sample[] } };
     assert.equal(body.status, "success", `${query}: ${body.error}`);
     return body.data.result;
+}
+
+/**
+ * `etcdctl member list -w json` through `endpoint`, as sorted names: a learner marked
+ * `(learner)`, a member that never started `(unstarted)`.
+ * @throws AssertionError when etcdctl fails.
+ */
+export function memberNames(etcdctl: string, endpoint: string): string[] {
+    const r = run(etcdctl, [`--endpoints=${endpoint}`, "member", "list", "-w", "json"], 10_000);
+    assert.equal(r.status, 0, r.stderr);
+    const list = JSON.parse(r.stdout).members as { name?: string; isLearner?: boolean }[];
+    return list.map((m) => `${m.name || "(unstarted)"}${m.isLearner ? " (learner)" : ""}`).sort();
+}
+
+/** Where the etcd 3.5.17 gofail build lives (`../shared/tools/etcd-gofail/build.sh v3.5.17`): `$ETCD_GOFAIL_BIN`, else its cache. */
+export const GOFAIL_BIN = process.env.ETCD_GOFAIL_BIN ?? join(homedir(), ".cache", "etcd-gofail", "bin");
+
+/** @throws AssertionError naming the build command when one of `tools` is missing from {@link GOFAIL_BIN}. */
+export function assertGofailTools(tools: string[]): void {
+    for (const tool of tools) {
+        assert.ok(
+            existsSync(join(GOFAIL_BIN, tool)),
+            `${join(GOFAIL_BIN, tool)} missing: run bash ../shared/tools/etcd-gofail/build.sh v3.5.17 (.ci/run does)`,
+        );
+    }
 }

@@ -69,20 +69,20 @@ export class ProcessGroup {
 
     /** Stops every process: SIGTERM, then SIGKILL for any still alive after 5 s. */
     async stopAll(): Promise<void> {
-        const alive = this.children.filter((c) => c.child.exitCode === null && c.child.signalCode === null);
-        await Promise.all(
-            alive.map(
-                ({ child }) =>
-                    new Promise<void>((resolve) => {
-                        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-                        child.once("exit", () => {
-                            clearTimeout(timer);
-                            resolve();
-                        });
-                        child.kill("SIGTERM");
-                    }),
-            ),
-        );
+        await Promise.all(this.children.map(({ child }) => stopProcess(child, 5_000)));
         this.children.length = 0;
     }
+}
+
+/** Stops one child by its PID: SIGTERM, then SIGKILL after `killAfterMs`; resolves once it exited (at once if it had). */
+export function stopProcess(child: ChildProcess, killAfterMs: number): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+        const timer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+        child.once("exit", () => {
+            clearTimeout(timer);
+            resolve();
+        });
+        child.kill("SIGTERM");
+    });
 }
