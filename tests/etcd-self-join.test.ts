@@ -130,7 +130,7 @@ describe("etcd lab on Kubernetes with a steps image: members join and leave by t
         assert.match(checkTransition(guardState(k8s(5)), k8s(1)).join("\n"), /etcd\.members: 5 → 1 removes 4 members at once/);
     });
 
-    it("Docker refuses a start helper (its members are concrete; their steps are tasks)", async () => {
+    it("Docker refuses a member helper (its members are concrete; their steps are tasks)", async () => {
         await recordingMocks("etcd");
         const docker = new DockerPlatform("docker", { lab: "etcd", stack: "helper", arch: "amd64" });
         assert.throws(
@@ -143,11 +143,11 @@ describe("etcd lab on Kubernetes with a steps image: members join and leave by t
                         image: "x",
                         args: () => [],
                         ports: [],
-                        startHelper: { image: "s", sharedPath: "/s", before: { name: "b", script: "true" } },
+                        helper: { image: "s", sharedPath: "/s", before: { name: "b", script: "true" } },
                     },
                     docker,
                 ),
-            /etcd: a start helper is Kubernetes only/,
+            /etcd: a member helper is Kubernetes only/,
         );
     });
 });

@@ -187,8 +187,8 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
     }
 
     deployGroup(spec: MemberGroupSpec, parent: pulumi.Resource): DeployedGroup {
-        // Docker members are concrete (their own flags each); what a start helper decides is a task here.
-        if (spec.startHelper) throw new Error(`${spec.name}: a start helper is Kubernetes only (on Docker, run its steps as tasks)`);
+        // Docker members are concrete (their own flags each); what a member helper does is a task here.
+        if (spec.helper) throw new Error(`${spec.name}: a member helper is Kubernetes only (on Docker, run its steps as tasks)`);
         const first = spec.firstOrdinal ?? 0;
         const labels = { ...standardLabels(this.args.lab, spec.component, spec.name), ...selectorLabels(this.args.lab, spec.name) };
         const members: DeployedGroup["members"] = [];

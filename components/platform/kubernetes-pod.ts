@@ -1,7 +1,7 @@
 /** Pod parts the Kubernetes platform builds from neutral specs: probes, secret volumes, downward env, ConfigMap keys. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { HealthProbe, SecretMount, StartHelperSpec } from "./types";
+import { HealthProbe, MemberHelperSpec, MemberIdentity, SecretMount } from "./types";
 
 /** The pod's own name and namespace as env (Kubernetes downward API: `fieldRef` `metadata.name`, `metadata.namespace`). */
 export const DOWNWARD_ENV: k8s.types.input.core.v1.EnvVar[] = [
@@ -43,15 +43,19 @@ export function fileKey(path: string): string {
 }
 
 /**
- * Adds a member's start helper to a built pod template: `before` as an init container, `beside`
- * as a second container (after the member, which stays first), both with the downward env, the
- * data volume at `dataPath`, an `emptyDir` named `start` at `helper.sharedPath`, which the
- * member mounts too, and the ConfigMap `stateConfigMap` (read-only) at `helper.state.path` (Kubernetes docs, "Init Containers": each runs to completion before the app
- * containers start, and a failing one is restarted with back-off under `restartPolicy: Always`).
+ * Adds a member's helper to a built pod template: `before` as an init container, `beside` as a
+ * second container (after the member, which stays first), both with the downward env, the
+ * helper's env for `member`, the data volume at `dataPath`, an `emptyDir` named `start` at
+ * `helper.sharedPath`, which the member mounts too, and the ConfigMap `stateConfigMap` (read-only)
+ * at `helper.state.path`. The preStop scripts become `exec` lifecycle hooks, which the kubelet runs
+ * in the container's environment without expanding `$(VAR)` (Kubernetes docs, "Container Lifecycle
+ * Hooks"); init containers run to completion before the app containers start, and a failing one is
+ * restarted with back-off under `restartPolicy: Always` ("Init Containers").
  */
-export function addStartHelper(
+export function addMemberHelper(
     template: k8s.types.input.core.v1.PodTemplateSpec,
-    helper: StartHelperSpec,
+    helper: MemberHelperSpec,
+    member: MemberIdentity,
     dataPath?: string,
     stateConfigMap?: pulumi.Input<string>,
 ): void {
@@ -59,18 +63,28 @@ export function addStartHelper(
     const shared = { name: "start", mountPath: helper.sharedPath };
     const state = helper.state && stateConfigMap ? [{ name: "start-state", mountPath: helper.state.path, readOnly: true }] : [];
     const mounts = [...(dataPath ? [{ name: "data", mountPath: dataPath }] : []), shared, ...state];
-    const container = (step: { name: string; script: string; readiness?: HealthProbe }): k8s.types.input.core.v1.Container => ({
+    const env = [...DOWNWARD_ENV, ...Object.entries(helper.env?.(member) ?? {}).map(([name, value]) => ({ name, value }))];
+    const preStop = (script?: string) => (script ? { preStop: { exec: { command: ["/bin/sh", "-c", script] } } } : undefined);
+    const container = (step: {
+        name: string;
+        script: string;
+        readiness?: HealthProbe;
+        preStop?: string;
+    }): k8s.types.input.core.v1.Container => ({
         name: step.name,
         image: helper.image,
         command: ["/bin/sh", "-c", step.script],
-        env: DOWNWARD_ENV,
+        env,
         volumeMounts: mounts,
         readinessProbe: step.readiness ? kubernetesProbe(step.readiness) : undefined,
+        lifecycle: preStop(step.preStop),
     });
     const containers = pod.containers as k8s.types.input.core.v1.Container[];
-    const member = containers[0];
-    member.volumeMounts = [...((member.volumeMounts as k8s.types.input.core.v1.VolumeMount[]) ?? []), shared];
-    pod.initContainers = [container(helper.before)];
+    const first = containers[0];
+    first.volumeMounts = [...((first.volumeMounts as k8s.types.input.core.v1.VolumeMount[]) ?? []), shared];
+    if (helper.memberPreStop) first.lifecycle = preStop(helper.memberPreStop);
+    if (helper.stopGraceSeconds !== undefined) pod.terminationGracePeriodSeconds = helper.stopGraceSeconds;
+    if (helper.before) pod.initContainers = [container(helper.before)];
     if (helper.beside) containers.push(container(helper.beside));
     pod.volumes = [
         ...((pod.volumes as k8s.types.input.core.v1.Volume[]) ?? []),

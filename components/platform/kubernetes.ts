@@ -24,7 +24,7 @@ import {
     selectorLabels,
     standardLabels,
 } from "./types";
-import { DOWNWARD_ENV, addStartHelper, fileKey, kubernetesProbe, secretPodParts } from "./kubernetes-pod";
+import { DOWNWARD_ENV, addMemberHelper, fileKey, kubernetesProbe, secretPodParts } from "./kubernetes-pod";
 
 export { kubernetesProbe, secretPodParts } from "./kubernetes-pod";
 
@@ -234,19 +234,19 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
         };
         // The helper's state: a fixed name outside the template, so a change rolls no pod.
         const stateName = `${spec.name}-start-state`;
-        const state = spec.startHelper?.state
+        const state = spec.helper?.state
             ? new k8s.core.v1.ConfigMap(
                   stateName,
                   {
                       metadata: { name: stateName, namespace: this.ns, labels },
-                      data: spec.startHelper.state.files,
+                      data: spec.helper.state.files,
                   },
                   this.opts(parent),
               )
             : undefined;
         // By its plain name, never the resource's output: a replaced ConfigMap's name is unknown at
         // preview, which the engine would show as a change of the pod template (a StatefulSet replace).
-        if (spec.startHelper) addStartHelper(template, spec.startHelper, spec.data?.mountPath, state ? stateName : undefined);
+        if (spec.helper) addMemberHelper(template, spec.helper, identity, spec.data?.mountPath, state ? stateName : undefined);
         const secretDeps = this.mountSecrets(template, spec.secretMounts);
         return { labels, template, deps: [configMap, secret, state, ...secretDeps].filter((r): r is NonNullable<typeof r> => !!r) };
     }

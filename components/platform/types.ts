@@ -105,25 +105,49 @@ export interface MemberGroupSpec {
     /** Secret file sets mounted as directories (certificates); a change of their `version` rolls the members. */
     secretMounts?: SecretMount[];
     /**
-     * Kubernetes only: scripts in another image that decide each member's start from the live
-     * cluster, for members one pod template cannot describe (an etcd member joining as a learner:
-     * labs/etcd/self-join.ts). `before` runs ahead of the member (an init container), `beside` for
-     * the pod's life (a second container); both see the data volume, and share `sharedPath` (an
-     * `emptyDir`) with the member. Docker members are concrete, so their steps are tasks instead.
+     * Kubernetes only: scripts in another image that run beside each member, for what one pod
+     * template cannot say by itself — an etcd member joining as a learner (labs/etcd/self-join.ts),
+     * a TiKV store handing its leaders off before it stops (labs/tikv/leader-handoff.ts). Docker
+     * members are concrete, so their steps are tasks instead.
      */
-    startHelper?: StartHelperSpec;
+    helper?: MemberHelperSpec;
 }
 
-/** Scripts beside a member ({@link MemberGroupSpec.startHelper}); each runs as `/bin/sh -c <script>` with `POD_NAME` set. */
-export interface StartHelperSpec {
+/**
+ * Scripts beside a member ({@link MemberGroupSpec.helper}). Each runs as `/bin/sh -c <script>`
+ * with `POD_NAME`, `POD_NAMESPACE` and {@link MemberHelperSpec.env} set; all see the data volume
+ * and share `sharedPath` (an `emptyDir`, lost with the pod) with the member.
+ */
+export interface MemberHelperSpec {
     /** Pinned image with a POSIX `/bin/sh` and what the scripts call. */
     image: pulumi.Input<string>;
-    /** Directory the helpers and the member share (scratch, lost with the pod), e.g. `/etc/etcd-start`. */
+    /** Directory the helpers and the member share, e.g. `/etc/etcd-start`. */
     sharedPath: string;
+    /**
+     * Environment of the helper containers, per member as the member's own flags see it (on
+     * Kubernetes `member.host` holds `$(POD_NAME)`, which the kubelet expands in env values).
+     */
+    env?: (member: MemberIdentity) => Record<string, string>;
     /** Run to completion before the member starts; a non-zero exit is retried by the kubelet (backing off), the member never starting meanwhile. */
-    before: { name: string; script: string };
-    /** Run beside the member for the pod's life; with `readiness`, the pod is Ready only once it passes too. */
-    beside?: { name: string; script: string; readiness?: HealthProbe };
+    before?: { name: string; script: string };
+    /**
+     * Run beside the member for the pod's life; with `readiness`, the pod is Ready only once it
+     * passes too. `preStop` runs in this container when the pod is deleted (a rolling update, a
+     * shrink), before the container is sent SIGTERM.
+     */
+    beside?: { name: string; script: string; readiness?: HealthProbe; preStop?: string };
+    /**
+     * Run in the member's own container (its image must have `/bin/sh`) when the pod is deleted,
+     * before the member is sent SIGTERM: the kubelet runs every container's preStop hook at once,
+     * so this is how the member waits for `beside.preStop` (Kubernetes docs, "Container Lifecycle
+     * Hooks" and "Pod Lifecycle" → "Termination of Pods").
+     */
+    memberPreStop?: string;
+    /**
+     * Seconds a deleted pod has for its preStop hooks and the member's own shutdown (Kubernetes
+     * `terminationGracePeriodSeconds`; the kubelet's default is 30, which counts the hooks too).
+     */
+    stopGraceSeconds?: number;
     /**
      * Files the scripts read at `path`, kept outside the pod template: a change reaches new pods
      * (and, after the kubelet's sync, running ones) without rolling any. Kubernetes: the ConfigMap

@@ -13,7 +13,8 @@ import { TikvCdc } from "./tikv-cdc";
 import { apiV2TikvToml } from "./tikv-config";
 import { goYcsbPlan } from "../tikv/go-ycsb";
 import { LoadGen } from "../../components/load-gen";
-import { PdCluster } from "../tikv/pd-cluster";
+import { PD_CLIENT_PORT, PdCluster } from "../tikv/pd-cluster";
+import { PD_CTL_PATH } from "../tikv/scale-in";
 import { Platform } from "../../components/platform";
 import { ScrapeJob } from "../../components/observability/prometheus-config";
 import { TikvCluster } from "../tikv/tikv-cluster";
@@ -53,6 +54,11 @@ export function buildCdcLab(config: CdcLabConfig, platform: Platform): LabBuild 
             dependsOn: pd.ready,
             group: `${role}-tikv`,
             configToml: tikvToml,
+            // Each store evicts its leaders before its pod stops (labs/tikv/leader-handoff.ts); PD member 0 stays.
+            leaderHandoff:
+                config.platform === "kubernetes"
+                    ? { image: pdImage, pdCtl: PD_CTL_PATH, pdUrl: `http://${platform.memberHost(`${role}-pd`, 0)}:${PD_CLIENT_PORT}` }
+                    : undefined,
         });
         const scrapeJobs: ScrapeJob[] = [...pd.scrapeJobs, ...tikv.scrapeJobs].map((j) => ({
             ...j,

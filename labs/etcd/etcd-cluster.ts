@@ -169,10 +169,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
             return host;
         };
         const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-        const group = (
-            replicas: number,
-            extra: Pick<MemberGroupSpec, "args" | "firstOrdinal" | "waitHealthy" | "dependsOn" | "startHelper">,
-        ) =>
+        const group = (replicas: number, extra: Pick<MemberGroupSpec, "args" | "firstOrdinal" | "waitHealthy" | "dependsOn" | "helper">) =>
             platform.deployGroup(
                 {
                     name: "etcd",
@@ -252,7 +249,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
             const deployed = group(args.members, {
                 args: () => [`--config-file=${ETCD_START_CONFIG}`],
                 dependsOn: shrink,
-                startHelper: {
+                helper: {
                     image,
                     sharedPath: ETCD_START_DIR,
                     before: { name: "etcd-start", script: etcdStartScript(selfJoin) },

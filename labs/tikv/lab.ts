@@ -8,7 +8,7 @@ import { LoadGen } from "../../components/load-gen";
 import { PdCluster } from "./pd-cluster";
 import { Platform } from "../../components/platform";
 import { TikvCluster } from "./tikv-cluster";
-import { deployedMembers, tikvScaleInTasks } from "./scale-in";
+import { PD_CTL_PATH, deployedMembers, pdStepTarget, tikvScaleInTasks } from "./scale-in";
 import { LabBuild, LabContext, LabOutputs } from "../types";
 import { rollRevision } from "../roll";
 import { PD_IMAGE, TIKV_IMAGE, pdMemberSpec, tikvMemberSpec } from "./member-spec";
@@ -73,6 +73,11 @@ export function buildTikvLab(config: TikvLabConfig, platform: Platform, { previo
         blockCacheMiB: config.tikv.blockCacheMiB,
         dependsOn: [...pd.ready, ...(scaleIn?.stores ? [scaleIn.stores] : [])],
         roll: tikvRoll ? tikvRollSteps(rollArgs(tikvRoll), config.tikv.stores) : undefined,
+        // Kubernetes rolls the StatefulSet itself; each store evicts its leaders before its pod stops.
+        leaderHandoff:
+            config.platform === "kubernetes"
+                ? { image: pdImage, pdCtl: PD_CTL_PATH, pdUrl: pdStepTarget(platform, config.pd.bootstrapMembers).pdUrl }
+                : undefined,
     });
     const outputs: LabOutputs = {
         pdClientUrls: pd.userClientUrls,

@@ -12,6 +12,7 @@ import { ScrapeJob } from "../../components/observability/prometheus-config";
 import { DashboardDefinition } from "../../dashboards/presets";
 import { tikvOverview } from "./dashboards/tikv-overview";
 import { ChainStep, chainMembers } from "../roll";
+import { tikvLeaderHandoff } from "./leader-handoff";
 
 /** TiKV gRPC port (`--addr`). */
 export const TIKV_PORT = 20160;
@@ -50,7 +51,17 @@ export interface TikvClusterArgs {
      * tasks of labs/tikv/roll.ts `tikvRollSteps` (evict-leader first); `ready` is then the last task.
      */
     roll?: ChainStep[];
+    /**
+     * Kubernetes: each store hands its leaders off to the others before its pod stops, and its pod
+     * is Ready only once its store is Up again with no evict-leader scheduler
+     * (labs/tikv/leader-handoff.ts): a helper container in `image` (a PD image, pinned) runs
+     * `pdCtl` (its path there) against `pdUrl` (a PD client URL that stays, `http://host:port`).
+     */
+    leaderHandoff?: { image: string; pdCtl: string; pdUrl: string };
 }
+
+/** Directory the TiKV container and its leader-handoff helper share (Kubernetes). */
+export const TIKV_HANDOFF_DIR = "/etc/tikv-handoff";
 
 /** Where {@link TikvClusterArgs.configToml} is written in the container. */
 export const TIKV_CONFIG_PATH = "/etc/tikv/tikv.toml";
@@ -70,6 +81,12 @@ export class TikvCluster extends pulumi.ComponentResource {
     constructor(name: string, args: TikvClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusterlab:index:TikvCluster", name, {}, opts);
         const config = tikvConfigFile(args);
+        const h = args.leaderHandoff;
+        const handoff = h
+            ? tikvLeaderHandoff(args.platform.image(h.image), TIKV_PORT, { pdCtl: h.pdCtl, pdUrl: h.pdUrl, sharedPath: TIKV_HANDOFF_DIR })
+            : undefined;
+        if (handoff && args.roll)
+            throw new Error("TikvCluster: stores roll either by tasks (Docker) or by their StatefulSet with a leader handoff, not both");
         const stores = (firstOrdinal: number, replicas: number, dependsOn: pulumi.Resource[]) =>
             args.platform.deployGroup(
                 {
@@ -96,6 +113,7 @@ export class TikvCluster extends pulumi.ComponentResource {
                     readiness: { http: { port: TIKV_STATUS_PORT, path: "/status" } },
                     waitHealthy: true,
                     openFilesLimit: 1_048_576,
+                    helper: handoff,
                     dependsOn,
                 },
                 this,
