@@ -50,7 +50,13 @@ describe("etcd members joining by themselves (the Kubernetes start helper) for r
     const memberArgs = { clusterToken: "clusterlab-self-join-t1", quotaBackendBytes: config.etcd.quotaBackendBytes };
 
     /** The scripts' table as the lab renders it for a pod of member `self` (its config file in its own scratch dir). */
-    function selfJoinArgs(self: number, bootstrap: number, timeouts?: EtcdSelfJoinArgs["timeouts"]): EtcdSelfJoinArgs {
+    function selfJoinArgs(
+        self: number,
+        bootstrap: number,
+        timeouts?: EtcdSelfJoinArgs["timeouts"],
+        /** Ordinals whose client URL keeps a Kubernetes pod DNS name, which resolves to nothing here (a pod not created yet). */
+        unresolved: number[] = [],
+    ): EtcdSelfJoinArgs {
         const hosts = range(ETCD_MAX_MEMBERS).map((i) => `etcd-${i}`);
         return {
             members: range(ETCD_MAX_MEMBERS).map((i) => ({
@@ -58,7 +64,9 @@ describe("etcd members joining by themselves (the Kubernetes start helper) for r
                 flags: etcdMemberFlags({ name: `etcd-${i}`, host: `etcd-${i}` }, hosts, memberArgs).map((f) =>
                     substitute(f, i, ports, join(dir.path, `etcd-${i}`)),
                 ),
-                clientUrl: clientUrl(i),
+                clientUrl: unresolved.includes(i)
+                    ? `http://etcd-${i}.etcd-peer.clusterlab-t1.svc.cluster.local:${ports[i][ETCD_CLIENT_PORT]}`
+                    : clientUrl(i),
             })),
             bootstrap,
             etcdctl,
@@ -77,8 +85,8 @@ describe("etcd members joining by themselves (the Kubernetes start helper) for r
     }
 
     /** A pod of member `i` starting: the start script, then etcd and the promote script. */
-    async function startPod(i: number, bootstrap: number): Promise<ScriptRun> {
-        const args = selfJoinArgs(i, bootstrap);
+    async function startPod(i: number, bootstrap: number, unresolved: number[] = []): Promise<ScriptRun> {
+        const args = selfJoinArgs(i, bootstrap, undefined, unresolved);
         // A new pod has a fresh emptyDir.
         rmSync(join(dir.path, `pod-${i}`), { recursive: true, force: true });
         mkdirSync(join(dir.path, `pod-${i}`), { recursive: true });
@@ -287,6 +295,24 @@ describe("etcd members joining by themselves (the Kubernetes start helper) for r
             /etcd-0: no member answered, and this cluster was bootstrapped before: .* would start a cluster of its own/,
         );
         assert.ok(!existsSync(selfJoinArgs(0, 3).configPath), "etcd-0 wrote a config file");
+    });
+
+    it("a joiner whose endpoints name a pod not created yet (its DNS name resolves to nothing) still joins and is promoted", async () => {
+        setState(3, false);
+        await Promise.all([0, 1, 2].map((i) => startPod(i, 3)));
+        await untilVoting(3);
+        setState(5, true);
+        // etcd-4's pod does not exist yet: in a StatefulSet scale-out its name has no DNS record until it is created.
+        const name = "etcd-4.etcd-peer.clusterlab-t1.svc.cluster.local";
+        const lookup = run("getent", ["hosts", name], 20_000);
+        assert.notEqual(lookup.status, 0, `${name} resolves here (${lookup.stdout.trim()}): the test would not exercise a failed lookup`);
+        const started = Date.now();
+        const start = await startPod(3, 3, [4]);
+        assert.match(start.stdout, /etcd-3: added as a learner/);
+        await untilVoting(4);
+        console.log(
+            `      etcd-3 joined and was promoted in ${((Date.now() - started) / 1000).toFixed(1)} s with ${name} unresolvable in its endpoints`,
+        );
     });
 
     it("a joiner with no member answering gives up after its bound, naming what it waited for", async () => {
