@@ -322,7 +322,15 @@ describe("etcd membership changes for real (3.5.17 gofail build, loopback), unde
         lists.push(`3: ${memberList().join(", ")}`);
         assert.deepEqual(memberList(), ["etcd-0", "etcd-1", "etcd-2"]);
         const changeEnd = now();
-        await new Promise((r) => setTimeout(r, 2_000)); // keys written after
+        // Keys written after: until 10 are acknowledged (at most 30 s). A fixed window was too short on a busy
+        // machine when one put, sent as etcd-4 left, waited out its 5 s timeout (CI run 14: 0 acknowledged after).
+        const writer = load;
+        await waitFor(
+            "10 puts acknowledged after the scale-in",
+            async () => (writer.puts.filter((p) => p.ok && p.t >= changeEnd).length >= 10 ? true : undefined),
+            30_000,
+            200,
+        );
         await load.end();
 
         const missing = await load.missing();
