@@ -21,7 +21,7 @@ import {
 import { Graph, evaluate, evaluateChange, ofType, stackConfig } from "./support/evaluate";
 import { ScriptRun, runScript } from "./support/membership-run";
 import { stopProcess, waitFor } from "./support/processes";
-import { requireTool, tempDir } from "./support/tools";
+import { requireTool, run, tempDir } from "./support/tools";
 
 const PD_CTL = join(__dirname, "fixtures", "standins", "pd-ctl");
 
@@ -41,7 +41,10 @@ describe("TiKV leader handoff on Kubernetes: the scripts against a stand-in pd-c
     let logPath: string;
     const started: ChildProcess[] = [];
 
-    before(() => requireTool("sh"));
+    before(() => {
+        requireTool("sh");
+        requireTool("pgrep");
+    });
     beforeEach(() => {
         dir = tempDir("tikv-handoff");
         statePath = join(dir.path, "state.json");
@@ -118,7 +121,23 @@ describe("TiKV leader handoff on Kubernetes: the scripts against a stand-in pd-c
                 return run;
             }),
         ]);
-        if (helper) await stopProcess(helper, 2_000);
+        if (helper) {
+            // The helper's idle `sleep` must go with it (its TERM trap kills it), as the kubelet expects of a container.
+            const children = run("pgrep", ["-P", String(helper.pid)])
+                .stdout.split("\n")
+                .filter(Boolean)
+                .map(Number);
+            await stopProcess(helper, 2_000);
+            // Dead is gone or a zombie (state Z in /proc/<pid>/stat): an orphan waits there for init to reap it.
+            const alive = children.filter((pid) => {
+                try {
+                    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+                } catch {
+                    return false;
+                }
+            });
+            assert.deepEqual(alive, [], `tikv-${ordinal}'s helper left processes behind`);
+        }
         // The pod's emptyDir goes with it: the next pod's helper starts from an empty directory.
         rmSync(p.shared, { recursive: true, force: true });
         return { hook, member, leadersAtStop, said: p.said() };
@@ -191,6 +210,17 @@ describe("TiKV leader handoff on Kubernetes: the scripts against a stand-in pd-c
         );
         assert.ok(stop.hook.seconds >= 2 && stop.hook.seconds < 20, `the hook ran ${stop.hook.seconds.toFixed(1)} s`);
         assert.ok(stop.member.end >= stop.hook.end - 0.05, "TiKV's hook returned before the eviction gave up");
+    });
+
+    it("PD refusing the evict-leader scheduler (pd-ctl exits 0 anyway) ends the wait at once, quoting PD", async () => {
+        save({ stores: stores([1, 2, 3]), members, leader: "pd-0", refuseEvict: true });
+        const stop = await deletePod(1, undefined);
+        assert.equal(stop.hook.status, 0, stop.hook.stderr);
+        assert.match(
+            stop.said,
+            /PD did not add an evict-leader scheduler for store 2 \(pd-ctl: Failed to add scheduler: .*\): TiKV stops with its leaders/,
+        );
+        assert.ok(stop.member.seconds < 10, `TiKV waited ${stop.member.seconds.toFixed(1)} s`);
     });
 
     it("the only store Up has nowhere to send its leaders: no eviction", async () => {

@@ -142,7 +142,9 @@ export function leaderHandoffPreStopScript(args: LeaderHandoffArgs): string {
             `other=$(evicting_other "$id")`,
             `if [ -n "$other" ]; then say "store $other is being evicted too: the stores are stopping together, not rolling; not evicting store $id"; exit 0; fi`,
             `say "evicting the leaders of store $id ($STORE_ADDRESS): at most ${t.evictSeconds} s"`,
-            `ctl scheduler add evict-leader-scheduler "$id" >/dev/null`,
+            `added=$(ctl scheduler add evict-leader-scheduler "$id")`,
+            // pd-ctl exits 0 on a refusal: PD's own list of evicted stores decides.
+            `if ! evicting | grep -q -x -F -e "$id"; then say "PD did not add an evict-leader scheduler for store $id (pd-ctl: $added): TiKV stops with its leaders"; exit 0; fi`,
             `i=0; deadline=$(( $(date +%s) + ${t.evictSeconds} ))`,
             `while [ "$i" -lt ${Math.ceil(t.evictSeconds / t.intervalSeconds)} ] && [ "$(date +%s)" -lt "$deadline" ]; do`,
             `  n=$(store_leaders "$id")`,
@@ -210,8 +212,8 @@ export function leaderHandoffStartScript(args: LeaderHandoffArgs): string {
             `: >"$DIR/ready"`,
             `say "store $id is Up with no evict-leader scheduler: ready"`,
             // The idle sleep goes with the script, so a stop leaves no process behind.
-            `trap 'kill $! 2>/dev/null; exit 0' TERM INT`,
-            `while :; do sleep 3600 & wait $!; done`,
+            `idle=''; trap '[ -z "$idle" ] || kill "$idle" 2>/dev/null; exit 0' TERM INT`,
+            `while :; do sleep 3600 & idle=$!; wait "$idle"; done`,
         ].join("\n") + "\n"
     );
 }
