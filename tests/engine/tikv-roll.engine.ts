@@ -43,7 +43,10 @@ describe("TiKV v8.5.1 → v8.5.2 on Kubernetes under the real engine: PD, then t
         for (const name of ["pd", "tikv"]) {
             const change = statefulSetChange(runs[1], name);
             assert.equal(change?.op, "update", `${name}: ${JSON.stringify(change)}`);
-            assert.ok(change!.paths.every((p) => p.startsWith("spec.template")), `${name}: ${change!.paths.join(", ")}`);
+            assert.ok(
+                change!.paths.every((p) => p.startsWith("spec.template")),
+                `${name}: ${change!.paths.join(", ")}`,
+            );
             console.log(`      StatefulSet ${name}: ${change!.op} of ${change!.paths.join(", ")}`);
         }
         for (const [ref, uid] of Object.entries(runs[0].api.uids)) assert.equal(runs[1].api.uids[ref], uid, `${ref} was re-created`);
