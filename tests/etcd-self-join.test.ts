@@ -78,7 +78,7 @@ describe("etcd lab on Kubernetes with a steps image: members join and leave by t
         );
     });
 
-    it("3 → 5 → 3: the pod template never changes, only replicas; growth registers no task; the removal Job runs before the StatefulSet shrinks", async () => {
+    it("3 → 5 → 3: the pod template never changes, only replicas; growth registers no task; the new count is stored, then the removal Job runs, then the StatefulSet shrinks", async () => {
         const [three, five, back] = await evolve([k8s(3), k8s(5), k8s(3)]);
         assert.deepEqual(withoutReplicas(statefulSet(five)), withoutReplicas(statefulSet(three)));
         assert.deepEqual(withoutReplicas(statefulSet(back)), withoutReplicas(statefulSet(three)));
@@ -102,6 +102,15 @@ describe("etcd lab on Kubernetes with a steps image: members join and leave by t
         assert.ok(
             waitsFor(back, keyOf({ type: STS, name: "etcd" }), keyOf({ type: JOB, name: "etcd-shrink-5-to-3" })),
             "the StatefulSet does not wait for the removals",
+        );
+        // The new count is stored before the removals: a leaving pod restarted after them reads 3 and stays out.
+        assert.ok(
+            waitsFor(
+                back,
+                keyOf({ type: JOB, name: "etcd-shrink-5-to-3" }),
+                keyOf({ type: "kubernetes:core/v1:ConfigMap", name: "etcd-start-state" }),
+            ),
+            "the removal Job does not wait for the new count",
         );
         const job = ofType(back, JOB).find((j) => j.name === "etcd-shrink-5-to-3")!;
         assert.equal(job.inputs.spec.template.spec.containers[0].image, STEPS);

@@ -14,6 +14,8 @@ import {
     HealthProbe,
     ImageBuildSpec,
     MemberGroupSpec,
+    MemberState,
+    MemberStateSpec,
     Platform,
     SecretFiles,
     SecretFilesSpec,
@@ -133,6 +135,10 @@ export class DockerPlatform extends pulumi.ComponentResource implements Platform
     }
 
     /** Docker keeps no secret store: each container that mounts the set gets its files uploaded (secret inputs). */
+    memberState(spec: MemberStateSpec): MemberState {
+        throw new Error(`${spec.group}: member state is for a member helper, which is Kubernetes only (on Docker, run its steps as tasks)`);
+    }
+
     secretFiles(spec: SecretFilesSpec): SecretFiles {
         return spec;
     }

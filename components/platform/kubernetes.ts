@@ -16,6 +16,8 @@ import {
     DeployedGroup,
     ImageBuildSpec,
     MemberGroupSpec,
+    MemberState,
+    MemberStateSpec,
     Platform,
     SecretFiles,
     SecretFilesSpec,
@@ -135,6 +137,18 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
      * `enableSecretMutable` is off by default; a fixed name makes it delete-then-create): running
      * pods keep the files they mounted, and the version annotation then rolls them onto the new ones.
      */
+    /** The ConfigMap `<group>-start-state` (see {@link Platform.memberState}); a fixed name outside every pod template, so a change rolls no pod. */
+    memberState(spec: MemberStateSpec, parent: pulumi.Resource): MemberState {
+        const name = `${spec.group}-start-state`;
+        const labels = { ...standardLabels(this.args.lab, spec.component, spec.group), ...selectorLabels(this.args.lab, spec.group) };
+        const resource = new k8s.core.v1.ConfigMap(
+            name,
+            { metadata: { name, namespace: this.ns, labels }, data: spec.files },
+            this.opts(parent),
+        );
+        return { name, resource };
+    }
+
     secretFiles(spec: SecretFilesSpec, parent: pulumi.Resource): SecretFiles {
         const resource = new k8s.core.v1.Secret(
             spec.name,
@@ -232,23 +246,16 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
                 volumes: configMap ? [{ name: "files", configMap: { name: configMap.metadata.name } }] : undefined,
             },
         };
-        // The helper's state: a fixed name outside the template, so a change rolls no pod.
-        const stateName = `${spec.name}-start-state`;
-        const state = spec.helper?.state
-            ? new k8s.core.v1.ConfigMap(
-                  stateName,
-                  {
-                      metadata: { name: stateName, namespace: this.ns, labels },
-                      data: spec.helper.state.files,
-                  },
-                  this.opts(parent),
-              )
-            : undefined;
-        // By its plain name, never the resource's output: a replaced ConfigMap's name is unknown at
-        // preview, which the engine would show as a change of the pod template (a StatefulSet replace).
-        if (spec.helper) addMemberHelper(template, spec.helper, identity, spec.data?.mountPath, state ? stateName : undefined);
+        // Mounted by its plain name, never the resource's output: a replaced ConfigMap's name is unknown
+        // at preview, which the engine would show as a change of the pod template (a StatefulSet replace).
+        const state = spec.helper?.state?.from;
+        if (spec.helper) addMemberHelper(template, spec.helper, identity, spec.data?.mountPath, state?.name);
         const secretDeps = this.mountSecrets(template, spec.secretMounts);
-        return { labels, template, deps: [configMap, secret, state, ...secretDeps].filter((r): r is NonNullable<typeof r> => !!r) };
+        return {
+            labels,
+            template,
+            deps: [configMap, secret, state?.resource, ...secretDeps].filter((r): r is NonNullable<typeof r> => !!r),
+        };
     }
 
     deployGroup(spec: MemberGroupSpec, parent: pulumi.Resource): DeployedGroup {

@@ -149,11 +149,27 @@ export interface MemberHelperSpec {
      */
     stopGraceSeconds?: number;
     /**
-     * Files the scripts read at `path`, kept outside the pod template: a change reaches new pods
-     * (and, after the kubelet's sync, running ones) without rolling any. Kubernetes: the ConfigMap
-     * `<group>-start-state`, a fixed name, so a change replaces it (delete first).
+     * Files the scripts read at `path`, kept outside the pod template ({@link Platform.memberState}):
+     * a change reaches new pods (and, after the kubelet's sync, running ones) without rolling any.
      */
-    state?: { path: string; files: Record<string, pulumi.Input<string>> };
+    state?: { path: string; from: MemberState };
+}
+
+/** Files a member group's helper reads ({@link Platform.memberState}). */
+export interface MemberStateSpec {
+    /** The member group's name, e.g. `etcd`. */
+    group: string;
+    /** `app.kubernetes.io/component` label. */
+    component: string;
+    /** File name → content. */
+    files: Record<string, pulumi.Input<string>>;
+}
+
+/** Stored member state: what a helper mounts, and what a task that must see the new files first waits for. */
+export interface MemberState {
+    /** Kubernetes: the ConfigMap's name, `<group>-start-state`. */
+    name: string;
+    resource: pulumi.Resource;
 }
 
 /**
@@ -270,6 +286,14 @@ export interface Platform {
     taskLogsCommand(task: string): string;
     deployGroup(spec: MemberGroupSpec, parent: pulumi.Resource): DeployedGroup;
     runTask(spec: TaskSpec, parent: pulumi.Resource): pulumi.Resource;
+    /**
+     * Keeps the files a member group's helper reads outside its pod template
+     * ({@link MemberHelperSpec.state}). Kubernetes: the ConfigMap `<group>-start-state`, a fixed
+     * name, so a change replaces it (delete first); a task that must run only once the new files are
+     * stored (the etcd scale-in after its new count) depends on `resource`.
+     * @throws Error on Docker, whose members have no helper.
+     */
+    memberState(spec: MemberStateSpec, parent: pulumi.Resource): MemberState;
     /**
      * Builds an image for the stack's architecture.
      * @throws Error on Kubernetes, which cannot run a local build.

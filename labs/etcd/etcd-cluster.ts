@@ -241,10 +241,15 @@ export class EtcdCluster extends pulumi.ComponentResource {
                 statePath: ETCD_START_STATE,
                 votingFile: ETCD_VOTING_FILE,
             };
-            // Removals first: the StatefulSet deletes the highest pods only once they left the member list.
+            // The new count is stored first, so a leaving pod that restarts once the removal ran reads it
+            // and stays out. Removals next: the StatefulSet deletes the highest pods only once they left the member list.
+            const state = platform.memberState(
+                { group: "etcd", component: "etcd", files: etcdSelfJoinState(args.members, m.deployed > 0) },
+                this,
+            );
             const shrink =
                 m.deployed > args.members
-                    ? [platform.runTask({ ...etcdShrinkTask(target, m.deployed, args.members, image), dependsOn: [] }, this)]
+                    ? [platform.runTask({ ...etcdShrinkTask(target, m.deployed, args.members, image), dependsOn: [state.resource] }, this)]
                     : [];
             const deployed = group(args.members, {
                 args: () => [`--config-file=${ETCD_START_CONFIG}`],
@@ -259,7 +264,7 @@ export class EtcdCluster extends pulumi.ComponentResource {
                         script: etcdPromoteScript(selfJoin),
                         readiness: { exec: ["/bin/sh", "-c", `test -f ${ETCD_VOTING_FILE}`], initialDelaySeconds: 1, periodSeconds: 2 },
                     },
-                    state: { path: ETCD_START_STATE, files: etcdSelfJoinState(args.members, m.deployed > 0) },
+                    state: { path: ETCD_START_STATE, from: state },
                 },
             });
             members.push(...deployed.members);

@@ -25,8 +25,9 @@
  *   Ready (Kubernetes docs, "StatefulSets" → "Rolling Updates"), so one store at a time is evicted.
  *
  * A stop of every store at once (the StatefulSet scaled to 0, the namespace deleted) is no roll:
- * a store stops waiting as soon as another store is evicting too, since the leaders would have
- * nowhere to go. A store scale-in deletes its stores through PD first (Tombstone:
+ * a store stops waiting as soon as another store is evicting too, or no other store is Up any
+ * more (PD marks a stopped store Disconnected once its heartbeats stop), since the leaders would
+ * have nowhere to go. A store scale-in deletes its stores through PD first (Tombstone:
  * labs/tikv/scale-in.ts), so a leaving pod finds its store no longer Up and evicts nothing.
  *
  * pd-ctl commands and output shapes: docs.pingcap.com/tidb/stable/pd-control — `store` (the
@@ -151,6 +152,8 @@ export function leaderHandoffPreStopScript(args: LeaderHandoffArgs): string {
             `  if [ "$n" = 0 ]; then say "store $id holds 0 leaders: TiKV may stop"; exit 0; fi`,
             `  other=$(evicting_other "$id")`,
             `  if [ -n "$other" ]; then say "store $other is being evicted too: the stores are stopping together; TiKV stops with $n leaders"; exit 0; fi`,
+            // The others stopped (PD sees them Disconnected): nowhere left for the leaders, as when every pod is deleted at once.
+            `  if [ "$(up_stores)" -lt 2 ]; then say "no other store is Up any more: the stores are stopping together; TiKV stops with $n leaders"; exit 0; fi`,
             `  i=$((i + 1)); sleep ${t.intervalSeconds}`,
             `done`,
             `say "timed out after ${t.evictSeconds} s waiting for store $id to hold 0 leaders (pd-ctl store: leader_count $(store_leaders "$id")); TiKV stops anyway, and its regions elect new leaders after an election timeout"`,

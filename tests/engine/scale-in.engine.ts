@@ -21,8 +21,11 @@ interface ScaleInCase {
     base: Record<string, unknown>;
     grow: Record<string, unknown>;
     shrink: Record<string, unknown>;
-    /** Each step Job's name and the engine steps that must start only after it is done (op, a pattern of the URN's end). */
-    jobs: { job: string; after: { op: string; urn: RegExp }[] }[];
+    /**
+     * Each step Job's name, the engine steps that must start only after it is done (op, a pattern of
+     * the URN's end), and the resources whose every step must be done before it starts (`before`).
+     */
+    jobs: { job: string; after: { op: string; urn: RegExp }[]; before?: RegExp[] }[];
     /** PVC names (a part of) that must still exist after the shrink. */
     keptClaims: RegExp[];
 }
@@ -60,7 +63,10 @@ const CASES: ScaleInCase[] = [
         base: { platform: "kubernetes", load: { enabled: false }, etcd: { stepsImage: "registry.local/etcd-steps:v3.5.17" } },
         grow: { etcd: { members: 5 } },
         shrink: { etcd: { members: 3, allowScaleIn: true } },
-        jobs: [{ job: "etcd-shrink-5-to-3", after: [{ op: "update", urn: /StatefulSet::etcd$/ }] }],
+        // The new count is stored first: a leaving pod restarted after the removal reads 3 and stays out.
+        jobs: [
+            { job: "etcd-shrink-5-to-3", after: [{ op: "update", urn: /StatefulSet::etcd$/ }], before: [/ConfigMap::etcd-start-state$/] },
+        ],
         keptClaims: [/etcd-4/],
     },
 ];
@@ -103,6 +109,24 @@ for (const c of CASES) {
                 }
             }
         });
+
+        if (c.jobs.some((j) => j.before?.length))
+            it("starts each Job only after the engine saw what it reads changed", () => {
+                assert.ok(shrink);
+                const timeline = shrink.result.records.find((r) => r.step === "up")?.log?.timeline ?? [];
+                for (const { job, before = [] } of c.jobs) {
+                    const start = timelineIndex(shrink, "start", undefined, new RegExp(`Job::${job}$`));
+                    for (const urn of before) {
+                        const events = timeline.flatMap((e, i) => (urn.test(e.urn) ? [{ ...e, i }] : []));
+                        assert.ok(events.length > 0, `no step of ${urn} in the engine's events`);
+                        const lastDone = Math.max(...events.filter((e) => e.event === "done").map((e) => e.i));
+                        assert.ok(start > lastDone, `Job ${job} started (event ${start}) before ${urn} was done (event ${lastDone})`);
+                        console.log(
+                            `      ${urn.source}: ${events.map((e) => `${e.event} ${e.op} @${e.i}`).join(", ")}; Job ${job} starts at event ${start}`,
+                        );
+                    }
+                }
+            });
 
         it("keeps the leaving members' volumes", () => {
             assert.ok(shrink);
