@@ -37,6 +37,19 @@ export function secretPodParts(mounts: SecretMount[] = []) {
     };
 }
 
+/** Adds {@link secretPodParts} to a built pod template (its first container mounts them); returns the Secrets to wait for. */
+export function mountSecrets(template: k8s.types.input.core.v1.PodTemplateSpec, mounts?: SecretMount[]): pulumi.Resource[] {
+    if (!mounts?.length) return [];
+    const parts = secretPodParts(mounts);
+    const meta = template.metadata as { annotations?: Record<string, pulumi.Input<string>> };
+    meta.annotations = { ...(meta.annotations ?? {}), ...parts.annotations };
+    const pod = template.spec as k8s.types.input.core.v1.PodSpec;
+    pod.volumes = [...((pod.volumes as k8s.types.input.core.v1.Volume[]) ?? []), ...parts.volumes];
+    const container = (pod.containers as k8s.types.input.core.v1.Container[])[0];
+    container.volumeMounts = [...((container.volumeMounts as k8s.types.input.core.v1.VolumeMount[]) ?? []), ...parts.volumeMounts];
+    return parts.deps;
+}
+
 /** ConfigMap key for a file path (`/etc/prometheus/prometheus.yml` → `etc-prometheus-prometheus.yml`). */
 export function fileKey(path: string): string {
     return path.replace(/^\/+/, "").replace(/[^A-Za-z0-9._-]+/g, "-");
@@ -46,7 +59,7 @@ export function fileKey(path: string): string {
  * Adds a member's helper to a built pod template: `before` as an init container, `beside` as a
  * second container (after the member, which stays first), both with the downward env, the
  * helper's env for `member`, the data volume at `dataPath`, an `emptyDir` named `start` at
- * `helper.sharedPath`, which the member mounts too, and the ConfigMap `stateConfigMap` (read-only)
+ * `helper.sharedPath`, which the member mounts too, and the state's ConfigMap (read-only, by its plain name)
  * at `helper.state.path`. The preStop scripts become `exec` lifecycle hooks, which the kubelet runs
  * in the container's environment without expanding `$(VAR)` (Kubernetes docs, "Container Lifecycle
  * Hooks"); init containers run to completion before the app containers start, and a failing one is
@@ -57,11 +70,10 @@ export function addMemberHelper(
     helper: MemberHelperSpec,
     member: MemberIdentity,
     dataPath?: string,
-    stateConfigMap?: pulumi.Input<string>,
 ): void {
     const pod = template.spec as k8s.types.input.core.v1.PodSpec;
     const shared = { name: "start", mountPath: helper.sharedPath };
-    const state = helper.state && stateConfigMap ? [{ name: "start-state", mountPath: helper.state.path, readOnly: true }] : [];
+    const state = helper.state ? [{ name: "start-state", mountPath: helper.state.path, readOnly: true }] : [];
     const mounts = [...(dataPath ? [{ name: "data", mountPath: dataPath }] : []), shared, ...state];
     const env = [...DOWNWARD_ENV, ...Object.entries(helper.env?.(member) ?? {}).map(([name, value]) => ({ name, value }))];
     const preStop = (script?: string) => (script ? { preStop: { exec: { command: ["/bin/sh", "-c", script] } } } : undefined);
@@ -89,6 +101,6 @@ export function addMemberHelper(
     pod.volumes = [
         ...((pod.volumes as k8s.types.input.core.v1.Volume[]) ?? []),
         { name: "start", emptyDir: {} },
-        ...(state.length ? [{ name: "start-state", configMap: { name: stateConfigMap } }] : []),
+        ...(helper.state ? [{ name: "start-state", configMap: { name: helper.state.from.name } }] : []),
     ];
 }

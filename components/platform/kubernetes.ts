@@ -21,12 +21,11 @@ import {
     Platform,
     SecretFiles,
     SecretFilesSpec,
-    SecretMount,
     TaskSpec,
     selectorLabels,
     standardLabels,
 } from "./types";
-import { DOWNWARD_ENV, addMemberHelper, fileKey, kubernetesProbe, secretPodParts } from "./kubernetes-pod";
+import { DOWNWARD_ENV, addMemberHelper, fileKey, kubernetesProbe, mountSecrets, secretPodParts } from "./kubernetes-pod";
 
 export { kubernetesProbe, secretPodParts } from "./kubernetes-pod";
 
@@ -131,12 +130,6 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
         );
     }
 
-    /**
-     * A Secret (`Opaque`, `stringData`) under its stable name; pulumi-kubernetes keeps a Secret's
-     * data as a secret output in state. New data replaces the Secret (the provider's
-     * `enableSecretMutable` is off by default; a fixed name makes it delete-then-create): running
-     * pods keep the files they mounted, and the version annotation then rolls them onto the new ones.
-     */
     /** The ConfigMap `<group>-start-state` (see {@link Platform.memberState}); a fixed name outside every pod template, so a change rolls no pod. */
     memberState(spec: MemberStateSpec, parent: pulumi.Resource): MemberState {
         const name = `${spec.group}-start-state`;
@@ -149,6 +142,12 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
         return { name, resource };
     }
 
+    /**
+     * A Secret (`Opaque`, `stringData`) under its stable name; pulumi-kubernetes keeps a Secret's
+     * data as a secret output in state. New data replaces the Secret (the provider's
+     * `enableSecretMutable` is off by default; a fixed name makes it delete-then-create): running
+     * pods keep the files they mounted, and the version annotation then rolls them onto the new ones.
+     */
     secretFiles(spec: SecretFilesSpec, parent: pulumi.Resource): SecretFiles {
         const resource = new k8s.core.v1.Secret(
             spec.name,
@@ -160,19 +159,6 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
             this.opts(parent),
         );
         return { ...spec, resource };
-    }
-
-    /** Adds {@link secretPodParts} to a built pod template; returns the Secrets to wait for. */
-    private mountSecrets(template: k8s.types.input.core.v1.PodTemplateSpec, mounts?: SecretMount[]): pulumi.Resource[] {
-        if (!mounts?.length) return [];
-        const parts = secretPodParts(mounts);
-        const meta = template.metadata as { annotations?: Record<string, pulumi.Input<string>> };
-        meta.annotations = { ...(meta.annotations ?? {}), ...parts.annotations };
-        const pod = template.spec as k8s.types.input.core.v1.PodSpec;
-        pod.volumes = [...((pod.volumes as k8s.types.input.core.v1.Volume[]) ?? []), ...parts.volumes];
-        const container = (pod.containers as k8s.types.input.core.v1.Container[])[0];
-        container.volumeMounts = [...((container.volumeMounts as k8s.types.input.core.v1.VolumeMount[]) ?? []), ...parts.volumeMounts];
-        return parts.deps;
     }
 
     /**
@@ -249,8 +235,8 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
         // Mounted by its plain name, never the resource's output: a replaced ConfigMap's name is unknown
         // at preview, which the engine would show as a change of the pod template (a StatefulSet replace).
         const state = spec.helper?.state?.from;
-        if (spec.helper) addMemberHelper(template, spec.helper, identity, spec.data?.mountPath, state?.name);
-        const secretDeps = this.mountSecrets(template, spec.secretMounts);
+        if (spec.helper) addMemberHelper(template, spec.helper, identity, spec.data?.mountPath);
+        const secretDeps = mountSecrets(template, spec.secretMounts);
         return {
             labels,
             template,

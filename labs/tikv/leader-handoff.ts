@@ -81,7 +81,12 @@ export const HANDOFF_CONTAINER = "tikv-handoff";
 const PATH_GRAMMAR = /^\/[A-Za-z0-9._/-]+$/;
 const URL_GRAMMAR = /^https?:\/\/[A-Za-z0-9.-]+:[0-9]{1,5}$/;
 
-function timeoutsOf(args: LeaderHandoffArgs): LeaderHandoffTimeouts {
+/** The bounds with their defaults, after checking every value that reaches a script against its grammar. */
+function checked(args: LeaderHandoffArgs): LeaderHandoffTimeouts {
+    if (!PATH_GRAMMAR.test(args.pdCtl)) throw new Error(`leader handoff: pdCtl ${JSON.stringify(args.pdCtl)} is not an absolute path`);
+    if (!PATH_GRAMMAR.test(args.sharedPath))
+        throw new Error(`leader handoff: sharedPath ${JSON.stringify(args.sharedPath)} is not an absolute path`);
+    if (!URL_GRAMMAR.test(args.pdUrl)) throw new Error(`leader handoff: pdUrl ${JSON.stringify(args.pdUrl)} is not http(s)://host:port`);
     const t = { ...LEADER_HANDOFF_TIMEOUTS, ...args.timeouts };
     // Bounds enter shell arithmetic (whole seconds); the interval only `sleep` (busybox and GNU take fractions).
     for (const [key, value] of Object.entries(t)) {
@@ -98,10 +103,6 @@ function timeoutsOf(args: LeaderHandoffArgs): LeaderHandoffTimeouts {
  * otherwise — else stdout), and the PD queries.
  */
 function preamble(args: LeaderHandoffArgs): string[] {
-    if (!PATH_GRAMMAR.test(args.pdCtl)) throw new Error(`leader handoff: pdCtl ${JSON.stringify(args.pdCtl)} is not an absolute path`);
-    if (!PATH_GRAMMAR.test(args.sharedPath))
-        throw new Error(`leader handoff: sharedPath ${JSON.stringify(args.sharedPath)} is not an absolute path`);
-    if (!URL_GRAMMAR.test(args.pdUrl)) throw new Error(`leader handoff: pdUrl ${JSON.stringify(args.pdUrl)} is not http(s)://host:port`);
     return [
         "set -u",
         `PD_CTL=${shellQuote(args.pdCtl)}; PD_URL=${shellQuote(args.pdUrl)}; DIR=${shellQuote(args.sharedPath)}`,
@@ -127,7 +128,7 @@ function preamble(args: LeaderHandoffArgs): string[] {
  * @throws Error when a path, the URL or a bound is malformed.
  */
 export function leaderHandoffPreStopScript(args: LeaderHandoffArgs): string {
-    const t = timeoutsOf(args);
+    const t = checked(args);
     return (
         [
             ...preamble(args),
@@ -171,8 +172,7 @@ export function memberWaitSeconds(t: LeaderHandoffTimeouts): number {
  * @throws Error as {@link leaderHandoffPreStopScript}.
  */
 export function leaderHandoffMemberPreStopScript(args: LeaderHandoffArgs): string {
-    const t = timeoutsOf(args);
-    preamble(args); // the same grammar checks
+    const t = checked(args);
     return (
         [
             `i=0; while [ ! -e ${shellQuote(`${args.sharedPath}/evicted`)} ] && [ "$i" -lt ${memberWaitSeconds(t)} ]; do sleep 1; i=$((i + 1)); done`,
@@ -187,7 +187,7 @@ export function leaderHandoffMemberPreStopScript(args: LeaderHandoffArgs): strin
  * @throws Error as {@link leaderHandoffPreStopScript}.
  */
 export function leaderHandoffStartScript(args: LeaderHandoffArgs): string {
-    const t = timeoutsOf(args);
+    const t = checked(args);
     const polls = (seconds: number) => Math.ceil(seconds / t.intervalSeconds);
     return (
         [
@@ -230,7 +230,7 @@ export function leaderHandoffStartScript(args: LeaderHandoffArgs): string {
  * @throws Error as {@link leaderHandoffPreStopScript}.
  */
 export function tikvLeaderHandoff(image: MemberHelperSpec["image"], storePort: number, args: LeaderHandoffArgs): MemberHelperSpec {
-    const t = timeoutsOf(args);
+    const t = checked(args);
     return {
         image,
         sharedPath: args.sharedPath,
